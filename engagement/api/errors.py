@@ -1,0 +1,112 @@
+"""One JSON shape for every API error:
+
+    {"type": "validation_error", "detail": "Invalid input in: name.", "errors": {"name": ["..."]}}
+
+`type` is stable and machine-readable, `detail` is for people, `errors` names the fields.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from engagement.errors import Conflict, NotPermitted, ServiceError, StaleWrite, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+SERVICE_STATUS = {
+    ValidationFailed: status.HTTP_400_BAD_REQUEST,
+    Conflict: status.HTTP_409_CONFLICT,
+    StaleWrite: status.HTTP_412_PRECONDITION_FAILED,
+    NotPermitted: status.HTTP_403_FORBIDDEN,
+}
+
+DRF_TYPES = {
+    exceptions.ValidationError: "validation_error",
+    exceptions.ParseError: "parse_error",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(type_: str, detail: str, errors: dict | None = None) -> dict:
+    return {"type": type_, "detail": detail, "errors": errors or {}}
+
+
+def _flatten(data) -> dict[str, list[str]]:
+    """DRF's nested error structures, as {field: [messages]} with dotted paths."""
+    out: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list):
+            if all(not isinstance(v, dict | list) for v in value):
+                out.setdefault(prefix or "non_field_errors", []).extend(str(v) for v in value)
+            else:
+                for i, v in enumerate(value):
+                    walk(f"{prefix}.{i}" if prefix else str(i), v)
+        else:
+            out.setdefault(prefix or "non_field_errors", []).append(str(value))
+
+    walk("", data)
+    return out
+
+
+def _integrity_field(exc: IntegrityError) -> str:
+    text = str(exc).lower()
+    for hint in ("email", "name", "slug", "code", "key"):
+        if hint in text:
+            return hint
+    return "non_field_errors"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        code = next((s for cls, s in SERVICE_STATUS.items() if isinstance(exc, cls)), 400)
+        body = error_body(exc.code, exc.detail, exc.errors)
+        existing = getattr(exc, "existing", None)
+        if existing is not None:
+            body["existing"] = {"id": existing.pk, "name": str(existing)}
+        return Response(body, status=code)
+    if isinstance(exc, IntegrityError):
+        # A constraint the service did not foresee: still the caller's input, never a 500.
+        log.warning("Integrity error reached the API: %s", exc)
+        field = _integrity_field(exc)
+        return Response(
+            error_body(
+                "conflict",
+                "The change conflicts with an existing record.",
+                {field: ["Conflicts with an existing record."]},
+            ),
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    type_ = next((t for cls, t in DRF_TYPES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        detail = "Invalid input in: " + ", ".join(sorted(errors)) + "."
+    else:
+        errors = {}
+        detail = str(exc.detail) if hasattr(exc, "detail") else str(exc)
+    response.data = error_body(type_, detail, errors)
+    return response

@@ -1,0 +1,61 @@
+import django_filters as filters
+
+from engagement.models import Contact, Organization, OrganizationKind
+from engagement.selectors.directory import organizations_search
+
+
+class UpdatedSinceFilterSet(filters.FilterSet):
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only records changed at or after this ISO 8601 time (for incremental sync).",
+    )
+
+
+class OrganizationFilter(UpdatedSinceFilterSet):
+    kind = filters.ChoiceFilter(choices=OrganizationKind.choices)
+    org_type = filters.CharFilter(field_name="org_type__code")
+    country = filters.CharFilter(field_name="country", lookup_expr="iexact")
+    capability = filters.CharFilter(
+        field_name="capabilities__code", help_text="Offers this capability code."
+    )
+    need = filters.CharFilter(field_name="needs__code", help_text="Needs this capability code.")
+    thrust = filters.CharFilter(field_name="thrusts__code")
+    priority_country = filters.CharFilter(field_name="priority_countries__iso2")
+    search = filters.CharFilter(
+        method="filter_search", help_text="English or Japanese name (any spelling) or description."
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "kind",
+            "org_type",
+            "country",
+            "capability",
+            "need",
+            "thrust",
+            "accepting_partners",
+        ]
+
+    def filter_search(self, queryset, name, value):
+        return organizations_search(queryset, value)
+
+
+class ContactFilter(UpdatedSinceFilterSet):
+    email = filters.CharFilter(field_name="email", lookup_expr="iexact")
+    search = filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Contact
+        fields = ["organization", "opted_out", "email"]
+
+    def filter_search(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(name_reading__icontains=value)
+            | Q(title__icontains=value)
+            | Q(email__icontains=value)
+        )

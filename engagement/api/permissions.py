@@ -1,0 +1,29 @@
+from rest_framework import permissions
+
+from engagement import policy
+from engagement.models import ApiToken
+
+
+class PolicyPermission(permissions.BasePermission):
+    """Every API decision comes from engagement.policy; read-only tokens may only read."""
+
+    message = "Your role or token does not allow this action."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if isinstance(request.auth, ApiToken) and request.auth.read_only:
+            self.message = "This token is read-only."
+            return False
+        if getattr(view, "action", None) == "create":
+            model = view.get_queryset().model
+            return policy.can_create(user, model)
+        return True
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return policy.can_view(request.user, obj)
+        return policy.can_change(request.user, obj)

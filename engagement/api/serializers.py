@@ -1,0 +1,223 @@
+"""Input and output serializers. Reference data is written and read by its codes."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from engagement.models import (
+    Capability,
+    Contact,
+    CoreArea,
+    Initiative,
+    MemberState,
+    Organization,
+    OrganizationKind,
+    OrgType,
+    PartnershipType,
+    Thrust,
+    Tombstone,
+)
+
+
+class ErrorSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="Stable machine-readable error type.")
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field (dotted paths for nested fields).",
+    )
+
+
+def _codes(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(many=True, read_only=True, slug_field="code", **kwargs)
+
+
+def _iso2(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(many=True, read_only=True, slug_field="iso2", **kwargs)
+
+
+# --- Reference data ----------------------------------------------------------------------------
+
+
+class CoreAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CoreArea
+        fields = ["code", "name_en", "name_ja", "updated_at"]
+
+
+class ThrustSerializer(serializers.ModelSerializer):
+    core_area = serializers.SlugRelatedField(read_only=True, slug_field="code")
+
+    class Meta:
+        model = Thrust
+        fields = ["code", "core_area", "name_en", "name_ja", "focus", "updated_at"]
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    thrust = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    capabilities = _codes()
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "code",
+            "thrust",
+            "name_en",
+            "name_ja",
+            "description",
+            "capabilities",
+            "status",
+            "provenance",
+            "updated_at",
+        ]
+
+
+class CapabilitySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    thrusts = _codes()
+
+    class Meta:
+        model = Capability
+        fields = [
+            "code",
+            "parent",
+            "name_en",
+            "name_ja",
+            "synonyms_en",
+            "synonyms_ja",
+            "thrusts",
+            "updated_at",
+        ]
+
+
+class MemberStateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MemberState
+        fields = ["iso2", "name_en", "name_ja", "note", "updated_at"]
+
+
+class OrgTypeSerializer(serializers.ModelSerializer):
+    priority_thrusts = _codes()
+
+    class Meta:
+        model = OrgType
+        fields = [
+            "code",
+            "kind",
+            "name_en",
+            "name_ja",
+            "priority_thrusts",
+            "typical_capabilities",
+            "guidance",
+            "updated_at",
+        ]
+
+
+class PartnershipTypeSerializer(serializers.ModelSerializer):
+    typical_thrusts = _codes()
+
+    class Meta:
+        model = PartnershipType
+        fields = ["code", "name_en", "name_ja", "typical_thrusts", "updated_at"]
+
+
+# --- Directory ------------------------------------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    org_type = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    capabilities = _codes(help_text="Capability codes offered.")
+    needs = _codes(help_text="Capability codes sought.")
+    thrusts = _codes(help_text="Thrust codes of interest.")
+    priority_countries = _iso2()
+    presence_countries = _iso2()
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "kind",
+            "org_type",
+            "name",
+            "name_ja",
+            "country",
+            "website",
+            "description",
+            "description_ja",
+            "capabilities",
+            "needs",
+            "thrusts",
+            "priority_countries",
+            "presence_countries",
+            "accepting_partners",
+            "source",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class OrganizationInputSerializer(serializers.Serializer):
+    """Shape checks only; the service checks codes, countries and duplicates."""
+
+    kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    org_type = serializers.CharField(max_length=40, help_text="Organization type code.")
+    name = serializers.CharField(max_length=200)
+    name_ja = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, min_length=2, help_text="ISO 3166-1 alpha-2.")
+    website = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    description_ja = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    capabilities = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=200
+    )
+    needs = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=200
+    )
+    thrusts = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=50
+    )
+    priority_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=20
+    )
+    presence_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=20
+    )
+    accepting_partners = serializers.BooleanField(required=False)
+    source = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "organization",
+            "name",
+            "name_reading",
+            "title",
+            "email",
+            "phone",
+            "notes",
+            "opted_out",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ContactInputSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(min_value=1)
+    name = serializers.CharField(max_length=200)
+    name_reading = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    opted_out = serializers.BooleanField(required=False)
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tombstone
+        fields = ["resource", "object_id", "deleted_at"]

@@ -1,0 +1,27 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from engagement.api import views
+
+app_name = "api"
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("organizations", views.OrganizationViewSet, basename="organizations")
+router.register("contacts", views.ContactViewSet, basename="contacts")
+router.register("core-areas", views.CoreAreaViewSet, basename="core-areas")
+router.register("thrusts", views.ThrustViewSet, basename="thrusts")
+router.register("initiatives", views.InitiativeViewSet, basename="initiatives")
+router.register("capabilities", views.CapabilityViewSet, basename="capabilities")
+router.register("member-states", views.MemberStateViewSet, basename="member-states")
+router.register("org-types", views.OrgTypeViewSet, basename="org-types")
+router.register("partnership-types", views.PartnershipTypeViewSet, basename="partnership-types")
+router.register("changes", views.ChangesViewSet, basename="changes")
+
+urlpatterns = [
+    path("v1/", views.api_root, name="root"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,285 @@
+"""API resources. Views are thin: they check shape, ask the policy, call a service or a
+selector, and answer in the API's conventions (see engagement.api.mixins and errors)."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from engagement import policy
+from engagement.api import serializers as s
+from engagement.api.filters import ContactFilter, OrganizationFilter
+from engagement.api.mixins import ETagMixin, expected_version, idempotent
+from engagement.errors import StaleWrite
+from engagement.models import (
+    Capability,
+    CoreArea,
+    Initiative,
+    MemberState,
+    OrgType,
+    PartnershipType,
+    Thrust,
+    Tombstone,
+)
+from engagement.selectors.directory import contacts_visible, organizations_visible
+from engagement.services import directory as directory_services
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="ETag from a previous read; a stale value answers 412.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retry-safe POST: the same key returns the first answer and creates nothing new.",
+)
+
+
+# --- Reference data (read-only, addressed by code) ---------------------------------------------
+
+
+def _reference_filterset(model_cls, extra: dict | None = None):
+    attrs = {
+        "updated_since": filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte"),
+        "search": filters.CharFilter(method="filter_search"),
+        "filter_search": lambda self, qs, name, value: qs.filter(
+            Q(name_en__icontains=value) | Q(name_ja__icontains=value)
+        ),
+        "Meta": type("Meta", (), {"model": model_cls, "fields": []}),
+        **(extra or {}),
+    }
+    return type(f"{model_cls.__name__}Filter", (filters.FilterSet,), attrs)
+
+
+class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9_.\-]+"
+    ordering_fields = ["code", "updated_at"]
+
+    def get_queryset(self):
+        return policy.scope(self.request.user, self.queryset)
+
+
+class CoreAreaViewSet(ReferenceViewSet):
+    queryset = CoreArea.objects.all()
+    serializer_class = s.CoreAreaSerializer
+    filterset_class = _reference_filterset(CoreArea)
+
+
+class ThrustViewSet(ReferenceViewSet):
+    queryset = Thrust.objects.select_related("core_area")
+    serializer_class = s.ThrustSerializer
+    filterset_class = _reference_filterset(
+        Thrust, {"core_area": filters.CharFilter(field_name="core_area__code")}
+    )
+
+
+class InitiativeViewSet(ReferenceViewSet):
+    queryset = Initiative.objects.select_related("thrust").prefetch_related("capabilities")
+    serializer_class = s.InitiativeSerializer
+    filterset_class = _reference_filterset(
+        Initiative,
+        {
+            "thrust": filters.CharFilter(field_name="thrust__code"),
+            "status": filters.ChoiceFilter(choices=Initiative.Status.choices),
+            "capability": filters.CharFilter(field_name="capabilities__code"),
+        },
+    )
+
+
+class CapabilityViewSet(ReferenceViewSet):
+    queryset = Capability.objects.select_related("parent").prefetch_related("thrusts")
+    serializer_class = s.CapabilitySerializer
+    filterset_class = _reference_filterset(
+        Capability,
+        {
+            "parent": filters.CharFilter(field_name="parent__code"),
+            "thrust": filters.CharFilter(field_name="thrusts__code"),
+        },
+    )
+
+
+class MemberStateViewSet(ReferenceViewSet):
+    lookup_field = "iso2"
+    lookup_value_regex = r"[A-Za-z]{2}"
+    ordering_fields = ["iso2", "name_en", "updated_at"]
+    queryset = MemberState.objects.all()
+    serializer_class = s.MemberStateSerializer
+    filterset_class = _reference_filterset(MemberState)
+
+
+class OrgTypeViewSet(ReferenceViewSet):
+    queryset = OrgType.objects.prefetch_related("priority_thrusts")
+    serializer_class = s.OrgTypeSerializer
+    filterset_class = _reference_filterset(OrgType, {"kind": filters.CharFilter(field_name="kind")})
+
+
+class PartnershipTypeViewSet(ReferenceViewSet):
+    queryset = PartnershipType.objects.prefetch_related("typical_thrusts")
+    serializer_class = s.PartnershipTypeSerializer
+    filterset_class = _reference_filterset(PartnershipType)
+
+
+# --- Directory ----------------------------------------------------------------------------------
+
+
+class ServiceBackedViewSet(ETagMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Create, update and delete call the resource's service; reads use its selector."""
+
+    input_serializer_class: type = None
+    output_serializer_class: type = None
+    ordering_fields = ["id", "created_at", "updated_at", "name"]
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return self.input_serializer_class
+        return self.output_serializer_class
+
+    def _output(self, obj, code=status.HTTP_200_OK) -> Response:
+        self.remember_etag(obj)
+        return Response(self.output_serializer_class(obj).data, status=code)
+
+    def _reload(self, obj):
+        return self.get_queryset().get(pk=obj.pk)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._output(self.get_object())
+
+    def _validated(self, request, partial: bool) -> dict:
+        serializer = self.input_serializer_class(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        data = self._validated(request, partial=False)
+        obj = self.create_service(actor=request.user, **data)
+        return self._output(self._reload(obj), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        obj = self.get_object()
+        data = self._validated(request, partial=partial)
+        obj = self.update_service(
+            actor=request.user, expected_version=expected_version(request, obj), target=obj, **data
+        )
+        return self._output(self._reload(obj))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        obj = self.get_object()
+        expected = expected_version(request, obj)
+        if expected is not None and expected != obj.version:
+            raise StaleWrite("This record changed since you read it; reload before deleting.")
+        self.delete_service(actor=request.user, target=obj)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    create=extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: s.OrganizationSerializer}),
+    update=extend_schema(parameters=[IF_MATCH], responses={200: s.OrganizationSerializer}),
+    partial_update=extend_schema(parameters=[IF_MATCH], responses={200: s.OrganizationSerializer}),
+    destroy=extend_schema(parameters=[IF_MATCH]),
+)
+class OrganizationViewSet(ServiceBackedViewSet):
+    """The shared directory of Japanese companies and ASEAN institutions."""
+
+    input_serializer_class = s.OrganizationInputSerializer
+    output_serializer_class = s.OrganizationSerializer
+    filterset_class = OrganizationFilter
+
+    def get_queryset(self):
+        return organizations_visible(user=self.request.user)
+
+    def create_service(self, **kw):
+        return directory_services.organization_create(**kw)
+
+    def update_service(self, *, target, **kw):
+        return directory_services.organization_update(organization=target, **kw)
+
+    def delete_service(self, *, target, **kw):
+        return directory_services.organization_delete(organization=target, **kw)
+
+
+@extend_schema_view(
+    create=extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: s.ContactSerializer}),
+    update=extend_schema(parameters=[IF_MATCH], responses={200: s.ContactSerializer}),
+    partial_update=extend_schema(parameters=[IF_MATCH], responses={200: s.ContactSerializer}),
+    destroy=extend_schema(parameters=[IF_MATCH]),
+)
+class ContactViewSet(ServiceBackedViewSet):
+    """People at organizations. Business details are shared with every signed-in user."""
+
+    input_serializer_class = s.ContactInputSerializer
+    output_serializer_class = s.ContactSerializer
+    filterset_class = ContactFilter
+
+    def get_queryset(self):
+        return contacts_visible(user=self.request.user)
+
+    def create_service(self, **kw):
+        return directory_services.contact_create(**kw)
+
+    def update_service(self, *, target, **kw):
+        return directory_services.contact_update(contact=target, **kw)
+
+    def delete_service(self, *, target, **kw):
+        return directory_services.contact_delete(contact=target, **kw)
+
+
+# --- Sync helpers -------------------------------------------------------------------------------
+
+
+class ChangesFilter(filters.FilterSet):
+    since = filters.IsoDateTimeFilter(field_name="deleted_at", lookup_expr="gte")
+    resource = filters.CharFilter(field_name="resource")
+
+    class Meta:
+        model = Tombstone
+        fields = ["resource"]
+
+
+class ChangesViewSet(viewsets.ReadOnlyModelViewSet):
+    """Deletions, for mirroring: records deleted at or after `since`."""
+
+    serializer_class = s.TombstoneSerializer
+    filterset_class = ChangesFilter
+    ordering_fields = ["deleted_at", "id"]
+
+    def get_queryset(self):
+        qs = Tombstone.objects.all()
+        user = self.request.user
+        if policy.sees_all_teams(user):
+            return qs
+        return qs.filter(Q(team__isnull=True) | Q(team_id=user.team_id))
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def api_root(request, format=None):
+    names = [
+        "organizations",
+        "contacts",
+        "thrusts",
+        "initiatives",
+        "capabilities",
+        "member-states",
+        "org-types",
+        "partnership-types",
+        "core-areas",
+        "changes",
+    ]
+    return Response({n: reverse(f"api:{n}-list", request=request, format=format) for n in names})

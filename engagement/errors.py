@@ -1,0 +1,49 @@
+"""Errors raised by services. Every entry point turns them into its own kind of answer
+(a JSON error, a form error, a command error) without losing the field and the reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """Base class: a refused write. Nothing has been written when one is raised."""
+
+    code = "error"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class ValidationFailed(ServiceError):
+    code = "validation_error"
+
+    def __init__(self, errors: dict[str, list[str]], detail: str | None = None) -> None:
+        fields = ", ".join(sorted(errors))
+        super().__init__(detail or f"Invalid input in: {fields}.", errors)
+
+
+class Conflict(ServiceError):
+    """The write would duplicate an existing record or break a rule of state."""
+
+    code = "conflict"
+
+    def __init__(
+        self, detail: str, errors: dict[str, list[str]] | None = None, existing: Any = None
+    ) -> None:
+        super().__init__(detail, errors)
+        self.existing = existing
+
+
+class StaleWrite(ServiceError):
+    code = "stale_write"
+
+
+class NotPermitted(ServiceError):
+    code = "permission_denied"
+
+
+def field_errors(**fields: str | list[str]) -> dict[str, list[str]]:
+    return {k: [v] if isinstance(v, str) else list(v) for k, v in fields.items()}

@@ -1,0 +1,167 @@
+"""Access rules, in one place.
+
+Every entry point (API, admin, web pages, exports, tasks) asks this module. The promise it keeps:
+records owned by a team (engagements, partnerships, MoUs, pilots, follow-ups, notes, match
+decisions) are seen only by that team and by program managers, because teams belong to
+competing companies. The shared directory and reference data are seen by every signed-in user.
+
+A model declares that it is team-owned with a class attribute `policy_team_path`, the lookup
+from the record to its owning Team ("team", "partnership__team", ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+from engagement.models import (
+    ApiToken,
+    Capability,
+    Contact,
+    CoreArea,
+    Initiative,
+    MemberState,
+    Organization,
+    OrgType,
+    PartnershipType,
+    Role,
+    Team,
+    Thrust,
+    User,
+)
+
+REFERENCE_MODELS: tuple[type[Model], ...] = (
+    CoreArea,
+    Thrust,
+    Initiative,
+    Capability,
+    MemberState,
+    OrgType,
+    PartnershipType,
+)
+DIRECTORY_MODELS: tuple[type[Model], ...] = (Organization, Contact)
+DIRECTORY_WRITERS = {Role.BD_MEMBER, Role.PROGRAM_MANAGER, Role.INTEGRATOR, Role.ADMIN}
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_admin(user: Any) -> bool:
+    return _signed_in(user) and (user.is_superuser or user.role == Role.ADMIN)
+
+
+def sees_all_teams(user: Any) -> bool:
+    return is_admin(user) or (_signed_in(user) and user.role == Role.PROGRAM_MANAGER)
+
+
+def team_path(model: type[Model]) -> str | None:
+    return getattr(model, "policy_team_path", None)
+
+
+def is_team_owned(model: type[Model]) -> bool:
+    return team_path(model) is not None
+
+
+def _owner_team_id(obj: Model) -> int | None:
+    path = team_path(type(obj))
+    assert path is not None
+    target: Any = obj
+    *hops, last = path.split("__")
+    for hop in hops:
+        target = getattr(target, hop)
+        if target is None:
+            return None
+    return getattr(target, f"{last}_id")
+
+
+def scope(user: Any, queryset: QuerySet) -> QuerySet:
+    """The records of `queryset` that `user` may see."""
+    model = queryset.model
+    if not _signed_in(user):
+        return queryset.none()
+    if model in REFERENCE_MODELS or model in DIRECTORY_MODELS:
+        return queryset
+    if model is Team:
+        return queryset if sees_all_teams(user) else queryset.filter(pk=user.team_id)
+    if model is User:
+        if is_admin(user):
+            return queryset
+        if user.role == Role.PROGRAM_MANAGER:
+            return queryset
+        return (
+            queryset.filter(team_id=user.team_id) if user.team_id else queryset.filter(pk=user.pk)
+        )
+    if model is ApiToken:
+        return queryset if is_admin(user) else queryset.filter(user=user)
+    path = team_path(model)
+    if path is not None:
+        if sees_all_teams(user):
+            return queryset
+        if user.team_id is None:
+            return queryset.none()
+        return queryset.filter(**{f"{path}_id": user.team_id})
+    # Unknown kinds of record are closed until someone writes their rule here.
+    return queryset if is_admin(user) else queryset.none()
+
+
+def can_view(user: Any, obj: Model) -> bool:
+    if not _signed_in(user):
+        return False
+    model = type(obj)
+    if model in REFERENCE_MODELS or model in DIRECTORY_MODELS:
+        return True
+    if is_team_owned(model):
+        return sees_all_teams(user) or (
+            user.team_id is not None and _owner_team_id(obj) == user.team_id
+        )
+    return scope(user, model._default_manager.filter(pk=obj.pk)).exists()
+
+
+def can_create(user: Any, model: type[Model]) -> bool:
+    if not _signed_in(user):
+        return False
+    if is_admin(user):
+        return True
+    if model in REFERENCE_MODELS or model in (Team, User):
+        return False
+    if model in DIRECTORY_MODELS:
+        return user.role in DIRECTORY_WRITERS
+    if is_team_owned(model):
+        return user.role in (Role.BD_MEMBER, Role.INTEGRATOR) and user.team_id is not None
+    return model is ApiToken
+
+
+def can_change(user: Any, obj: Model) -> bool:
+    """May `user` edit or delete `obj`? Program managers read team records; they do not edit
+    them (their decisions go through the match review, which has its own rule)."""
+    if not _signed_in(user):
+        return False
+    if is_admin(user):
+        return True
+    model = type(obj)
+    if model in REFERENCE_MODELS or model in (Team, User):
+        return False
+    if model in DIRECTORY_MODELS:
+        return user.role in DIRECTORY_WRITERS
+    if is_team_owned(model):
+        return (
+            user.role in (Role.BD_MEMBER, Role.INTEGRATOR)
+            and user.team_id is not None
+            and _owner_team_id(obj) == user.team_id
+        )
+    if model is ApiToken:
+        return obj.user_id == user.pk
+    return False
+
+
+def can_decide_matches_for(user: Any, company_id: int) -> bool:
+    """Accept, reject or snooze suggestions for a company: its own BD team, or a program manager."""
+    if not _signed_in(user):
+        return False
+    if sees_all_teams(user):
+        return True
+    return (
+        user.role == Role.BD_MEMBER and user.team is not None and user.team.company_id == company_id
+    )

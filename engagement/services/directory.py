@@ -1,0 +1,308 @@
+"""Writes to the shared directory: organizations and contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+
+from engagement import policy
+from engagement.errors import Conflict, NotPermitted, ValidationFailed
+from engagement.models import (
+    Capability,
+    Contact,
+    MemberState,
+    Organization,
+    OrganizationKind,
+    OrganizationNameKey,
+    OrgType,
+    Thrust,
+    Tombstone,
+)
+from engagement.normalize import normalize_email, normalize_name
+from engagement.services.common import claim_version, resolve_codes
+
+ORGANIZATION_TEXT_FIELDS = (
+    "name",
+    "name_ja",
+    "website",
+    "description",
+    "description_ja",
+    "source",
+)
+ORGANIZATION_M2M_FIELDS = {
+    # field: (model, code field)
+    "capabilities": (Capability, "code"),
+    "needs": (Capability, "code"),
+    "thrusts": (Thrust, "code"),
+    "priority_countries": (MemberState, "iso2"),
+    "presence_countries": (MemberState, "iso2"),
+}
+
+
+@dataclass(frozen=True)
+class _OrgInput:
+    kind: str
+    org_type: OrgType | None
+    country: str
+    texts: dict[str, str]
+    accepting_partners: bool
+    m2m: dict[str, list[Any] | None]
+
+
+def _check_actor(actor: Any, obj: Organization | Contact | None, model: type) -> None:
+    if actor is None:  # system writes: loaders, generators, migrations
+        return
+    allowed = policy.can_create(actor, model) if obj is None else policy.can_change(actor, obj)
+    if not allowed:
+        raise NotPermitted(f"You may not change {model._meta.verbose_name_plural}.")
+
+
+def _validate_organization(data: dict[str, Any], current: Organization | None) -> _OrgInput:
+    errors: dict[str, list[str]] = {}
+    kind = data.get("kind", current.kind if current else "")
+    if kind not in OrganizationKind.values:
+        errors["kind"] = [f"Must be one of: {', '.join(OrganizationKind.values)}."]
+    texts = {
+        f: str(data.get(f, getattr(current, f, "") if current else "") or "").strip()
+        for f in ORGANIZATION_TEXT_FIELDS
+    }
+    if not texts["name"]:
+        errors["name"] = ["This field is required."]
+    if texts["website"]:
+        try:
+            URLValidator(schemes=["http", "https"])(texts["website"])
+        except DjangoValidationError:
+            errors["website"] = ["Enter a valid http(s) URL."]
+    for field, limit in (("name", 200), ("name_ja", 200), ("source", 300)):
+        if len(texts[field]) > limit:
+            errors.setdefault(field, []).append(f"At most {limit} characters.")
+
+    org_type: OrgType | None = current.org_type if current else None
+    if "org_type" in data:
+        org_type = OrgType.objects.filter(code=data["org_type"]).first()
+        if org_type is None:
+            errors["org_type"] = [f"Unknown organization type code: {data['org_type']!r}."]
+    if org_type is None and "org_type" not in errors:
+        errors["org_type"] = ["This field is required."]
+    elif org_type is not None and kind in OrganizationKind.values and org_type.kind != kind:
+        errors["org_type"] = [f"Type {org_type.code!r} is for {org_type.kind}, not {kind}."]
+
+    country = str(data.get("country", current.country if current else "") or "").strip().upper()
+    if kind == OrganizationKind.JAPANESE_COMPANY and country != "JP":
+        errors["country"] = ["A Japanese company's country is JP."]
+    elif (
+        kind == OrganizationKind.ASEAN_INSTITUTION
+        and country
+        and not MemberState.objects.filter(iso2=country).exists()
+    ):
+        # Blank is allowed: a regional body (ERIA, ASEAN-Japan Centre) serves all member states.
+        errors["country"] = [
+            f"{country} is not an ASEAN member state code (leave it blank "
+            "for a regional, ASEAN-wide body)."
+        ]
+
+    m2m: dict[str, list[Any] | None] = {}
+    for field, (model, code_field) in ORGANIZATION_M2M_FIELDS.items():
+        if field in data:
+            m2m[field] = resolve_codes(model, data[field], field, errors, code_field=code_field)
+        else:
+            m2m[field] = None  # unchanged
+    if errors:
+        raise ValidationFailed(errors)
+    accepting = data.get("accepting_partners", current.accepting_partners if current else True)
+    return _OrgInput(kind, org_type, country, texts, bool(accepting), m2m)
+
+
+def _name_keys(org: Organization) -> set[str]:
+    return {k for k in (normalize_name(org.name), normalize_name(org.name_ja)) if k}
+
+
+def _find_duplicate(country: str, keys: Iterable[str], exclude_pk: int | None):
+    clash = (
+        OrganizationNameKey.objects.filter(country=country, key__in=list(keys))
+        .exclude(organization_id=exclude_pk)
+        .select_related("organization")
+        .first()
+    )
+    return clash.organization if clash else None
+
+
+def _duplicate_error(existing: Organization) -> Conflict:
+    label = existing.name + (f" ({existing.name_ja})" if existing.name_ja else "")
+    return Conflict(
+        f"An organization with this name already exists in {existing.country}: "
+        f"{label}, id {existing.pk}.",
+        errors={"name": [f"Duplicate of existing organization {label} (id {existing.pk})."]},
+        existing=existing,
+    )
+
+
+def _write_name_keys(org: Organization) -> None:
+    keys = _name_keys(org)
+    OrganizationNameKey.objects.filter(organization=org).exclude(key__in=keys).delete()
+    OrganizationNameKey.objects.filter(organization=org).exclude(country=org.country).delete()
+    have = set(OrganizationNameKey.objects.filter(organization=org).values_list("key", flat=True))
+    OrganizationNameKey.objects.bulk_create(
+        [OrganizationNameKey(organization=org, country=org.country, key=k) for k in keys - have]
+    )
+
+
+def _apply(org: Organization, clean: _OrgInput) -> None:
+    org.kind = clean.kind
+    org.org_type = clean.org_type
+    org.country = clean.country
+    org.accepting_partners = clean.accepting_partners
+    for field, value in clean.texts.items():
+        setattr(org, field, value)
+
+
+def _save_with_keys(org: Organization, clean: _OrgInput, actor: Any) -> Organization:
+    duplicate = _find_duplicate(clean.country, _name_keys(org), org.pk)
+    if duplicate is not None:
+        raise _duplicate_error(duplicate)
+    org._history_user = actor
+    try:
+        with transaction.atomic():
+            org.save()
+            _write_name_keys(org)
+    except IntegrityError:
+        # Someone created the same organization between our check and our write.
+        duplicate = _find_duplicate(clean.country, _name_keys(org), org.pk)
+        if duplicate is not None:
+            raise _duplicate_error(duplicate) from None
+        raise
+    for field, values in clean.m2m.items():
+        if values is not None:
+            getattr(org, field).set(values)
+    return org
+
+
+@transaction.atomic
+def organization_create(*, actor: Any = None, **data: Any) -> Organization:
+    """Create an organization, refusing one whose normalised name already exists in its country."""
+    _check_actor(actor, None, Organization)
+    clean = _validate_organization(data, None)
+    org = Organization()
+    _apply(org, clean)
+    return _save_with_keys(org, clean, actor)
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    actor: Any = None,
+    organization: Organization,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Organization:
+    """Change an organization. With `expected_version`, a stale copy is refused."""
+    _check_actor(actor, organization, Organization)
+    clean = _validate_organization(changes, organization)
+    claim_version(organization, expected_version)
+    _apply(organization, clean)
+    return _save_with_keys(organization, clean, actor)
+
+
+@transaction.atomic
+def organization_delete(*, actor: Any = None, organization: Organization) -> None:
+    _check_actor(actor, organization, Organization)
+    organization._history_user = actor
+    Tombstone.objects.create(resource="organizations", object_id=organization.pk)
+    Tombstone.objects.bulk_create(
+        Tombstone(resource="contacts", object_id=pk)
+        for pk in organization.contacts.values_list("pk", flat=True)
+    )
+    organization.delete()
+
+
+# --- Contacts ---------------------------------------------------------------------------------
+
+CONTACT_TEXT_FIELDS = ("name", "name_reading", "title", "email", "phone", "notes")
+
+
+def _validate_contact(data: dict[str, Any], current: Contact | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {
+        f: str(data.get(f, getattr(current, f, "") if current else "") or "").strip()
+        for f in CONTACT_TEXT_FIELDS
+    }
+    clean["email"] = normalize_email(clean["email"])
+    if not clean["name"]:
+        errors["name"] = ["This field is required."]
+    if clean["email"]:
+        try:
+            validate_email(clean["email"])
+        except DjangoValidationError:
+            errors["email"] = ["Enter a valid email address."]
+    org = data.get("organization", current.organization if current else None)
+    if isinstance(org, int | str) and not isinstance(org, bool):
+        org = Organization.objects.filter(pk=org).first() if str(org).isdigit() else None
+        if org is None:
+            errors["organization"] = [f"No organization with id {data['organization']!r}."]
+    if org is None and "organization" not in errors:
+        errors["organization"] = ["This field is required."]
+    clean["organization"] = org
+    clean["opted_out"] = bool(data.get("opted_out", current.opted_out if current else False))
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _contact_duplicate(email: str, exclude_pk: int | None) -> Conflict | None:
+    if not email:
+        return None
+    existing = Contact.objects.filter(email__iexact=email).exclude(pk=exclude_pk).first()
+    if existing is None:
+        return None
+    return Conflict(
+        f"A contact with email {email} already exists: {existing.name}, id {existing.pk}.",
+        errors={"email": [f"Already used by contact {existing.name} (id {existing.pk})."]},
+        existing=existing,
+    )
+
+
+def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contact:
+    conflict = _contact_duplicate(clean["email"], contact.pk)
+    if conflict:
+        raise conflict
+    for field, value in clean.items():
+        setattr(contact, field, value)
+    contact._history_user = actor
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        conflict = _contact_duplicate(clean["email"], contact.pk)
+        if conflict:
+            raise conflict from None
+        raise
+    return contact
+
+
+@transaction.atomic
+def contact_create(*, actor: Any = None, **data: Any) -> Contact:
+    _check_actor(actor, None, Contact)
+    return _save_contact(Contact(), _validate_contact(data, None), actor)
+
+
+@transaction.atomic
+def contact_update(
+    *, actor: Any = None, contact: Contact, expected_version: int | None = None, **changes: Any
+) -> Contact:
+    _check_actor(actor, contact, Contact)
+    clean = _validate_contact(changes, contact)
+    claim_version(contact, expected_version)
+    return _save_contact(contact, clean, actor)
+
+
+@transaction.atomic
+def contact_delete(*, actor: Any = None, contact: Contact) -> None:
+    _check_actor(actor, contact, Contact)
+    contact._history_user = actor
+    Tombstone.objects.create(resource="contacts", object_id=contact.pk)
+    contact.delete()

@@ -1,0 +1,125 @@
+"""Server-rendered pages. Each one reads through a selector and asks the policy."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from engagement import policy
+from engagement.errors import ServiceError
+from engagement.models import Capability, MemberState, OrganizationKind, OrgType, Thrust
+from engagement.selectors.directory import organizations_search, organizations_visible
+from engagement.services.accounts import user_preferences_update
+
+PAGE_SIZE = 25
+
+
+@login_required
+def dashboard(request):
+    orgs = organizations_visible(user=request.user)
+    by_kind = dict(orgs.order_by().values_list("kind").annotate(n=Count("id")))
+    by_country = list(
+        orgs.filter(kind=OrganizationKind.ASEAN_INSTITUTION)
+        .order_by()
+        .values("country")
+        .annotate(n=Count("id"))
+        .order_by("-n", "country")
+    )
+    states = {m.iso2: m for m in MemberState.objects.all()}
+    for row in by_country:
+        row["state"] = states.get(row["country"])
+    return render(
+        request,
+        "engagement/dashboard.html",
+        {
+            "companies": by_kind.get(OrganizationKind.JAPANESE_COMPANY, 0),
+            "institutions": by_kind.get(OrganizationKind.ASEAN_INSTITUTION, 0),
+            "by_country": by_country,
+            "max_country": max((r["n"] for r in by_country), default=1),
+            "team": request.user.team,
+            "sees_all": policy.sees_all_teams(request.user),
+        },
+    )
+
+
+def _directory_filters(request) -> dict[str, str]:
+    keys = ("q", "kind", "org_type", "country", "capability", "thrust")
+    return {k: request.GET.get(k, "").strip() for k in keys}
+
+
+@login_required
+def organization_list(request):
+    f = _directory_filters(request)
+    qs = organizations_visible(user=request.user)
+    if f["kind"] in OrganizationKind.values:
+        qs = qs.filter(kind=f["kind"])
+    if f["org_type"]:
+        qs = qs.filter(org_type__code=f["org_type"])
+    if f["country"]:
+        qs = qs.filter(country=f["country"].upper())
+    if f["capability"]:
+        qs = qs.filter(capabilities__code=f["capability"])
+    if f["thrust"]:
+        qs = qs.filter(thrusts__code=f["thrust"])
+    qs = organizations_search(qs, f["q"])
+    page = Paginator(qs.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "engagement/organization_list.html",
+        {
+            "page": page,
+            "filters": f,
+            "query": query.urlencode(),
+            "kinds": OrganizationKind.choices,
+            "org_types": OrgType.objects.all(),
+            "states": MemberState.objects.all(),
+            "capabilities": Capability.objects.filter(parent__isnull=False),
+            "thrusts": Thrust.objects.all(),
+        },
+    )
+
+
+@login_required
+def organization_detail(request, pk: int):
+    org = (
+        organizations_visible(user=request.user).prefetch_related("contacts").filter(pk=pk).first()
+    )
+    if org is None or not policy.can_view(request.user, org):
+        raise Http404
+    return render(
+        request,
+        "engagement/organization_detail.html",
+        {
+            "org": org,
+            "contacts": list(org.contacts.all()),
+            "can_change": policy.can_change(request.user, org),
+        },
+    )
+
+
+@login_required
+@require_POST
+def preferences(request):
+    try:
+        user_preferences_update(
+            user=request.user,
+            language=request.POST.get("language") or None,
+            time_zone=request.POST.get("time_zone") or None,
+        )
+    except ServiceError as exc:
+        messages.error(request, "; ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, _("Preferences saved."))
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    return redirect(target)

@@ -1,0 +1,73 @@
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from engagement.models import Thrust
+from tests import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_reference", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Reference data is loaded once per test database; a transactional test flushes it, so
+    reload it when the next test that uses the database finds it gone."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db"}:
+        return
+    transactional = "transactional_db" in names or (marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    if not Thrust.objects.exists():
+        call_command("load_reference", verbosity=0)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def disco(db):
+    return factories.company(
+        name="DISCO",
+        name_ja="ディスコ",
+        org_type="equipment",
+        capabilities=["EQP.DICING", "EQP.SERVICE"],
+    )
+
+
+@pytest.fixture
+def tel(db):
+    return factories.company(
+        name="Tokyo Electron",
+        name_ja="東京エレクトロン",
+        org_type="equipment",
+        capabilities=["EQP.ETCH", "EQP.DEP"],
+    )
+
+
+@pytest.fixture
+def team_a(disco):
+    return factories.team("team-a", company=disco)
+
+
+@pytest.fixture
+def team_b(tel):
+    return factories.team("team-b", company=tel)
+
+
+@pytest.fixture
+def users(team_a, team_b):
+    """One user per role; BD members and integrators in team A, plus a BD member of team B."""
+    return {
+        "bd_a": factories.user("bd_a", role="bd_member", team=team_a),
+        "bd_b": factories.user("bd_b", role="bd_member", team=team_b),
+        "integrator_a": factories.user("integrator_a", role="integrator", team=team_a),
+        "pm": factories.user("pm", role="program_manager"),
+        "admin": factories.user("admin", role="admin"),
+    }

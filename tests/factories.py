@@ -1,0 +1,75 @@
+"""Test data built through the same services the product uses, so the duplicate guard's
+name keys and every rule apply to test data too."""
+
+from __future__ import annotations
+
+import itertools
+
+import factory
+
+from engagement.models import Contact, Organization, Team, User
+from engagement.services.accounts import api_token_create
+from engagement.services.directory import contact_create, organization_create
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def company(
+    name: str | None = None, *, name_ja: str = "", org_type: str = "equipment", **extra
+) -> Organization:
+    return organization_create(
+        kind="japanese_company",
+        org_type=org_type,
+        name=name or f"Test Company {next(_seq)}",
+        name_ja=name_ja,
+        country="JP",
+        **extra,
+    )
+
+
+def institution(
+    name: str | None = None, *, country: str = "MY", org_type: str = "university", **extra
+) -> Organization:
+    return organization_create(
+        kind="asean_institution",
+        org_type=org_type,
+        name=name or f"Test Institute {next(_seq)}",
+        country=country,
+        **extra,
+    )
+
+
+def contact(organization: Organization, name: str | None = None, **extra) -> Contact:
+    return contact_create(organization=organization, name=name or f"Person {next(_seq)}", **extra)
+
+
+def team(slug: str, *, company: Organization) -> Team:
+    return Team.objects.create(slug=slug, name=f"{company.name} BD", company=company)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    role = "bd_member"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def user(username: str, *, role: str, team: Team | None = None, **extra) -> User:
+    is_admin = role == "admin"
+    return UserFactory(
+        username=username, role=role, team=team, is_staff=is_admin, is_superuser=is_admin, **extra
+    )
+
+
+def token(user: User, *, read_only: bool = False, name: str = "test") -> str:
+    return api_token_create(user=user, name=name, read_only=read_only).key
