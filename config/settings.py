@@ -142,10 +142,14 @@ if DATABASE_URL:
         del _db["TEST"]["NAME"]
     DATABASES = {"default": _db}
 else:
+    # SQLITE_PATH moves the embedded database file (default: DATA_DIR/db.sqlite3). The test
+    # harness (tests/celery_harness.py) sets it to point a real Celery worker at the test
+    # database file below.
+    SQLITE_PATH = Path(env_str("SQLITE_PATH") or DATA_DIR / "db.sqlite3").resolve()
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "db.sqlite3",
+            "NAME": SQLITE_PATH,
             # A file, not memory, for tests too: a real Celery worker in another process must
             # see what the test wrote.
             "TEST": {"NAME": DATA_DIR / "test-db.sqlite3"},
@@ -181,10 +185,13 @@ else:
     }
 
 # --- Celery ----------------------------------------------------------------------------
+# Under pytest (which sets PYTEST_VERSION before it loads these settings, earlier than any
+# conftest could set an override) the embedded broker is a file of its own, so a test's worker
+# never competes with a `make run` worker for messages, nor a test's messages leak into dev.
+_UNDER_PYTEST = bool(os.environ.get("PYTEST_VERSION"))
+_BROKER_FILE = "test-celery-broker.sqlite3" if _UNDER_PYTEST else "celery-broker.sqlite3"
 CELERY_BROKER_URL = (
-    env_str("CELERY_BROKER_URL")
-    or REDIS_URL
-    or (f"sqla+sqlite:///{DATA_DIR / 'celery-broker.sqlite3'}")
+    env_str("CELERY_BROKER_URL") or REDIS_URL or f"sqla+sqlite:///{DATA_DIR / _BROKER_FILE}"
 )
 EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("sqla+")
 CELERY_RESULT_BACKEND = "django-db"
@@ -198,8 +205,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if EMBEDDED_BROKER:
-    # The SQL transport polls; half a second keeps `make run` feeling immediate.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.5}
+    # The SQL transport hands every transport option except its table names to SQLAlchemy's
+    # create_engine(), so "polling_interval" is refused here (TypeError): it polls every second.
+    # Web, worker, beat and tests share the broker file: wait for its write lock, not fail.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 20}}
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
@@ -232,6 +241,7 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -245,6 +255,8 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "private-media")))
 MEDIA_URL = None
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+MOU_DOCUMENT_MAX_BYTES = env_int("MOU_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -302,6 +314,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "engagement.models.reference.OrganizationKind",
+        "InitiativeStatusEnum": "engagement.models.reference.Initiative.Status",
+        "EngagementKindEnum": "engagement.models.crm.Engagement.Kind",
+        "StageEnum": "engagement.models.crm.Stage",
+        "MoUStatusEnum": "engagement.models.crm.MoU.Status",
+        "PilotStatusEnum": "engagement.models.crm.Pilot.Status",
+        "FollowUpStatusEnum": "engagement.models.crm.FollowUp.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "engagement.api.schema.add_error_responses",

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class EngagementConfig(AppConfig):
     name = "engagement"
     verbose_name = _("Engagement")
+
+    def ready(self) -> None:
+        # Registers the OpenAPI description of token authentication.
+        from engagement import admin_crm  # noqa: F401
+        from engagement.api import schema  # noqa: F401

@@ -71,3 +71,11 @@ def users(team_a, team_b):
         "pm": factories.user("pm", role="program_manager"),
         "admin": factories.user("admin", role="admin"),
     }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Real hashing costs ~0.3 s a user by design; tests create many users."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

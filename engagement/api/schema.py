@@ -1,5 +1,7 @@
 """Every operation documents the API's one error shape for the statuses it can answer."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["type", "detail", "errors"],
@@ -54,3 +56,16 @@ def add_error_responses(result, generator, request, public):
                     code, {"description": text, "content": {"application/json": {"schema": ref}}}
                 )
     return result
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "engagement.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`; issue one with `python manage.py create_api_token`.",
+        }

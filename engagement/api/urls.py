@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from engagement.api import views
+from engagement.api import crm_views, views
 
 app_name = "api"
 
@@ -17,10 +17,20 @@ router.register("capabilities", views.CapabilityViewSet, basename="capabilities"
 router.register("member-states", views.MemberStateViewSet, basename="member-states")
 router.register("org-types", views.OrgTypeViewSet, basename="org-types")
 router.register("partnership-types", views.PartnershipTypeViewSet, basename="partnership-types")
+router.register("engagements", crm_views.EngagementViewSet, basename="engagements")
+router.register("partnerships", crm_views.PartnershipViewSet, basename="partnerships")
+router.register("mous", crm_views.MoUViewSet, basename="mous")
+router.register("pilots", crm_views.PilotViewSet, basename="pilots")
+router.register("follow-ups", crm_views.FollowUpViewSet, basename="follow-ups")
 router.register("changes", views.ChangesViewSet, basename="changes")
 
 urlpatterns = [
     path("v1/", views.api_root, name="root"),
+    path(
+        "v1/organizations/<int:pk>/timeline/",
+        crm_views.organization_timeline,
+        name="organizations-timeline",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -252,9 +252,10 @@ class ChangesFilter(filters.FilterSet):
         fields = ["resource"]
 
 
-class ChangesViewSet(viewsets.ReadOnlyModelViewSet):
+class ChangesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Deletions, for mirroring: records deleted at or after `since`."""
 
+    queryset = Tombstone.objects.none()
     serializer_class = s.TombstoneSerializer
     filterset_class = ChangesFilter
     ordering_fields = ["deleted_at", "id"]
@@ -262,6 +263,8 @@ class ChangesViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = Tombstone.objects.all()
         user = self.request.user
+        if not user.is_authenticated:
+            return qs.none()
         if policy.sees_all_teams(user):
             return qs
         return qs.filter(Q(team__isnull=True) | Q(team_id=user.team_id))

@@ -1,5 +1,18 @@
 from engagement.models.accounts import TEAM_ROLES, ApiToken, Role, Team, User
 from engagement.models.api import IdempotencyRecord, Tombstone
+from engagement.models.crm import (
+    KPI,
+    CalendarFeed,
+    Engagement,
+    FollowUp,
+    Milestone,
+    MoU,
+    Partnership,
+    Pilot,
+    Stage,
+    StageChange,
+    TimelineEvent,
+)
 from engagement.models.directory import Contact, Organization, OrganizationNameKey
 from engagement.models.reference import (
     Capability,
@@ -13,22 +26,33 @@ from engagement.models.reference import (
 )
 
 __all__ = [
+    "KPI",
     "TEAM_ROLES",
     "ApiToken",
+    "CalendarFeed",
     "Capability",
     "Contact",
     "CoreArea",
+    "Engagement",
+    "FollowUp",
     "IdempotencyRecord",
     "Initiative",
     "MemberState",
+    "Milestone",
+    "MoU",
     "OrgType",
     "Organization",
     "OrganizationKind",
     "OrganizationNameKey",
+    "Partnership",
     "PartnershipType",
+    "Pilot",
     "Role",
+    "Stage",
+    "StageChange",
     "Team",
     "Thrust",
+    "TimelineEvent",
     "Tombstone",
     "User",
 ]

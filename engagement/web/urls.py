@@ -10,4 +10,6 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("organizations/", views.organization_list, name="organization-list"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization-detail"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("calendar/regenerate/", views.calendar_regenerate, name="calendar-regenerate"),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,9 +14,17 @@ from django.views.decorators.http import require_POST
 
 from engagement import policy
 from engagement.errors import ServiceError
-from engagement.models import Capability, MemberState, OrganizationKind, OrgType, Thrust
+from engagement.models import (
+    CalendarFeed,
+    Capability,
+    MemberState,
+    OrganizationKind,
+    OrgType,
+    Thrust,
+)
 from engagement.selectors.directory import organizations_search, organizations_visible
 from engagement.services.accounts import user_preferences_update
+from engagement.services.calendar import calendar_feed_regenerate, calendar_render
 
 PAGE_SIZE = 25
 
@@ -123,3 +131,28 @@ def preferences(request):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "/"
     return redirect(target)
+
+
+def calendar_feed(request, token: str):
+    """Calendar clients cannot sign in: the unguessable token in the address is the key."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not feed.user.is_active:
+        raise Http404
+    body = calendar_render(user=feed.user, host=request.get_host().split(":")[0])
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_POST
+def calendar_regenerate(request):
+    calendar_feed_regenerate(user=request.user)
+    messages.success(request, _("Your calendar address was changed; the old one no longer works."))
+    return redirect(
+        request.POST.get("next")
+        if url_has_allowed_host_and_scheme(
+            request.POST.get("next"), {request.get_host()}, request.is_secure()
+        )
+        else "/"
+    )

@@ -1,0 +1,376 @@
+"""Serializers for team-owned records. Output shapes are the integrators' contract."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from engagement import stages
+from engagement.models import KPI, Engagement, FollowUp, Milestone, MoU, Partnership, Pilot, Stage
+
+IDS = {"many": True, "read_only": True}
+
+
+def _codes(**kw):
+    return serializers.SlugRelatedField(many=True, read_only=True, slug_field="code", **kw)
+
+
+def _ids(max_length: int = 100, required: bool = False):
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=required, max_length=max_length
+    )
+
+
+def _code_list(required: bool = False):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=40), required=required, max_length=100
+    )
+
+
+class SubjectSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["engagement", "partnership", "mou", "pilot", "organization"]
+    )
+    id = serializers.IntegerField(min_value=1)
+
+
+# --- Engagements ----------
+
+
+class EngagementSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    organizations = serializers.PrimaryKeyRelatedField(**IDS)
+    contacts = serializers.PrimaryKeyRelatedField(**IDS)
+    participants = serializers.PrimaryKeyRelatedField(**IDS)
+    thrusts = _codes()
+    initiatives = _codes()
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "id",
+            "team",
+            "occurred_at",
+            "kind",
+            "organizations",
+            "contacts",
+            "participants",
+            "thrusts",
+            "initiatives",
+            "partnership",
+            "summary",
+            "outcome",
+            "next_step",
+            "created_by",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class EngagementInputSerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=Engagement.Kind.choices)
+    organizations = _ids(required=True)
+    contacts = _ids()
+    participants = _ids()
+    thrusts = _code_list()
+    initiatives = _code_list()
+    partnership = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    summary = serializers.CharField(max_length=20000)
+    outcome = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    next_step = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    next_step_due = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="With next_step, creates a follow-up due on this date in the same request.",
+    )
+
+
+# --- Partnerships ----------
+
+
+class PartnershipSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    counterparts = serializers.PrimaryKeyRelatedField(**IDS)
+    initiatives = _codes()
+    partnership_type = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    priority_country = serializers.SlugRelatedField(read_only=True, slug_field="iso2")
+    allowed_moves = serializers.SerializerMethodField(
+        help_text="Stages this partnership may move to now, and whether a reason is needed."
+    )
+
+    class Meta:
+        model = Partnership
+        fields = [
+            "id",
+            "team",
+            "title",
+            "company",
+            "counterparts",
+            "initiatives",
+            "partnership_type",
+            "owner",
+            "priority_country",
+            "expected_value",
+            "currency",
+            "target_date",
+            "stage",
+            "stage_changed_at",
+            "lost_reason",
+            "allowed_moves",
+            "notes",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_allowed_moves(self, obj) -> list[dict]:
+        return stages.allowed_moves(obj.stage, resume_stage=obj.resume_stage)
+
+
+class PartnershipInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    company = serializers.IntegerField(
+        min_value=1, required=False, help_text="Defaults to your team's company."
+    )
+    counterparts = _ids(required=True)
+    initiatives = _code_list()
+    partnership_type = serializers.CharField(max_length=40)
+    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    priority_country = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, allow_null=True
+    )
+    expected_value = serializers.DecimalField(
+        max_digits=16, decimal_places=2, required=False, allow_null=True
+    )
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    target_date = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="Read-only after creation: use the transition action.",
+    )
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+# --- MoUs ----------
+
+
+class MoUSerializer(serializers.ModelSerializer):
+    parties = serializers.PrimaryKeyRelatedField(**IDS)
+    thrusts = _codes()
+    document = serializers.SerializerMethodField(
+        help_text="Download URL of the signed document, or null."
+    )
+    successor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MoU
+        fields = [
+            "id",
+            "partnership",
+            "title",
+            "parties",
+            "status",
+            "signed_on",
+            "effective_on",
+            "expires_on",
+            "renewal_notice_days",
+            "thrusts",
+            "document",
+            "document_name",
+            "predecessor",
+            "successor",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_document(self, obj) -> str | None:
+        if not obj.document:
+            return None
+        path = reverse("api:mous-document", kwargs={"pk": obj.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_successor(self, obj) -> int | None:
+        successor = getattr(obj, "successor", None)
+        return successor.pk if successor else None
+
+
+class MoUInputSerializer(serializers.Serializer):
+    partnership = serializers.IntegerField(min_value=1)
+    title = serializers.CharField(max_length=200)
+    status = serializers.ChoiceField(
+        choices=[("draft", "draft"), ("negotiating", "negotiating")], required=False
+    )
+    parties = _ids()
+    effective_on = serializers.DateField(required=False, allow_null=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+    renewal_notice_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    thrusts = _code_list()
+
+
+class MoUSignSerializer(serializers.Serializer):
+    signed_on = serializers.DateField()
+    effective_on = serializers.DateField(required=False, allow_null=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
+class MoURenewSerializer(serializers.Serializer):
+    effective_on = serializers.DateField()
+    expires_on = serializers.DateField()
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    document = serializers.FileField(help_text="PDF or DOCX, at most MOU_DOCUMENT_MAX_BYTES.")
+
+
+# --- Pilots ----------
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["id", "title", "due_on", "done_on", "owner"]
+
+
+class KPISerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KPI
+        fields = ["id", "name", "target", "actual", "unit"]
+
+
+class PilotSerializer(serializers.ModelSerializer):
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    kpis = KPISerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pilot
+        fields = [
+            "id",
+            "partnership",
+            "objective",
+            "status",
+            "owner",
+            "starts_on",
+            "planned_end_on",
+            "actual_end_on",
+            "last_activity_at",
+            "risk_reason",
+            "milestones",
+            "kpis",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class MilestoneInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    due_on = serializers.DateField()
+    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class KPIInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    target = serializers.DecimalField(max_digits=16, decimal_places=4)
+    actual = serializers.DecimalField(
+        max_digits=16, decimal_places=4, required=False, allow_null=True
+    )
+    unit = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class PilotInputSerializer(serializers.Serializer):
+    partnership = serializers.IntegerField(min_value=1)
+    objective = serializers.CharField(max_length=20000)
+    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    planned_end_on = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=Pilot.Status.choices, required=False)
+    milestones = MilestoneInputSerializer(many=True, required=False)
+    kpis = KPIInputSerializer(many=True, required=False)
+
+
+class PilotStartSerializer(serializers.Serializer):
+    starts_on = serializers.DateField(required=False, allow_null=True)
+
+
+class PilotCompleteSerializer(serializers.Serializer):
+    actual_end_on = serializers.DateField(required=False, allow_null=True)
+
+
+class MilestoneCompleteSerializer(serializers.Serializer):
+    milestone = serializers.IntegerField(min_value=1)
+    done_on = serializers.DateField(required=False, allow_null=True)
+
+
+class KPIRecordSerializer(serializers.Serializer):
+    kpi = serializers.IntegerField(min_value=1)
+    actual = serializers.DecimalField(max_digits=16, decimal_places=4)
+
+
+# --- Follow-ups ----------
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    subject = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "team",
+            "owner",
+            "due_on",
+            "due_time",
+            "priority",
+            "status",
+            "subject",
+            "note",
+            "completed_at",
+            "completed_by",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_subject(self, obj) -> dict | None:
+        for name in FollowUp.SUBJECT_FIELDS:
+            ident = getattr(obj, f"{name}_id")
+            if ident:
+                return {"type": name, "id": ident}
+        return None
+
+
+class FollowUpInputSerializer(serializers.Serializer):
+    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    due_on = serializers.DateField()
+    due_time = serializers.TimeField(required=False, allow_null=True)
+    priority = serializers.ChoiceField(choices=FollowUp.Priority.choices, required=False)
+    status = serializers.ChoiceField(choices=FollowUp.Status.choices, required=False)
+    subject = SubjectSerializer(required=False, allow_null=True)
+    note = serializers.CharField(max_length=20000)
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.IntegerField()
+    actor = serializers.CharField()
+    partnership_id = serializers.IntegerField(allow_null=True)
+    partnership_title = serializers.CharField()
+    data = serializers.DictField()

@@ -1,0 +1,230 @@
+"""Logging engagements (meetings, calls, visits, ...), with their next step as a follow-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from engagement.errors import NotPermitted, ValidationFailed
+from engagement.models import (
+    Contact,
+    Engagement,
+    Initiative,
+    Organization,
+    Partnership,
+    Pilot,
+    Team,
+    Thrust,
+    TimelineEvent,
+    User,
+)
+from engagement.services.common import claim_version, resolve_codes
+from engagement.services.followups import followup_create
+from engagement.services.team_records import (
+    as_date,
+    as_datetime,
+    check_change,
+    record_event,
+    resolve_ids,
+    team_for_new_record,
+    tombstone,
+)
+
+M2M = ("organizations", "contacts", "participants", "thrusts", "initiatives")
+
+
+def _validate(data: dict[str, Any], team: Team, current: Engagement | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    if current is None or "occurred_at" in data:
+        clean["occurred_at"] = as_datetime(
+            data.get("occurred_at"), "occurred_at", errors, required=True
+        )
+    if current is None or "kind" in data:
+        kind = data.get("kind")
+        if kind not in Engagement.Kind.values:
+            errors["kind"] = [f"Must be one of: {', '.join(Engagement.Kind.values)}."]
+        clean["kind"] = kind
+    for field in ("summary", "outcome", "next_step"):
+        if current is None or field in data:
+            clean[field] = str(data.get(field) or "").strip()
+    if "summary" in clean and not clean["summary"]:
+        errors["summary"] = ["This field is required."]
+    if current is None or "organizations" in data:
+        orgs = resolve_ids(Organization, data.get("organizations"), "organizations", errors)
+        if not orgs and "organizations" not in errors:
+            errors["organizations"] = ["Name at least one organization."]
+        clean["organizations"] = orgs
+    if "contacts" in data:
+        clean["contacts"] = resolve_ids(Contact, data.get("contacts"), "contacts", errors)
+        org_ids = {
+            o.pk
+            for o in clean.get("organizations") or (current.organizations.all() if current else [])
+        }
+        strangers = [c.pk for c in clean["contacts"] if c.organization_id not in org_ids]
+        if strangers:
+            errors.setdefault("contacts", []).append(
+                f"Contact(s) {', '.join(map(str, strangers))} work at none of the organizations."
+            )
+    if "participants" in data:
+        clean["participants"] = resolve_ids(
+            User,
+            data.get("participants"),
+            "participants",
+            errors,
+            queryset=User.objects.filter(team=team),
+        )
+    if "thrusts" in data:
+        clean["thrusts"] = resolve_codes(Thrust, data.get("thrusts"), "thrusts", errors)
+    if "initiatives" in data:
+        clean["initiatives"] = resolve_codes(
+            Initiative, data.get("initiatives"), "initiatives", errors
+        )
+    if "partnership" in data:
+        clean["partnership"] = None
+        if data["partnership"] not in (None, ""):
+            found = resolve_ids(
+                Partnership,
+                [data["partnership"]],
+                "partnership",
+                errors,
+                queryset=Partnership.objects.filter(team=team),
+            )
+            clean["partnership"] = found[0] if found else None
+    if data.get("next_step_due") not in (None, ""):
+        clean["next_step_due"] = as_date(data["next_step_due"], "next_step_due", errors)
+        next_step = clean.get("next_step", current.next_step if current else "")
+        if not next_step:
+            errors["next_step"] = ["Say what the next step is when you give it a date."]
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _apply(eng: Engagement, clean: dict[str, Any]) -> None:
+    for field, value in clean.items():
+        if field not in M2M and field != "next_step_due":
+            setattr(eng, field, value)
+
+
+def _set_links(eng: Engagement, clean: dict[str, Any]) -> None:
+    for field in M2M:
+        if field in clean:
+            getattr(eng, field).set(clean[field])
+
+
+def _touch_pilots(partnership: Partnership | None, at) -> None:
+    # An engagement on a partnership is activity on its running pilots (see stalled pilots).
+    if partnership is not None:
+        Pilot.objects.filter(
+            partnership=partnership, status__in=["running", "at_risk"], last_activity_at__lt=at
+        ).update(last_activity_at=at)
+
+
+@transaction.atomic
+def engagement_log(*, actor: Any = None, team: Team | None = None, **data: Any) -> Engagement:
+    """Record an interaction. Only when, kind, one organization and a summary are required;
+    a next step with a date (`next_step_due`) creates a follow-up in the same transaction."""
+    team = team_for_new_record(actor, team, Engagement)
+    clean = _validate(data, team, None)
+    eng = Engagement(team=team, created_by=actor if getattr(actor, "pk", None) else None)
+    _apply(eng, clean)
+    eng._history_user = actor
+    eng.save()
+    _set_links(eng, clean)
+    record_event(
+        team=team,
+        kind=TimelineEvent.Kind.ENGAGEMENT,
+        obj=eng,
+        actor=actor,
+        at=eng.occurred_at,
+        partnership=eng.partnership,
+        organizations=clean["organizations"],
+        data={"kind": eng.kind, "summary": eng.summary[:500]},
+    )
+    _touch_pilots(eng.partnership, min(eng.occurred_at, timezone.now()))
+    if clean.get("next_step_due"):
+        followup_create(
+            actor=actor,
+            team=team,
+            due_on=clean["next_step_due"],
+            note=eng.next_step,
+            subject=("engagement", eng),
+            owner=actor if getattr(actor, "team_id", None) == team.pk else None,
+        )
+    return eng
+
+
+@transaction.atomic
+def engagement_update(
+    *,
+    actor: Any = None,
+    engagement: Engagement,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Engagement:
+    check_change(actor, engagement)
+    clean = _validate(changes, engagement.team, engagement)
+    claim_version(engagement, expected_version)
+    _apply(engagement, clean)
+    engagement._history_user = actor
+    engagement.save()
+    _set_links(engagement, clean)
+    if clean.get("next_step_due"):
+        followup_create(
+            actor=actor,
+            team=engagement.team,
+            due_on=clean["next_step_due"],
+            note=engagement.next_step,
+            subject=("engagement", engagement),
+        )
+    return engagement
+
+
+@transaction.atomic
+def engagement_delete(*, actor: Any = None, engagement: Engagement) -> None:
+    check_change(actor, engagement)
+    tombstone("engagements", engagement, engagement.team)
+    TimelineEvent.objects.filter(object_type="engagement", object_id=engagement.pk).delete()
+    engagement._history_user = actor
+    engagement.delete()
+
+
+@transaction.atomic
+def engagement_restore(*, actor: Any = None, engagement_id: int) -> Engagement:
+    """Bring back a deleted engagement from its history, with the same id and its links."""
+    if Engagement.objects.filter(pk=engagement_id).exists():
+        raise ValidationFailed({"engagement": [f"Engagement {engagement_id} is not deleted."]})
+    history = Engagement.history.filter(id=engagement_id)
+    last = history.exclude(history_type="-").order_by("-history_date", "-history_id").first()
+    if last is None:
+        raise ValidationFailed({"engagement": [f"No history for engagement {engagement_id}."]})
+    if actor is not None:
+        probe = Engagement(team_id=last.team_id)
+        if not (
+            actor.is_active
+            and (probe.team_id == actor.team_id or getattr(actor, "is_admin_role", False))
+        ):
+            raise NotPermitted("You may only restore your own team's engagements.")
+    eng = last.instance
+    eng._history_user = actor
+    eng.save(force_insert=True)
+    for field in M2M:
+        through_rows = getattr(last, field).all()
+        target = Engagement._meta.get_field(field).related_model._meta.model_name
+        ids = [getattr(row, f"{target}_id") for row in through_rows]
+        model = Engagement._meta.get_field(field).related_model
+        getattr(eng, field).set(model._default_manager.filter(pk__in=ids))
+    record_event(
+        team=eng.team,
+        kind=TimelineEvent.Kind.ENGAGEMENT,
+        obj=eng,
+        actor=actor,
+        at=eng.occurred_at,
+        partnership=eng.partnership,
+        organizations=eng.organizations.all(),
+        data={"kind": eng.kind, "summary": eng.summary[:500], "restored": True},
+    )
+    return eng

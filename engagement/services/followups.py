@@ -1,0 +1,252 @@
+"""Follow-ups: who does what by when, about which record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from engagement.errors import Conflict, ValidationFailed
+from engagement.models import (
+    Engagement,
+    FollowUp,
+    MoU,
+    Organization,
+    Partnership,
+    Pilot,
+    Team,
+    TimelineEvent,
+    User,
+)
+from engagement.services.common import claim_version
+from engagement.services.team_records import (
+    as_date,
+    check_change,
+    record_event,
+    team_for_new_record,
+    team_members,
+    tombstone,
+)
+
+SUBJECT_MODELS: dict[str, type] = {
+    "engagement": Engagement,
+    "partnership": Partnership,
+    "mou": MoU,
+    "pilot": Pilot,
+    "organization": Organization,
+}
+
+
+def _subject_team_id(kind: str, obj) -> int | None:
+    if kind in ("engagement", "partnership"):
+        return obj.team_id
+    if kind in ("mou", "pilot"):
+        return obj.partnership.team_id
+    return None  # organizations are shared
+
+
+def resolve_subject(subject: Any, team: Team, errors: dict[str, list[str]]):
+    """`subject` is (kind, obj-or-id), {"type": kind, "id": id} or None."""
+    if subject in (None, "", {}):
+        return None, None
+    if isinstance(subject, dict):
+        kind, ident = subject.get("type"), subject.get("id")
+    else:
+        kind, ident = subject
+    model = SUBJECT_MODELS.get(kind)
+    if model is None:
+        errors["subject"] = [f"type must be one of: {', '.join(SUBJECT_MODELS)}."]
+        return None, None
+    obj = (
+        ident
+        if isinstance(ident, model)
+        else model._default_manager.filter(pk=ident if str(ident).isdigit() else None).first()
+    )
+    if obj is None or _subject_team_id(kind, obj) not in (None, team.pk):
+        # Another team's record is reported exactly like a missing one.
+        errors["subject"] = [f"No {kind} with id {getattr(ident, 'pk', ident)!r}."]
+        return None, None
+    return kind, obj
+
+
+def _owner(owner: Any, team: Team, actor: Any, errors: dict[str, list[str]]) -> User | None:
+    if owner in (None, ""):
+        owner = actor
+    if owner is None:
+        errors["owner"] = ["This field is required."]
+        return None
+    owner_obj = (
+        owner
+        if isinstance(owner, User)
+        else team_members(team).filter(pk=owner if str(owner).isdigit() else None).first()
+    )
+    if owner_obj is None or owner_obj.team_id != team.pk:
+        errors["owner"] = [
+            f"User {getattr(owner, 'pk', owner)!r} is not a member of team {team.slug}."
+        ]
+        return None
+    return owner_obj
+
+
+def _subject_organizations(kind: str | None, obj) -> list[Organization]:
+    if kind == "organization":
+        return [obj]
+    if kind == "engagement":
+        return list(obj.organizations.all())
+    if kind == "partnership":
+        return [obj.company, *obj.counterparts.all()]
+    if kind in ("mou", "pilot"):
+        return [obj.partnership.company, *obj.partnership.counterparts.all()]
+    return []
+
+
+@transaction.atomic
+def followup_create(
+    *,
+    actor: Any = None,
+    due_on: Any,
+    note: str,
+    owner: Any = None,
+    priority: str = "normal",
+    subject: Any = None,
+    due_time: dt.time | None = None,
+    team: Team | None = None,
+    source_key: str | None = None,
+) -> FollowUp:
+    team = team_for_new_record(actor, team, FollowUp)
+    errors: dict[str, list[str]] = {}
+    due = as_date(due_on, "due_on", errors, required=True)
+    if not (note or "").strip():
+        errors["note"] = ["This field is required."]
+    if priority not in FollowUp.Priority.values:
+        errors["priority"] = [f"Must be one of: {', '.join(FollowUp.Priority.values)}."]
+    owner_obj = _owner(owner, team, actor, errors)
+    kind, obj = resolve_subject(subject, team, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    followup = FollowUp(
+        team=team,
+        owner=owner_obj,
+        due_on=due,
+        due_time=due_time,
+        priority=priority,
+        note=note.strip(),
+        source_key=source_key,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if kind:
+        setattr(followup, kind, obj)
+    followup._history_user = actor
+    try:
+        with transaction.atomic():
+            followup.save()
+    except IntegrityError:
+        if source_key and FollowUp.objects.filter(source_key=source_key).exists():
+            raise Conflict(f"A follow-up for {source_key} already exists.") from None
+        raise
+    record_event(
+        team=team,
+        kind=TimelineEvent.Kind.FOLLOWUP_CREATED,
+        obj=followup,
+        actor=actor,
+        partnership=obj
+        if kind == "partnership"
+        else getattr(obj, "partnership", None)
+        if kind in ("mou", "pilot", "engagement")
+        else None,
+        organizations=_subject_organizations(kind, obj),
+        data={"note": followup.note, "due_on": due.isoformat(), "owner": owner_obj.get_username()},
+    )
+    return followup
+
+
+def _finish(actor: Any, followup: FollowUp, status: str, kind: str) -> FollowUp:
+    check_change(actor, followup)
+    now = timezone.now()
+    # Claim the row: only an open follow-up moves, so a double click or a retried request
+    # finishes it once and records one event.
+    rows = FollowUp.objects.filter(pk=followup.pk, status=FollowUp.Status.OPEN).update(
+        status=status,
+        completed_at=now if status == FollowUp.Status.DONE else None,
+        completed_by=actor if getattr(actor, "pk", None) else None,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    followup.refresh_from_db()
+    if rows != 1:
+        raise Conflict(
+            f"This follow-up is already {followup.status}.",
+            errors={"status": [f"Already {followup.status}."]},
+        )
+    followup._history_user = actor
+    followup.save(update_fields=["updated_at"])  # one history row for the change
+    subject_kind, obj = followup.subject
+    record_event(
+        team=followup.team,
+        kind=kind,
+        obj=followup,
+        actor=actor,
+        at=now,
+        partnership=followup.partnership
+        or (obj.partnership if subject_kind in ("mou", "pilot") else None),
+        organizations=_subject_organizations(subject_kind, obj),
+        data={"note": followup.note, "due_on": followup.due_on.isoformat()},
+    )
+    return followup
+
+
+@transaction.atomic
+def followup_complete(*, actor: Any = None, followup: FollowUp) -> FollowUp:
+    return _finish(actor, followup, FollowUp.Status.DONE, TimelineEvent.Kind.FOLLOWUP_DONE)
+
+
+@transaction.atomic
+def followup_cancel(*, actor: Any = None, followup: FollowUp) -> FollowUp:
+    return _finish(
+        actor, followup, FollowUp.Status.CANCELLED, TimelineEvent.Kind.FOLLOWUP_CANCELLED
+    )
+
+
+@transaction.atomic
+def followup_update(
+    *, actor: Any = None, followup: FollowUp, expected_version: int | None = None, **changes: Any
+) -> FollowUp:
+    check_change(actor, followup)
+    errors: dict[str, list[str]] = {}
+    if "status" in changes and changes["status"] != followup.status:
+        errors["status"] = ["Use the complete or cancel action to change the status."]
+    if "due_on" in changes:
+        followup.due_on = as_date(changes["due_on"], "due_on", errors, required=True)
+    if "due_time" in changes:
+        followup.due_time = changes["due_time"]
+    if "note" in changes:
+        if not (changes["note"] or "").strip():
+            errors["note"] = ["This field is required."]
+        followup.note = (changes["note"] or "").strip()
+    if "priority" in changes:
+        if changes["priority"] not in FollowUp.Priority.values:
+            errors["priority"] = [f"Must be one of: {', '.join(FollowUp.Priority.values)}."]
+        followup.priority = changes["priority"]
+    if "owner" in changes:
+        followup.owner = _owner(changes["owner"], followup.team, actor, errors)
+    if "subject" in changes:
+        kind, obj = resolve_subject(changes["subject"], followup.team, errors)
+        for name in FollowUp.SUBJECT_FIELDS:
+            setattr(followup, name, obj if name == kind else None)
+    if errors:
+        raise ValidationFailed(errors)
+    claim_version(followup, expected_version)
+    followup._history_user = actor
+    followup.save()
+    return followup
+
+
+@transaction.atomic
+def followup_delete(*, actor: Any = None, followup: FollowUp) -> None:
+    check_change(actor, followup)
+    tombstone("follow-ups", followup, followup.team)
+    followup._history_user = actor
+    followup.delete()

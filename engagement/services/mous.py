@@ -1,0 +1,331 @@
+"""Memoranda of understanding: drafting, signing, renewing, terminating, expiring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from engagement.errors import Conflict, ValidationFailed
+from engagement.models import MoU, Organization, Partnership, Thrust, TimelineEvent
+from engagement.services.common import claim_version, resolve_codes
+from engagement.services.team_records import (
+    as_date,
+    check_change,
+    record_event,
+    resolve_ids,
+    tombstone,
+)
+
+EDITABLE = ("title", "parties", "effective_on", "expires_on", "renewal_notice_days", "thrusts")
+DOCUMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _event(mou: MoU, actor: Any, action: str, **data: Any) -> None:
+    p = mou.partnership
+    record_event(
+        team=p.team,
+        kind=TimelineEvent.Kind.MOU,
+        obj=mou,
+        actor=actor,
+        partnership=p,
+        organizations=[p.company, *p.counterparts.all()],
+        data={"action": action, "title": mou.title, **data},
+    )
+
+
+def _validate(data: dict[str, Any], current: MoU | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    if current is None or "title" in data:
+        clean["title"] = str(data.get("title") or "").strip()
+        if not clean["title"]:
+            errors["title"] = ["This field is required."]
+    for field in ("effective_on", "expires_on"):
+        if field in data:
+            clean[field] = as_date(data[field], field, errors)
+    if "renewal_notice_days" in data:
+        try:
+            days = int(data["renewal_notice_days"])
+        except (TypeError, ValueError):
+            days = -1
+        if not 0 <= days <= 3650:
+            errors["renewal_notice_days"] = ["A whole number of days from 0 to 3650."]
+        clean["renewal_notice_days"] = days
+    if "parties" in data:
+        clean["parties"] = resolve_ids(Organization, data["parties"], "parties", errors)
+    if "thrusts" in data:
+        clean["thrusts"] = resolve_codes(Thrust, data["thrusts"], "thrusts", errors)
+    effective = clean.get("effective_on", current.effective_on if current else None)
+    expires = clean.get("expires_on", current.expires_on if current else None)
+    if effective and expires and expires <= effective:
+        errors.setdefault("expires_on", []).append(
+            f"Expiry ({expires}) must be after the effective date ({effective})."
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _apply(mou: MoU, clean: dict[str, Any]) -> None:
+    for field, value in clean.items():
+        if field in ("parties", "thrusts"):
+            continue
+        setattr(mou, field, value)
+
+
+def _links(mou: MoU, clean: dict[str, Any]) -> None:
+    for field in ("parties", "thrusts"):
+        if field in clean:
+            getattr(mou, field).set(clean[field])
+
+
+@transaction.atomic
+def mou_create(
+    *, actor: Any = None, partnership: Partnership, status: str = "draft", **data: Any
+) -> MoU:
+    check_change(actor, partnership)
+    if status not in (MoU.Status.DRAFT, MoU.Status.NEGOTIATING):
+        raise ValidationFailed(
+            {"status": ["A new MoU is a draft or under negotiation; sign it with the sign action."]}
+        )
+    clean = _validate(data, None)
+    mou = MoU(partnership=partnership, status=status)
+    _apply(mou, clean)
+    mou._history_user = actor
+    mou.save()
+    if "parties" not in clean:
+        clean["parties"] = [partnership.company, *partnership.counterparts.all()]
+    _links(mou, clean)
+    _event(mou, actor, "created")
+    return mou
+
+
+@transaction.atomic
+def mou_update(
+    *, actor: Any = None, mou: MoU, expected_version: int | None = None, **changes: Any
+) -> MoU:
+    check_change(actor, mou)
+    if "status" in changes and changes["status"] != mou.status:
+        if {mou.status, changes["status"]} <= {MoU.Status.DRAFT, MoU.Status.NEGOTIATING}:
+            mou.status = changes["status"]
+        else:
+            raise ValidationFailed({"status": ["Use the sign, renew or terminate action."]})
+    clean = _validate(changes, mou)
+    claim_version(mou, expected_version)
+    _apply(mou, clean)
+    mou._history_user = actor
+    mou.save()
+    _links(mou, clean)
+    return mou
+
+
+def _move(mou: MoU, expected: tuple[str, ...], **fields: Any) -> None:
+    """Claim the status change with a conditional UPDATE, so a double submit signs once."""
+    rows = MoU.objects.filter(pk=mou.pk, status__in=expected).update(**fields)
+    if rows != 1:
+        mou.refresh_from_db(fields=["status"])
+        raise Conflict(
+            f"This MoU is {mou.status}; that action needs one that is {' or '.join(expected)}.",
+            errors={"status": [f"Is {mou.status}."]},
+        )
+
+
+@transaction.atomic
+def mou_sign(
+    *, actor: Any = None, mou: MoU, signed_on: Any, effective_on: Any = None, expires_on: Any = None
+) -> MoU:
+    check_change(actor, mou)
+    errors: dict[str, list[str]] = {}
+    signed = as_date(signed_on, "signed_on", errors, required=True)
+    today = timezone.localdate()
+    if signed and signed > today:
+        errors["signed_on"] = [f"The signing date {signed} is in the future."]
+    clean = (
+        _validate(
+            {
+                k: v
+                for k, v in (("effective_on", effective_on), ("expires_on", expires_on))
+                if v is not None
+            },
+            mou,
+        )
+        if not errors
+        else {}
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    effective = clean.get("effective_on", mou.effective_on) or signed
+    expires = clean.get("expires_on", mou.expires_on)
+    if expires and expires <= effective:
+        raise ValidationFailed(
+            {"expires_on": [f"Expiry ({expires}) must be after the effective date ({effective})."]}
+        )
+    if expires and expires <= today:
+        raise ValidationFailed({"expires_on": [f"This MoU would already be expired ({expires})."]})
+    status = MoU.Status.ACTIVE if effective <= today else MoU.Status.SIGNED
+    _move(
+        mou,
+        (MoU.Status.DRAFT, MoU.Status.NEGOTIATING),
+        status=status,
+        signed_on=signed,
+        effective_on=effective,
+        expires_on=expires,
+        updated_at=timezone.now(),
+    )
+    mou.refresh_from_db()
+    mou.version += 1
+    mou._history_user = actor
+    mou.save()
+    _event(
+        mou,
+        actor,
+        "signed",
+        signed_on=signed.isoformat(),
+        expires_on=expires.isoformat() if expires else None,
+    )
+    return mou
+
+
+@transaction.atomic
+def mou_terminate(*, actor: Any = None, mou: MoU, reason: str) -> MoU:
+    check_change(actor, mou)
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": ["Say why the MoU is terminated."]})
+    _move(
+        mou,
+        (MoU.Status.SIGNED, MoU.Status.ACTIVE, MoU.Status.DRAFT, MoU.Status.NEGOTIATING),
+        status=MoU.Status.TERMINATED,
+    )
+    mou.refresh_from_db()
+    mou.version += 1
+    mou._history_user = actor
+    mou.save()
+    _event(mou, actor, "terminated", reason=reason.strip())
+    return mou
+
+
+@transaction.atomic
+def mou_renew(
+    *, actor: Any = None, mou: MoU, effective_on: Any, expires_on: Any, title: str = ""
+) -> MoU:
+    """Create the successor MoU (a draft to be signed) and mark this one renewed."""
+    check_change(actor, mou)
+    if MoU.objects.filter(predecessor=mou).exists():
+        raise Conflict(
+            "This MoU has already been renewed.", errors={"status": ["Already renewed."]}
+        )
+    clean = _validate(
+        {"title": title or mou.title, "effective_on": effective_on, "expires_on": expires_on}, None
+    )
+    errors: dict[str, list[str]] = {}
+    for field in ("effective_on", "expires_on"):
+        if clean.get(field) is None:
+            errors[field] = ["This field is required."]
+    if errors:
+        raise ValidationFailed(errors)
+    _move(
+        mou, (MoU.Status.SIGNED, MoU.Status.ACTIVE, MoU.Status.EXPIRED), status=MoU.Status.RENEWED
+    )
+    mou.refresh_from_db()
+    mou.version += 1
+    mou._history_user = actor
+    mou.save()
+    successor = MoU(
+        partnership=mou.partnership,
+        status=MoU.Status.DRAFT,
+        predecessor=mou,
+        renewal_notice_days=mou.renewal_notice_days,
+    )
+    _apply(successor, clean)
+    successor._history_user = actor
+    successor.save()
+    successor.parties.set(mou.parties.all())
+    successor.thrusts.set(mou.thrusts.all())
+    _event(mou, actor, "renewed", successor=successor.pk)
+    return successor
+
+
+def mou_expire_due(*, today: dt.date) -> list[int]:
+    """Move every signed or active MoU whose expiry date has come to `expired`.
+
+    The conditional UPDATE is the claim: run twice, or on two workers, each MoU expires once.
+    """
+    due = list(
+        MoU.objects.filter(
+            status__in=[MoU.Status.SIGNED, MoU.Status.ACTIVE], expires_on__lte=today
+        ).values_list("pk", flat=True)
+    )
+    expired = []
+    for pk in due:
+        with transaction.atomic():
+            if MoU.objects.filter(pk=pk, status__in=[MoU.Status.SIGNED, MoU.Status.ACTIVE]).update(
+                status=MoU.Status.EXPIRED, updated_at=timezone.now()
+            ):
+                mou = MoU.objects.select_related("partnership__team", "partnership__company").get(
+                    pk=pk
+                )
+                _event(mou, None, "expired", expires_on=mou.expires_on.isoformat())
+                expired.append(pk)
+    return expired
+
+
+def _check_document(upload: UploadedFile) -> str:
+    name = PurePath(upload.name or "").name
+    suffix = PurePath(name).suffix.lower()
+    limit = settings.MOU_DOCUMENT_MAX_BYTES
+    if suffix not in DOCUMENT_TYPES:
+        raise ValidationFailed({"document": [f"{name or 'The file'} is not a PDF or DOCX file."]})
+    if upload.size > limit:
+        raise ValidationFailed(
+            {"document": [f"{name} is {upload.size:,} bytes; the limit is {limit:,} bytes."]}
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    if suffix == ".pdf" and not head.startswith(b"%PDF-"):
+        raise ValidationFailed({"document": [f"{name} does not look like a PDF file."]})
+    if suffix == ".docx":
+        data = upload.read()
+        upload.seek(0)
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if "word/document.xml" not in names:
+            raise ValidationFailed({"document": [f"{name} does not look like a DOCX file."]})
+    return name
+
+
+@transaction.atomic
+def mou_attach_document(*, actor: Any = None, mou: MoU, upload: UploadedFile) -> MoU:
+    check_change(actor, mou)
+    name = _check_document(upload)
+    old = mou.document.name if mou.document else ""
+    mou.document.save(name, upload, save=False)
+    mou.document_name = name
+    claim_version(mou, None)
+    mou._history_user = actor
+    mou.save()
+    if old:
+        storage = mou.document.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    _event(mou, actor, "document", document=name)
+    return mou
+
+
+@transaction.atomic
+def mou_delete(*, actor: Any = None, mou: MoU) -> None:
+    check_change(actor, mou)
+    tombstone("mous", mou, mou.partnership.team)
+    mou._history_user = actor
+    mou.delete()

@@ -1,0 +1,263 @@
+"""The partnership pipeline: creating deals and moving them through their stages."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from engagement import stages
+from engagement.errors import Conflict, StaleWrite, ValidationFailed
+from engagement.models import (
+    Initiative,
+    MemberState,
+    Organization,
+    OrganizationKind,
+    Partnership,
+    PartnershipType,
+    Stage,
+    StageChange,
+    Team,
+    TimelineEvent,
+    User,
+)
+from engagement.services.common import claim_version, resolve_codes
+from engagement.services.team_records import (
+    as_date,
+    check_change,
+    record_event,
+    resolve_ids,
+    team_for_new_record,
+    tombstone,
+)
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+FIELDS = (
+    "title",
+    "company",
+    "counterparts",
+    "initiatives",
+    "partnership_type",
+    "owner",
+    "priority_country",
+    "expected_value",
+    "currency",
+    "target_date",
+    "notes",
+)
+
+
+def _validate(data: dict[str, Any], team: Team, current: Partnership | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    new = current is None
+    if "stage" in data and current is not None and data["stage"] != current.stage:
+        errors["stage"] = ["Change the stage with the transition action."]
+    if new or "title" in data:
+        clean["title"] = str(data.get("title") or "").strip()
+        if not clean["title"]:
+            errors["title"] = ["This field is required."]
+    if new or "company" in data:
+        company = data.get("company") or team.company_id
+        found = resolve_ids(Organization, [company], "company", errors)
+        if found and found[0].pk != team.company_id:
+            errors["company"] = [
+                f"Team {team.slug} works for {team.company.name}; its "
+                "partnerships are for that company."
+            ]
+        clean["company"] = found[0] if found else None
+    if new or "counterparts" in data:
+        parts = resolve_ids(Organization, data.get("counterparts"), "counterparts", errors)
+        if not parts and "counterparts" not in errors:
+            errors["counterparts"] = ["Name at least one ASEAN counterpart."]
+        wrong = [o.pk for o in parts if o.kind != OrganizationKind.ASEAN_INSTITUTION]
+        if wrong:
+            errors["counterparts"] = [f"Not ASEAN institutions: {', '.join(map(str, wrong))}."]
+        clean["counterparts"] = parts
+    if "initiatives" in data:
+        clean["initiatives"] = resolve_codes(Initiative, data["initiatives"], "initiatives", errors)
+    if new or "partnership_type" in data:
+        code = data.get("partnership_type")
+        ptype = PartnershipType.objects.filter(code=code).first() if code else None
+        if ptype is None:
+            errors["partnership_type"] = [
+                f"Unknown partnership type code: {code!r}." if code else "This field is required."
+            ]
+        clean["partnership_type"] = ptype
+    if "owner" in data or new:
+        owner = data.get("owner")
+        if owner in (None, ""):
+            clean["owner"] = None
+        else:
+            found = resolve_ids(
+                User,
+                [owner],
+                "owner",
+                errors,
+                queryset=User.objects.filter(team=team, is_active=True),
+            )
+            clean["owner"] = found[0] if found else None
+    if "priority_country" in data:
+        iso = str(data["priority_country"] or "").upper()
+        clean["priority_country"] = MemberState.objects.filter(iso2=iso).first() if iso else None
+        if iso and clean["priority_country"] is None:
+            errors["priority_country"] = [f"{iso} is not an ASEAN member state code."]
+    if "expected_value" in data:
+        raw = data["expected_value"]
+        try:
+            clean["expected_value"] = None if raw in (None, "") else Decimal(str(raw))
+        except InvalidOperation:
+            errors["expected_value"] = ["Enter a number."]
+        else:
+            if clean["expected_value"] is not None and clean["expected_value"] < 0:
+                errors["expected_value"] = ["Must not be negative."]
+    if "currency" in data:
+        clean["currency"] = str(data["currency"] or "").strip().upper()
+        if clean["currency"] and not _CURRENCY.match(clean["currency"]):
+            errors["currency"] = ["Use a three-letter ISO 4217 code such as JPY or USD."]
+    value = clean.get("expected_value", current.expected_value if current else None)
+    currency = clean.get("currency", current.currency if current else "")
+    if value is not None and not currency and "currency" not in errors:
+        errors["currency"] = ["Give the currency of the expected value."]
+    if "target_date" in data:
+        clean["target_date"] = as_date(data["target_date"], "target_date", errors)
+    if "notes" in data:
+        clean["notes"] = str(data["notes"] or "")
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _apply(p: Partnership, clean: dict[str, Any]) -> None:
+    for field, value in clean.items():
+        if field not in ("counterparts", "initiatives"):
+            setattr(p, field, value)
+
+
+def _links(p: Partnership, clean: dict[str, Any]) -> None:
+    for field in ("counterparts", "initiatives"):
+        if field in clean:
+            getattr(p, field).set(clean[field])
+
+
+@transaction.atomic
+def partnership_create(*, actor: Any = None, team: Team | None = None, **data: Any) -> Partnership:
+    team = team_for_new_record(actor, team, Partnership)
+    data.setdefault("owner", actor.pk if getattr(actor, "team_id", None) == team.pk else None)
+    clean = _validate(data, team, None)
+    p = Partnership(team=team, stage=Stage.IDENTIFIED)
+    _apply(p, clean)
+    p._history_user = actor
+    p.save()
+    _links(p, clean)
+    StageChange.objects.create(
+        partnership=p,
+        from_stage="",
+        to_stage=p.stage,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=p.stage_changed_at,
+    )
+    record_event(
+        team=team,
+        kind=TimelineEvent.Kind.PARTNERSHIP,
+        obj=p,
+        actor=actor,
+        partnership=p,
+        organizations=[p.company, *clean["counterparts"]],
+        data={"title": p.title, "stage": p.stage},
+    )
+    return p
+
+
+@transaction.atomic
+def partnership_update(
+    *,
+    actor: Any = None,
+    partnership: Partnership,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Partnership:
+    check_change(actor, partnership)
+    clean = _validate(changes, partnership.team, partnership)
+    claim_version(partnership, expected_version)
+    _apply(partnership, clean)
+    partnership._history_user = actor
+    partnership.save()
+    _links(partnership, clean)
+    return partnership
+
+
+@transaction.atomic
+def partnership_transition(
+    *,
+    actor: Any = None,
+    partnership: Partnership,
+    to: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Partnership:
+    """Move a partnership to another stage under the rules in engagement.stages."""
+    check_change(actor, partnership)
+    reason = (reason or "").strip()
+    if to not in stages.ALL_STAGES:
+        raise ValidationFailed(
+            {"to": [f"Unknown stage {to!r}; one of: {', '.join(stages.ALL_STAGES)}."]}
+        )
+    src = partnership.stage
+    rule = stages.move(src, to, resume_stage=partnership.resume_stage)
+    if not rule.allowed:
+        raise Conflict(
+            f"Cannot move from {src} to {to}: {rule.why_not}", errors={"to": [rule.why_not]}
+        )
+    if rule.needs_reason and not reason:
+        raise ValidationFailed({"reason": [f"Moving from {src} to {to} needs a reason."]})
+    now = timezone.now()
+    # Conditional on the stage we checked: of two people moving the same deal at once, the
+    # second finds the stage changed and is refused instead of recording a move from a stage
+    # the deal had already left.
+    guard = Partnership.objects.filter(pk=partnership.pk, stage=src)
+    if expected_version is not None:
+        guard = guard.filter(version=expected_version)
+    if guard.update(version=F("version") + 1) != 1:
+        raise StaleWrite("This partnership changed since you read it; reload and try again.")
+    partnership.refresh_from_db(fields=["version"])
+    partnership.stage = to
+    partnership.stage_changed_at = now
+    if to in stages.PAUSED and src in stages.PIPELINE:
+        partnership.resume_stage = src
+    elif to in stages.PIPELINE:
+        partnership.resume_stage = ""
+    partnership.lost_reason = reason if to == Stage.LOST else ""
+    partnership._history_user = actor
+    partnership.save()
+    StageChange.objects.create(
+        partnership=partnership,
+        from_stage=src,
+        to_stage=to,
+        reason=reason,
+        at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    record_event(
+        team=partnership.team,
+        kind=TimelineEvent.Kind.STAGE,
+        obj=partnership,
+        actor=actor,
+        at=now,
+        partnership=partnership,
+        organizations=[partnership.company, *partnership.counterparts.all()],
+        data={"from": src, "to": to, "reason": reason},
+    )
+    return partnership
+
+
+@transaction.atomic
+def partnership_delete(*, actor: Any = None, partnership: Partnership) -> None:
+    check_change(actor, partnership)
+    tombstone("partnerships", partnership, partnership.team)
+    partnership._history_user = actor
+    partnership.delete()

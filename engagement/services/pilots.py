@@ -1,0 +1,344 @@
+"""Pilots with their milestones and KPIs."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from engagement.errors import Conflict, ValidationFailed
+from engagement.models import KPI, Milestone, Partnership, Pilot, TimelineEvent, User
+from engagement.services.common import claim_version
+from engagement.services.team_records import (
+    as_date,
+    check_change,
+    record_event,
+    resolve_ids,
+    tombstone,
+)
+
+
+def _event(pilot: Pilot, actor: Any, kind: str, **data: Any) -> None:
+    p = pilot.partnership
+    record_event(
+        team=p.team,
+        kind=kind,
+        obj=pilot,
+        actor=actor,
+        partnership=p,
+        organizations=[p.company, *p.counterparts.all()],
+        data={"objective": pilot.objective[:200], **data},
+    )
+
+
+def _member(value: Any, pilot_team_id: int, field: str, errors: dict) -> User | None:
+    if value in (None, ""):
+        return None
+    found = resolve_ids(
+        User,
+        [value],
+        field,
+        errors,
+        queryset=User.objects.filter(team_id=pilot_team_id, is_active=True),
+    )
+    return found[0] if found else None
+
+
+def _decimal(value: Any, field: str, errors: dict, *, required: bool) -> Decimal | None:
+    if value in (None, ""):
+        if required:
+            errors.setdefault(field, []).append("This field is required.")
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        errors.setdefault(field, []).append("Enter a number.")
+        return None
+
+
+def _milestone_specs(items: list[dict], starts_on, team_id: int, errors: dict) -> list[dict]:
+    out = []
+    for i, item in enumerate(items or []):
+        where = f"milestones.{i}"
+        sub: dict[str, list[str]] = {}
+        title = str(item.get("title") or "").strip()
+        if not title:
+            sub.setdefault("title", []).append("This field is required.")
+        due = as_date(item.get("due_on"), "due_on", sub, required=True)
+        if due and starts_on and due < starts_on:
+            sub.setdefault("due_on", []).append(
+                f"Due {due} is before the pilot starts ({starts_on})."
+            )
+        owner = _member(item.get("owner"), team_id, "owner", sub)
+        for k, v in sub.items():
+            errors.setdefault(f"{where}.{k}", []).extend(v)
+        out.append({"title": title, "due_on": due, "owner": owner})
+    return out
+
+
+def _kpi_specs(items: list[dict], errors: dict) -> list[dict]:
+    out, names = [], set()
+    for i, item in enumerate(items or []):
+        where = f"kpis.{i}"
+        name = str(item.get("name") or "").strip()
+        if not name:
+            errors.setdefault(f"{where}.name", []).append("This field is required.")
+        elif name in names:
+            errors.setdefault(f"{where}.name", []).append(f"KPI {name!r} is listed twice.")
+        names.add(name)
+        target = _decimal(item.get("target"), f"{where}.target", errors, required=True)
+        actual = _decimal(item.get("actual"), f"{where}.actual", errors, required=False)
+        out.append(
+            {
+                "name": name,
+                "target": target,
+                "actual": actual,
+                "unit": str(item.get("unit") or "")[:40],
+            }
+        )
+    return out
+
+
+def _dates(data: dict, current: Pilot | None, errors: dict) -> dict:
+    clean = {}
+    for field in ("starts_on", "planned_end_on", "actual_end_on"):
+        if field in data:
+            clean[field] = as_date(data[field], field, errors)
+    start = clean.get("starts_on", current.starts_on if current else None)
+    for field, label in (("planned_end_on", "planned end"), ("actual_end_on", "actual end")):
+        end = clean.get(field, getattr(current, field) if current else None)
+        if start and end and end < start:
+            errors.setdefault(field, []).append(
+                f"The {label} ({end}) is before the start ({start})."
+            )
+    return clean
+
+
+@transaction.atomic
+def pilot_create(
+    *,
+    actor: Any = None,
+    partnership: Partnership,
+    objective: str,
+    owner: Any = None,
+    milestones: list[dict] | None = None,
+    kpis: list[dict] | None = None,
+    **data: Any,
+) -> Pilot:
+    check_change(actor, partnership)
+    errors: dict[str, list[str]] = {}
+    if not (objective or "").strip():
+        errors["objective"] = ["This field is required."]
+    if data.get("status", "planned") != "planned":
+        errors["status"] = ["A new pilot is planned; start it with the start action."]
+    data.pop("status", None)
+    dates = _dates(data, None, errors)
+    owner_obj = _member(
+        owner if owner is not None else getattr(actor, "pk", None),
+        partnership.team_id,
+        "owner",
+        errors,
+    )
+    ms = _milestone_specs(milestones or [], dates.get("starts_on"), partnership.team_id, errors)
+    ks = _kpi_specs(kpis or [], errors)
+    if errors:
+        raise ValidationFailed(errors)
+    pilot = Pilot(partnership=partnership, objective=objective.strip(), owner=owner_obj, **dates)
+    pilot._history_user = actor
+    pilot.save()
+    Milestone.objects.bulk_create(Milestone(pilot=pilot, **m) for m in ms)
+    KPI.objects.bulk_create(KPI(pilot=pilot, **k) for k in ks)
+    _event(pilot, actor, TimelineEvent.Kind.PILOT, action="created")
+    return pilot
+
+
+@transaction.atomic
+def pilot_update(
+    *, actor: Any = None, pilot: Pilot, expected_version: int | None = None, **changes: Any
+) -> Pilot:
+    check_change(actor, pilot)
+    errors: dict[str, list[str]] = {}
+    if "status" in changes and changes["status"] != pilot.status:
+        errors["status"] = ["Use the start, complete or cancel action."]
+    if "objective" in changes:
+        if not (changes["objective"] or "").strip():
+            errors["objective"] = ["This field is required."]
+        pilot.objective = (changes["objective"] or "").strip()
+    if "owner" in changes:
+        pilot.owner = _member(changes["owner"], pilot.partnership.team_id, "owner", errors)
+    dates = _dates(changes, pilot, errors)
+    start = dates.get("starts_on", pilot.starts_on)
+    if start and "starts_on" in dates:
+        early = pilot.milestones.filter(due_on__lt=start).values_list("title", flat=True)
+        if early:
+            errors.setdefault("starts_on", []).append(
+                f"Milestones due before {start}: {', '.join(early)}."
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    for field, value in dates.items():
+        setattr(pilot, field, value)
+    claim_version(pilot, expected_version)
+    pilot._history_user = actor
+    pilot.save()
+    return pilot
+
+
+def _move(
+    pilot: Pilot, actor: Any, expected: tuple[str, ...], to: str, action: str, **fields: Any
+) -> Pilot:
+    check_change(actor, pilot)
+    now = timezone.now()
+    rows = Pilot.objects.filter(pk=pilot.pk, status__in=expected).update(
+        status=to, version=F("version") + 1, last_activity_at=now, updated_at=now, **fields
+    )
+    if rows != 1:
+        pilot.refresh_from_db(fields=["status"])
+        raise Conflict(
+            f"This pilot is {pilot.status}; to {action} it, it must be {' or '.join(expected)}.",
+            errors={"status": [f"Is {pilot.status}."]},
+        )
+    pilot.refresh_from_db()
+    pilot._history_user = actor
+    pilot.save(update_fields=["updated_at"])
+    _event(pilot, actor, TimelineEvent.Kind.PILOT, action=action, status=to)
+    return pilot
+
+
+@transaction.atomic
+def pilot_start(*, actor: Any = None, pilot: Pilot, starts_on: Any = None) -> Pilot:
+    errors: dict[str, list[str]] = {}
+    start = as_date(starts_on, "starts_on", errors) or pilot.starts_on or timezone.localdate()
+    if pilot.planned_end_on and pilot.planned_end_on < start:
+        errors["starts_on"] = [f"The planned end ({pilot.planned_end_on}) is before {start}."]
+    if pilot.milestones.filter(due_on__lt=start).exists():
+        errors.setdefault("starts_on", []).append(f"Some milestones are due before {start}.")
+    if errors:
+        raise ValidationFailed(errors)
+    return _move(
+        pilot, actor, (Pilot.Status.PLANNED,), Pilot.Status.RUNNING, "start", starts_on=start
+    )
+
+
+@transaction.atomic
+def pilot_complete(*, actor: Any = None, pilot: Pilot, actual_end_on: Any = None) -> Pilot:
+    errors: dict[str, list[str]] = {}
+    end = as_date(actual_end_on, "actual_end_on", errors) or timezone.localdate()
+    if pilot.starts_on and end < pilot.starts_on:
+        errors["actual_end_on"] = [f"The end ({end}) is before the start ({pilot.starts_on})."]
+    if errors:
+        raise ValidationFailed(errors)
+    return _move(
+        pilot,
+        actor,
+        (Pilot.Status.RUNNING, Pilot.Status.AT_RISK),
+        Pilot.Status.COMPLETED,
+        "complete",
+        actual_end_on=end,
+    )
+
+
+@transaction.atomic
+def pilot_cancel(*, actor: Any = None, pilot: Pilot) -> Pilot:
+    return _move(
+        pilot,
+        actor,
+        (Pilot.Status.PLANNED, Pilot.Status.RUNNING, Pilot.Status.AT_RISK),
+        Pilot.Status.CANCELLED,
+        "cancel",
+    )
+
+
+@transaction.atomic
+def milestone_add(
+    *, actor: Any = None, pilot: Pilot, title: str, due_on: Any, owner: Any = None
+) -> Milestone:
+    check_change(actor, pilot)
+    errors: dict[str, list[str]] = {}
+    [spec] = _milestone_specs(
+        [{"title": title, "due_on": due_on, "owner": owner}],
+        pilot.starts_on,
+        pilot.partnership.team_id,
+        errors,
+    )
+    if errors:
+        raise ValidationFailed({k.removeprefix("milestones.0."): v for k, v in errors.items()})
+    milestone = Milestone(pilot=pilot, **spec)
+    milestone._history_user = actor
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_complete(
+    *, actor: Any = None, milestone: Milestone, done_on: Any = None
+) -> Milestone:
+    check_change(actor, milestone)
+    errors: dict[str, list[str]] = {}
+    done = as_date(done_on, "done_on", errors) or timezone.localdate()
+    if done > timezone.localdate():
+        errors["done_on"] = [f"{done} is in the future."]
+    if errors:
+        raise ValidationFailed(errors)
+    if Milestone.objects.filter(pk=milestone.pk, done_on__isnull=True).update(done_on=done) != 1:
+        raise Conflict(
+            f"Milestone {milestone.title!r} is already done.", errors={"done_on": ["Already done."]}
+        )
+    milestone.refresh_from_db()
+    milestone._history_user = actor
+    milestone.save()
+    pilot = milestone.pilot
+    Pilot.objects.filter(pk=pilot.pk).update(last_activity_at=timezone.now())
+    p = pilot.partnership
+    record_event(
+        team=p.team,
+        kind=TimelineEvent.Kind.MILESTONE,
+        obj=milestone,
+        actor=actor,
+        partnership=p,
+        organizations=[p.company, *p.counterparts.all()],
+        data={"title": milestone.title, "done_on": done.isoformat(), "pilot": pilot.pk},
+    )
+    return milestone
+
+
+@transaction.atomic
+def kpi_record(*, actor: Any = None, kpi: KPI, actual: Any) -> KPI:
+    check_change(actor, kpi)
+    errors: dict[str, list[str]] = {}
+    value = _decimal(actual, "actual", errors, required=True)
+    if errors:
+        raise ValidationFailed(errors)
+    kpi.actual = value
+    kpi._history_user = actor
+    kpi.save(update_fields=["actual"])
+    Pilot.objects.filter(pk=kpi.pilot_id).update(last_activity_at=timezone.now())
+    return kpi
+
+
+@transaction.atomic
+def kpi_add(*, actor: Any = None, pilot: Pilot, name: str, target: Any, unit: str = "") -> KPI:
+    check_change(actor, pilot)
+    errors: dict[str, list[str]] = {}
+    [spec] = _kpi_specs([{"name": name, "target": target, "unit": unit}], errors)
+    if errors:
+        raise ValidationFailed({k.removeprefix("kpis.0."): v for k, v in errors.items()})
+    try:
+        with transaction.atomic():
+            return KPI.objects.create(pilot=pilot, **spec)
+    except IntegrityError:
+        raise Conflict(
+            f"This pilot already has a KPI named {name!r}.",
+            errors={"name": ["Already used on this pilot."]},
+        ) from None
+
+
+@transaction.atomic
+def pilot_delete(*, actor: Any = None, pilot: Pilot) -> None:
+    check_change(actor, pilot)
+    tombstone("pilots", pilot, pilot.partnership.team)
+    pilot._history_user = actor
+    pilot.delete()

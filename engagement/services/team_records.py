@@ -1,0 +1,142 @@
+"""Helpers shared by the services that write team-owned records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from engagement import policy
+from engagement.errors import NotPermitted, ValidationFailed
+from engagement.models import Organization, Team, TimelineEvent, Tombstone, User
+
+
+def team_for_new_record(actor: Any, team: Team | None, model: type[Model]) -> Team:
+    """The caller's team owns what the caller creates; system callers name the team."""
+    if actor is None:
+        if team is None:
+            raise ValidationFailed({"team": ["A team is required."]})
+        return team
+    if not policy.can_create(actor, model):
+        raise NotPermitted(
+            f"Your role may not create {model._meta.verbose_name_plural}: "
+            "only members of a company's team can."
+        )
+    if team is not None and team.pk != actor.team_id and not policy.is_admin(actor):
+        raise NotPermitted("You may only create records for your own team.")
+    return team or actor.team
+
+
+def check_change(actor: Any, obj: Model) -> None:
+    if actor is not None and not policy.can_change(actor, obj):
+        raise NotPermitted(f"You may not change this {obj._meta.verbose_name}.")
+
+
+def as_date(
+    value: Any, field: str, errors: dict[str, list[str]], *, required: bool = False
+) -> dt.date | None:
+    if value in (None, ""):
+        if required:
+            errors.setdefault(field, []).append("This field is required.")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    parsed = parse_date(str(value)) if isinstance(value, str) else None
+    if parsed is None:
+        errors.setdefault(field, []).append("Enter a date as YYYY-MM-DD.")
+    return parsed
+
+
+def as_datetime(
+    value: Any, field: str, errors: dict[str, list[str]], *, required: bool = False
+) -> dt.datetime | None:
+    if value in (None, ""):
+        if required:
+            errors.setdefault(field, []).append("This field is required.")
+        return None
+    parsed = (
+        value
+        if isinstance(value, dt.datetime)
+        else (parse_datetime(str(value)) if isinstance(value, str) else None)
+    )
+    if parsed is None:
+        errors.setdefault(field, []).append("Enter a date and time in ISO 8601.")
+        return None
+    if timezone.is_naive(parsed):
+        # A time without an offset is read in the person's own time zone.
+        parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
+    return parsed
+
+
+def resolve_ids(
+    model: type[Model],
+    values: Iterable[Any] | None,
+    field: str,
+    errors: dict[str, list[str]],
+    queryset=None,
+) -> list[Model]:
+    items = list(values or [])
+    objs = [v for v in items if isinstance(v, model)]
+    ids: list[int] = []
+    for v in items:
+        if isinstance(v, model):
+            continue
+        try:
+            ids.append(int(v))
+        except (TypeError, ValueError):
+            errors.setdefault(field, []).append(f"{v!r} is not an id.")
+    if ids:
+        found = {
+            o.pk: o
+            for o in (queryset if queryset is not None else model._default_manager).filter(
+                pk__in=ids
+            )
+        }
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
+        if missing:
+            errors.setdefault(field, []).append(
+                f"No {model._meta.verbose_name} with id(s) {', '.join(map(str, missing))}."
+            )
+        objs.extend(found[i] for i in dict.fromkeys(ids) if i in found)
+    return objs
+
+
+def team_members(team: Team):
+    return User.objects.filter(team=team, is_active=True)
+
+
+def record_event(
+    *,
+    team: Team,
+    kind: str,
+    obj: Model,
+    actor: Any = None,
+    at: dt.datetime | None = None,
+    partnership=None,
+    organizations: Iterable[Organization] = (),
+    data: dict | None = None,
+) -> TimelineEvent:
+    event = TimelineEvent.objects.create(
+        team=team,
+        kind=kind,
+        at=at or timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        partnership=partnership,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        data=data or {},
+    )
+    orgs = list(organizations)
+    if orgs:
+        event.organizations.set(orgs)
+    return event
+
+
+def tombstone(resource: str, obj: Model, team: Team | None) -> None:
+    Tombstone.objects.create(resource=resource, object_id=obj.pk, team=team)
