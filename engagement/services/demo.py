@@ -17,6 +17,7 @@ from django.db import transaction
 from engagement.models import OrganizationKind, OrganizationNameKey, Role, Team, User
 from engagement.normalize import normalize_name
 from engagement.services.accounts import team_create, user_create
+from engagement.services.demo_crm import demo_crm_load
 from engagement.services.directory import organization_create
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
@@ -46,6 +47,7 @@ class DemoReport:
     organizations_created: int = 0
     teams_created: int = 0
     users_created: list[str] = field(default_factory=list)
+    partnerships_created: int = 0
 
 
 def _split(value: str) -> list[str]:
@@ -140,4 +142,5 @@ def demo_load(*, tick: Callable[[], None] = lambda: None) -> DemoReport:
             check_password=False,
         )
         report.users_created.append(username)
+    report.partnerships_created = demo_crm_load()
     return report

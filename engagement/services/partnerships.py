@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -145,11 +146,19 @@ def _links(p: Partnership, clean: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def partnership_create(*, actor: Any = None, team: Team | None = None, **data: Any) -> Partnership:
+def partnership_create(
+    *, actor: Any = None, team: Team | None = None, identified_at: dt.datetime | None = None,
+    **data: Any,
+) -> Partnership:
+    """Open a deal at stage `identified`. `identified_at` (not in the future) dates it, for
+    importing a pipeline kept elsewhere."""
     team = team_for_new_record(actor, team, Partnership)
     data.setdefault("owner", actor.pk if getattr(actor, "team_id", None) == team.pk else None)
     clean = _validate(data, team, None)
-    p = Partnership(team=team, stage=Stage.IDENTIFIED)
+    if identified_at is not None and identified_at > timezone.now():
+        raise ValidationFailed({"identified_at": ["Must not be in the future."]})
+    p = Partnership(team=team, stage=Stage.IDENTIFIED,
+                    stage_changed_at=identified_at or timezone.now())
     _apply(p, clean)
     p._history_user = actor
     p.save()
@@ -168,6 +177,7 @@ def partnership_create(*, actor: Any = None, team: Team | None = None, **data: A
         actor=actor,
         partnership=p,
         organizations=[p.company, *clean["counterparts"]],
+        at=p.stage_changed_at,
         data={"title": p.title, "stage": p.stage},
     )
     return p
@@ -199,8 +209,13 @@ def partnership_transition(
     to: str,
     reason: str = "",
     expected_version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Partnership:
-    """Move a partnership to another stage under the rules in engagement.stages."""
+    """Move a partnership to another stage under the rules in engagement.stages.
+
+    `at` records when the move happened, for importing a pipeline's history; it may not be in
+    the future nor before the partnership's last move.
+    """
     check_change(actor, partnership)
     reason = (reason or "").strip()
     if to not in stages.ALL_STAGES:
@@ -216,6 +231,11 @@ def partnership_transition(
     if rule.needs_reason and not reason:
         raise ValidationFailed({"reason": [f"Moving from {src} to {to} needs a reason."]})
     now = timezone.now()
+    if at is not None:
+        if at > now or at < partnership.stage_changed_at:
+            raise ValidationFailed({"at": [
+                f"A move's time must be between the last move ({partnership.stage_changed_at:%Y-%m-%d %H:%M}) and now."]})
+        now = at
     # Conditional on the stage we checked: of two people moving the same deal at once, the
     # second finds the stage changed and is refused instead of recording a move from a stage
     # the deal had already left.

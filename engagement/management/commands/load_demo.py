@@ -19,7 +19,9 @@ class Command(ServiceCommand):
         bar.close()
         self.stdout.write(
             f"Demo data: {report.organizations_created} organizations, "
-            f"{report.teams_created} teams, {len(report.users_created)} users created."
+            f"{report.teams_created} teams, {len(report.users_created)} users, "
+            f"{report.partnerships_created} partnerships (with their engagements, MoUs, pilots "
+            "and follow-ups) created."
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, team, language in DEMO_USERS:

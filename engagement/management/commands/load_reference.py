@@ -31,6 +31,8 @@ class Command(ServiceCommand):
 
         report = self.run_service(reference_load, directory=options["dir"], progress=step)
         bar.close()
+        if options["verbosity"] < 1:
+            return
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write(
