@@ -14,6 +14,7 @@ from engagement.models.crm import (
     TimelineEvent,
 )
 from engagement.models.directory import Contact, Organization, OrganizationNameKey
+from engagement.models.notifications import Notification
 from engagement.models.reference import (
     Capability,
     CoreArea,
@@ -40,6 +41,7 @@ __all__ = [
     "MemberState",
     "Milestone",
     "MoU",
+    "Notification",
     "OrgType",
     "Organization",
     "OrganizationKind",

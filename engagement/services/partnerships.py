@@ -30,6 +30,7 @@ from engagement.services.common import claim_version, resolve_codes
 from engagement.services.team_records import (
     as_date,
     check_change,
+    decimal_problem,
     record_event,
     resolve_ids,
     team_for_new_record,
@@ -114,8 +115,13 @@ def _validate(data: dict[str, Any], team: Team, current: Partnership | None) -> 
         except InvalidOperation:
             errors["expected_value"] = ["Enter a number."]
         else:
-            if clean["expected_value"] is not None and clean["expected_value"] < 0:
+            value = clean["expected_value"]
+            if value is not None and value.is_finite() and value < 0:
                 errors["expected_value"] = ["Must not be negative."]
+            elif value is not None and (
+                problem := decimal_problem(value, max_digits=16, decimal_places=2)
+            ):
+                errors["expected_value"] = [problem]
     if "currency" in data:
         clean["currency"] = str(data["currency"] or "").strip().upper()
         if clean["currency"] and not _CURRENCY.match(clean["currency"]):
@@ -233,8 +239,10 @@ def partnership_transition(
     now = timezone.now()
     if at is not None:
         if at > now or at < partnership.stage_changed_at:
-            raise ValidationFailed({"at": [
-                f"A move's time must be between the last move ({partnership.stage_changed_at:%Y-%m-%d %H:%M}) and now."]})
+            last = f"{partnership.stage_changed_at:%Y-%m-%d %H:%M}"
+            raise ValidationFailed(
+                {"at": [f"A move's time must be between the last move ({last}) and now."]}
+            )
         now = at
     # Conditional on the stage we checked: of two people moving the same deal at once, the
     # second finds the stage changed and is refused instead of recording a move from a stage
@@ -244,7 +252,9 @@ def partnership_transition(
         guard = guard.filter(version=expected_version)
     if guard.update(version=F("version") + 1) != 1:
         raise StaleWrite("This partnership changed since you read it; reload and try again.")
-    partnership.refresh_from_db(fields=["version"])
+    # Reload the whole row (now ours until commit) so saving the move cannot write back fields
+    # someone else changed since this copy was read.
+    partnership.refresh_from_db()
     partnership.stage = to
     partnership.stage_changed_at = now
     if to in stages.PAUSED and src in stages.PIPELINE:

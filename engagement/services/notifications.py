@@ -1,0 +1,148 @@
+"""Notifications: an in-app message per event, and its email, each delivered once."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from engagement.models import Notification, User
+
+log = logging.getLogger(__name__)
+
+# SMTP answers that will not change if we try again: do not retry these.
+PERMANENT_SMTP = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPNotSupportedError,
+)
+
+
+class TransientEmailError(Exception):
+    """The mail server could not be reached or said "try later"; the task retries."""
+
+
+def notify(
+    *, user: User, kind: str, key: str, subject: str, body: str, url: str = ""
+) -> Notification | None:
+    """Create the notification unless one with `key` exists; None when it already did.
+
+    The unique key is what makes a job safe to run twice or on two workers at once. The email
+    is queued after the transaction commits, so a rolled-back job sends nothing.
+    """
+    email_status = (
+        Notification.EmailStatus.PENDING
+        if user.email and user.is_active
+        else Notification.EmailStatus.SKIPPED
+    )
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                user=user,
+                kind=kind,
+                dedupe_key=key[:150],
+                subject=subject[:250],
+                body=body,
+                url=url,
+                email_status=email_status,
+            )
+    except IntegrityError:
+        return None
+    if email_status == Notification.EmailStatus.PENDING:
+        transaction.on_commit(lambda: _enqueue_email(notification.pk))
+    return notification
+
+
+def _enqueue_email(notification_id: int) -> None:
+    from engagement.tasks import send_notification_email
+
+    try:
+        send_notification_email.delay(notification_id)
+    except Exception:  # the broker is down: the sweep finds the pending email later
+        log.warning(
+            "Could not queue email for notification %s; the sweep will retry.",
+            notification_id,
+            exc_info=True,
+        )
+
+
+def notification_email_send(*, notification_id: int) -> str:
+    """Send one notification's email. Returns "sent", or why nothing was sent.
+
+    Claims the row (pending → sending) with a conditional UPDATE, so two workers handed the same
+    task send one email. Raises TransientEmailError to ask for a retry.
+    """
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, email_status=Notification.EmailStatus.PENDING
+    ).update(
+        email_status=Notification.EmailStatus.SENDING,
+        email_claimed_at=now,
+        email_attempts=F("email_attempts") + 1,
+    )
+    if claimed != 1:
+        return "not pending"
+    n = Notification.objects.select_related("user").get(pk=notification_id)
+    message = EmailMessage(
+        subject=n.subject,
+        body=_email_body(n),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[n.user.email],
+    )
+    try:
+        message.send(fail_silently=False)
+    except PERMANENT_SMTP as exc:
+        _finish(n.pk, Notification.EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
+        return "failed"
+    except (smtplib.SMTPException, OSError) as exc:
+        # Back to pending so the retry (or the sweep) can claim it again.
+        _finish(n.pk, Notification.EmailStatus.PENDING, f"{type(exc).__name__}: {exc}")
+        raise TransientEmailError(str(exc)) from exc
+    _finish(n.pk, Notification.EmailStatus.SENT, "", emailed_at=timezone.now())
+    return "sent"
+
+
+def notification_email_give_up(*, notification_id: int, error: str) -> None:
+    """After the last retry: recorded on the notification, shown in the admin, not retried."""
+    _finish(notification_id, Notification.EmailStatus.FAILED, f"gave up after retries: {error}")
+
+
+def _finish(pk: int, status: str, error: str, **extra: Any) -> None:
+    Notification.objects.filter(pk=pk).update(
+        email_status=status, email_error=error[:2000], **extra
+    )
+
+
+def _email_body(n: Notification) -> str:
+    return f"{n.body}\n\n{n.url}" if n.url else n.body
+
+
+def notifications_sweep(*, now=None, stuck_after: timedelta = timedelta(minutes=10)) -> int:
+    """Queue again the emails whose task was lost: pending ones older than a minute, and ones
+    left "sending" by a worker that died mid-send."""
+    now = now or timezone.now()
+    Notification.objects.filter(
+        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - stuck_after
+    ).update(email_status=Notification.EmailStatus.PENDING)
+    pending = list(
+        Notification.objects.filter(
+            email_status=Notification.EmailStatus.PENDING, created_at__lt=now - timedelta(minutes=1)
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in pending:
+        _enqueue_email(pk)
+    return len(pending)
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

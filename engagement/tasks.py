@@ -1,0 +1,43 @@
+"""Celery tasks: thin wrappers that take ids or names and call a service.
+
+State lives in the database, not the queue: jobs scan for what is due, so a task lost anywhere
+is made good by the next run, and every action is claimed so a task delivered twice acts once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from engagement.services import jobs, notifications
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="engagement.run_job", acks_late=True)
+def run_job(name: str) -> list[str]:
+    result = jobs.run_job(name, now=timezone.now())
+    if result.actions:
+        log.info("job %s: %d action(s)", name, len(result.actions))
+    return result.actions
+
+
+@shared_task(name="engagement.send_notification_email", bind=True, acks_late=True, max_retries=5)
+def send_notification_email(self, notification_id: int) -> str:
+    try:
+        return notifications.notification_email_send(notification_id=notification_id)
+    except notifications.TransientEmailError as exc:
+        if self.request.retries >= self.max_retries:
+            notifications.notification_email_give_up(
+                notification_id=notification_id, error=str(exc)
+            )
+            return "failed"
+        # 30 s, 60 s, 120 s, ... : the mail server gets time to come back.
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@shared_task(name="engagement.sweep_notifications", acks_late=True)
+def sweep_notifications() -> int:
+    return notifications.notifications_sweep()
