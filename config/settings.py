@@ -205,15 +205,14 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if EMBEDDED_BROKER:
-    # The SQL transport hands every transport option except its table names to SQLAlchemy's
-    # create_engine(), so "polling_interval" is refused here (TypeError): it polls every second.
-    # Web, worker, beat and tests share the broker file: wait for its write lock, not fail.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 20}}
+    # The SQL transport polls; half a second keeps `make run` feeling immediate and lets a
+    # worker notice Ctrl-C quickly (config/celery.py keeps this option away from SQLAlchemy).
+    # Web, worker, beat and tests share the broker file: wait for its write lock, never fail.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.5, "connect_args": {"timeout": 20}}
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
     }
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Passwords ----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -337,4 +336,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Background jobs (each time configurable) -----------------------------------------------
+REMINDER_LOCAL_HOUR = env_int("REMINDER_LOCAL_HOUR", 8, minimum=0)
+OVERDUE_ESCALATION_DAYS = env_int("OVERDUE_ESCALATION_DAYS", 7, minimum=1)
+MOU_EXPIRY_NOTICE_DAYS = sorted(
+    {int(d) for d in env_list("MOU_EXPIRY_NOTICE_DAYS", "90,30,7")}, reverse=True
+)
+PILOT_STALL_DAYS = env_int("PILOT_STALL_DAYS", 30, minimum=1)
+PARTNERSHIP_STALE_DAYS = env_int("PARTNERSHIP_STALE_DAYS", 60, minimum=1)
+DIGEST_WEEKDAY = env_int("DIGEST_WEEKDAY", 0, minimum=0)  # 0 = Monday, in the user's time zone
+JOBS_INTERVAL_MINUTES = env_int("JOBS_INTERVAL_MINUTES", 15, minimum=1)
+
+_every = JOBS_INTERVAL_MINUTES * 60.0
+CELERY_BEAT_SCHEDULE = {
+    **{f"job-{name}": {"task": "engagement.run_job", "schedule": _every, "args": [name]}
+       for name in ("overdue_followups", "mou_expiry", "stalled_pilots", "stale_partnerships",
+                    "weekly_digest")},
+    "sweep-notifications": {"task": "engagement.sweep_notifications", "schedule": 120.0},
 }
