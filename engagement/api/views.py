@@ -276,6 +276,12 @@ def api_root(request, format=None):
     names = [
         "organizations",
         "contacts",
+        "engagements",
+        "partnerships",
+        "mous",
+        "pilots",
+        "follow-ups",
+        "notifications",
         "thrusts",
         "initiatives",
         "capabilities",
