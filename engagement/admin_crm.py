@@ -15,6 +15,7 @@ from engagement.models import (
     FollowUp,
     Milestone,
     MoU,
+    Notification,
     Partnership,
     Pilot,
     StageChange,
@@ -137,3 +138,31 @@ class FollowUpAdmin(ReadOnlyRecordAdmin):
     def has_change_permission(self, request, obj=None):
         # Needed for the actions to show; the change form itself stays read-only.
         return obj is None and request.user.is_superuser
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Delivery state of every message: failed emails show here with their error."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "kind",
+        "subject",
+        "email_status",
+        "email_attempts",
+        "read_at",
+    ]
+    list_filter = ["email_status", "kind"]
+    search_fields = ["subject", "user__username", "dedupe_key", "email_error"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
