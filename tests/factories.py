@@ -73,3 +73,91 @@ def user(username: str, *, role: str, team: Team | None = None, **extra) -> User
 
 def token(user: User, *, read_only: bool = False, name: str = "test") -> str:
     return api_token_create(user=user, name=name, read_only=read_only).key
+
+
+# --- Team-owned CRM records, built through their services ----------------------------------
+
+
+def partnership(
+    team: Team,
+    *,
+    counterparts,
+    actor: User | None = None,
+    title: str | None = None,
+    partnership_type: str = "joint_rd_centre",
+    **extra,
+):
+    from engagement.services.partnerships import partnership_create
+
+    return partnership_create(
+        actor=actor,
+        team=team,
+        title=title or f"Partnership {next(_seq)}",
+        counterparts=[getattr(o, "pk", o) for o in counterparts],
+        partnership_type=partnership_type,
+        **extra,
+    )
+
+
+def engagement(
+    team: Team,
+    *,
+    organizations,
+    actor: User | None = None,
+    occurred_at=None,
+    kind: str = "meeting",
+    summary: str | None = None,
+    **extra,
+):
+    from django.utils import timezone
+
+    from engagement.services.engagements import engagement_log
+
+    return engagement_log(
+        actor=actor,
+        team=team,
+        occurred_at=occurred_at or timezone.now(),
+        kind=kind,
+        organizations=[getattr(o, "pk", o) for o in organizations],
+        summary=summary or f"Meeting {next(_seq)}",
+        **extra,
+    )
+
+
+def mou(partnership, *, actor: User | None = None, title: str | None = None, **extra):
+    from engagement.services.mous import mou_create
+
+    return mou_create(
+        actor=actor, partnership=partnership, title=title or f"MoU {next(_seq)}", **extra
+    )
+
+
+def pilot(partnership, *, actor: User | None = None, objective: str | None = None, **extra):
+    from engagement.services.pilots import pilot_create
+
+    return pilot_create(
+        actor=actor, partnership=partnership, objective=objective or f"Pilot {next(_seq)}", **extra
+    )
+
+
+def followup(
+    team: Team,
+    *,
+    owner: User,
+    due_on,
+    actor: User | None = None,
+    note: str | None = None,
+    subject=None,
+    **extra,
+):
+    from engagement.services.followups import followup_create
+
+    return followup_create(
+        actor=actor,
+        team=team,
+        owner=owner,
+        due_on=due_on,
+        note=note or f"Follow up {next(_seq)}",
+        subject=subject,
+        **extra,
+    )

@@ -7,12 +7,15 @@ import itertools
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Sum
 
 from engagement import policy, stages
 from engagement.models import Partnership, StageChange, Team
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,9 @@ def pipeline_summary(*, user: Any, team: Team | None = None) -> PipelineSummary:
         .values("stage", "currency")
         .annotate(total=Sum("expected_value"))
     ):
-        values[r["stage"]][r["currency"]] = str(r["total"])
+        # Two decimal places, as stored: SQLite sums decimals as floats ("1234.56000000000",
+        # "3000000") where PostgreSQL answers "1234.56" and "3000000.00".
+        values[r["stage"]][r["currency"]] = str(Decimal(r["total"]).quantize(CENT))
     by_stage = [
         {"stage": s, "count": counts.get(s, 0), "value": values.get(s, {})}
         for s in stages.ALL_STAGES
@@ -53,13 +58,14 @@ def pipeline_summary(*, user: Any, team: Team | None = None) -> PipelineSummary:
         .order_by("initiatives__thrust__code")
     )
     by_thrust = [{"thrust": r["initiatives__thrust__code"], "count": r["count"]} for r in by_thrust]
-    by_country = [
-        {"country": r["priority_country__iso2"] or "", "count": r["count"]}
-        for r in qs.order_by()
-        .values("priority_country__iso2")
-        .annotate(count=Count("id"))
-        .order_by("priority_country__iso2")
-    ]
+    # Sorted here: "no country" comes first on every backend (PostgreSQL sorts NULL last).
+    by_country = sorted(
+        (
+            {"country": r["priority_country__iso2"] or "", "count": r["count"]}
+            for r in qs.order_by().values("priority_country__iso2").annotate(count=Count("id"))
+        ),
+        key=lambda row: row["country"],
+    )
     changes = list(
         StageChange.objects.filter(partnership__in=qs.values("pk"))
         .order_by("partnership_id", "at", "id")

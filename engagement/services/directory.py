@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
@@ -217,7 +218,15 @@ def organization_delete(*, actor: Any = None, organization: Organization) -> Non
         Tombstone(resource="contacts", object_id=pk)
         for pk in organization.contacts.values_list("pk", flat=True)
     )
-    organization.delete()
+    try:
+        organization.delete()
+    except (ProtectedError, RestrictedError):
+        # The referring records may belong to other teams: say that they exist, not what they are.
+        raise Conflict(
+            f"{organization.name} cannot be deleted: other records (such as a team) still "
+            "refer to it.",
+            errors={"non_field_errors": ["Still referred to by other records."]},
+        ) from None
 
 
 # --- Contacts ---------------------------------------------------------------------------------

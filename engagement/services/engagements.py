@@ -211,6 +211,9 @@ def engagement_restore(*, actor: Any = None, engagement_id: int) -> Engagement:
     eng = last.instance
     eng._history_user = actor
     eng.save(force_insert=True)
+    # auto_now_add stamped the time of the restore; the record dates from when it was logged.
+    eng.created_at = last.created_at
+    Engagement.objects.filter(pk=eng.pk).update(created_at=eng.created_at)
     for field in M2M:
         through_rows = getattr(last, field).all()
         target = Engagement._meta.get_field(field).related_model._meta.model_name

@@ -191,7 +191,7 @@ def _finish(actor: Any, followup: FollowUp, status: str, kind: str) -> FollowUp:
         actor=actor,
         at=now,
         partnership=followup.partnership
-        or (obj.partnership if subject_kind in ("mou", "pilot") else None),
+        or (obj.partnership if subject_kind in ("mou", "pilot", "engagement") else None),
         organizations=_subject_organizations(subject_kind, obj),
         data={"note": followup.note, "due_on": followup.due_on.isoformat()},
     )

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from engagement.errors import Conflict, ValidationFailed
@@ -270,11 +271,12 @@ def mou_expire_due(*, today: dt.date) -> list[int]:
     for pk in due:
         with transaction.atomic():
             if MoU.objects.filter(pk=pk, status__in=[MoU.Status.SIGNED, MoU.Status.ACTIVE]).update(
-                status=MoU.Status.EXPIRED, updated_at=timezone.now()
+                status=MoU.Status.EXPIRED, updated_at=timezone.now(), version=F("version") + 1
             ):
                 mou = MoU.objects.select_related("partnership__team", "partnership__company").get(
                     pk=pk
                 )
+                mou.save(update_fields=["updated_at"])  # one history row for the change
                 _event(mou, None, "expired", expires_on=mou.expires_on.isoformat())
                 expired.append(pk)
     return expired

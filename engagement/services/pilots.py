@@ -15,6 +15,7 @@ from engagement.services.common import claim_version
 from engagement.services.team_records import (
     as_date,
     check_change,
+    decimal_problem,
     record_event,
     resolve_ids,
     tombstone,
@@ -53,10 +54,16 @@ def _decimal(value: Any, field: str, errors: dict, *, required: bool) -> Decimal
             errors.setdefault(field, []).append("This field is required.")
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         errors.setdefault(field, []).append("Enter a number.")
         return None
+    # KPI targets and actuals are DecimalField(max_digits=16, decimal_places=4).
+    problem = decimal_problem(number, max_digits=16, decimal_places=4)
+    if problem:
+        errors.setdefault(field, []).append(problem)
+        return None
+    return number
 
 
 def _milestone_specs(items: list[dict], starts_on, team_id: int, errors: dict) -> list[dict]:
@@ -187,6 +194,22 @@ def pilot_update(
     return pilot
 
 
+def _wrong_status(pilot: Pilot, expected: tuple[str, ...], action: str) -> Conflict:
+    return Conflict(
+        f"This pilot is {pilot.status}; to {action} it, it must be {' or '.join(expected)}.",
+        errors={"status": [f"Is {pilot.status}."]},
+    )
+
+
+def _check_status(pilot: Pilot, expected: tuple[str, ...], action: str) -> None:
+    """Refuse an action the pilot's stored status does not allow before checking its dates, so
+    completing a planned pilot says it is planned rather than that its dates are wrong. (_move's
+    conditional UPDATE remains the claim.)"""
+    pilot.refresh_from_db(fields=["status"])
+    if pilot.status not in expected:
+        raise _wrong_status(pilot, expected, action)
+
+
 def _move(
     pilot: Pilot, actor: Any, expected: tuple[str, ...], to: str, action: str, **fields: Any
 ) -> Pilot:
@@ -197,10 +220,7 @@ def _move(
     )
     if rows != 1:
         pilot.refresh_from_db(fields=["status"])
-        raise Conflict(
-            f"This pilot is {pilot.status}; to {action} it, it must be {' or '.join(expected)}.",
-            errors={"status": [f"Is {pilot.status}."]},
-        )
+        raise _wrong_status(pilot, expected, action)
     pilot.refresh_from_db()
     pilot._history_user = actor
     pilot.save(update_fields=["updated_at"])
@@ -210,6 +230,8 @@ def _move(
 
 @transaction.atomic
 def pilot_start(*, actor: Any = None, pilot: Pilot, starts_on: Any = None) -> Pilot:
+    check_change(actor, pilot)
+    _check_status(pilot, (Pilot.Status.PLANNED,), "start")
     errors: dict[str, list[str]] = {}
     start = as_date(starts_on, "starts_on", errors) or pilot.starts_on or timezone.localdate()
     if pilot.planned_end_on and pilot.planned_end_on < start:
@@ -225,6 +247,8 @@ def pilot_start(*, actor: Any = None, pilot: Pilot, starts_on: Any = None) -> Pi
 
 @transaction.atomic
 def pilot_complete(*, actor: Any = None, pilot: Pilot, actual_end_on: Any = None) -> Pilot:
+    check_change(actor, pilot)
+    _check_status(pilot, (Pilot.Status.RUNNING, Pilot.Status.AT_RISK), "complete")
     errors: dict[str, list[str]] = {}
     end = as_date(actual_end_on, "actual_end_on", errors) or timezone.localdate()
     if pilot.starts_on and end < pilot.starts_on:

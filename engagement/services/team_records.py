@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Model
@@ -47,7 +48,10 @@ def as_date(
         return value.date()
     if isinstance(value, dt.date):
         return value
-    parsed = parse_date(str(value)) if isinstance(value, str) else None
+    try:
+        parsed = parse_date(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but impossible, such as 2026-02-30
+        parsed = None
     if parsed is None:
         errors.setdefault(field, []).append("Enter a date as YYYY-MM-DD.")
     return parsed
@@ -60,11 +64,14 @@ def as_datetime(
         if required:
             errors.setdefault(field, []).append("This field is required.")
         return None
-    parsed = (
-        value
-        if isinstance(value, dt.datetime)
-        else (parse_datetime(str(value)) if isinstance(value, str) else None)
-    )
+    try:
+        parsed = (
+            value
+            if isinstance(value, dt.datetime)
+            else (parse_datetime(value) if isinstance(value, str) else None)
+        )
+    except ValueError:  # well formed but impossible, such as 2026-02-30T10:00
+        parsed = None
     if parsed is None:
         errors.setdefault(field, []).append("Enter a date and time in ISO 8601.")
         return None
@@ -72,6 +79,18 @@ def as_datetime(
         # A time without an offset is read in the person's own time zone.
         parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
     return parsed
+
+
+def decimal_problem(value: Decimal, *, max_digits: int, decimal_places: int) -> str | None:
+    """Why `value` cannot be stored in a DecimalField of that size, or None when it can."""
+    if not value.is_finite():
+        return "Enter a number."
+    whole = max_digits - decimal_places
+    if value.adjusted() >= whole or abs(value.quantize(Decimal(1).scaleb(-decimal_places))) >= (
+        Decimal(10) ** whole
+    ):
+        return f"At most {whole} digits before the decimal point."
+    return None
 
 
 def resolve_ids(

@@ -18,8 +18,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def usm(db):
-    return factories.institution("Universiti Sains Malaysia", country="MY",
-                                 needs=["EQP.DICING"])
+    return factories.institution("Universiti Sains Malaysia", country="MY", needs=["EQP.DICING"])
 
 
 @pytest.fixture
@@ -34,8 +33,13 @@ def _as(api, user, read_only=False):
 
 
 def _partnership(client, usm, **extra):
-    body = {"title": "Dicing training line", "counterparts": [usm.pk],
-            "partnership_type": "training_programme", "initiatives": ["T6-01"], **extra}
+    body = {
+        "title": "Dicing training line",
+        "counterparts": [usm.pk],
+        "partnership_type": "training_programme",
+        "initiatives": ["T6-01"],
+        **extra,
+    }
     response = client.post("/api/v1/partnerships/", body, format="json")
     assert response.status_code == 201, response.json()
     return response.json()
@@ -43,11 +47,18 @@ def _partnership(client, usm, **extra):
 
 @time_machine.travel(NOW, tick=False)
 def test_logging_an_engagement_with_a_dated_next_step_creates_its_follow_up(client_a, usm, users):
-    response = client_a.post("/api/v1/engagements/", {
-        "occurred_at": "2026-11-25T10:00:00+08:00", "kind": "meeting",
-        "organizations": [usm.pk], "summary": "Met the dean about a dicing lab",
-        "next_step": "Send the training syllabus", "next_step_due": "2026-12-01",
-    }, format="json")
+    response = client_a.post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00+08:00",
+            "kind": "meeting",
+            "organizations": [usm.pk],
+            "summary": "Met the dean about a dicing lab",
+            "next_step": "Send the training syllabus",
+            "next_step_due": "2026-12-01",
+        },
+        format="json",
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -56,7 +67,11 @@ def test_logging_an_engagement_with_a_dated_next_step_creates_its_follow_up(clie
     assert body["organizations"] == [usm.pk]
     followup = FollowUp.objects.get()
     assert (followup.engagement_id, followup.owner, followup.due_on, followup.note) == (
-        body["id"], users["bd_a"], dt.date(2026, 12, 1), "Send the training syllabus")
+        body["id"],
+        users["bd_a"],
+        dt.date(2026, 12, 1),
+        "Send the training syllabus",
+    )
 
 
 def test_an_engagement_missing_its_essentials_is_refused_field_by_field(client_a):
@@ -72,35 +87,46 @@ def test_an_engagement_missing_its_essentials_is_refused_field_by_field(client_a
 def test_a_partnership_moves_one_stage_and_a_skip_needs_a_reason(client_a, usm):
     p = _partnership(client_a, usm)
     assert p["stage"] == "identified"
-    assert p["allowed_moves"][:2] == [{"to": "contacted", "needs_reason": False},
-                                      {"to": "exploring", "needs_reason": True}]
+    assert p["allowed_moves"][:2] == [
+        {"to": "contacted", "needs_reason": False},
+        {"to": "exploring", "needs_reason": True},
+    ]
 
-    moved = client_a.post(f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"},
-                          format="json")
-    skipped = client_a.post(f"/api/v1/partnerships/{p['id']}/transition/",
-                            {"to": "mou_signed"}, format="json")
-    same = client_a.post(f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"},
-                         format="json")
+    moved = client_a.post(
+        f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"}, format="json"
+    )
+    skipped = client_a.post(
+        f"/api/v1/partnerships/{p['id']}/transition/", {"to": "mou_signed"}, format="json"
+    )
+    same = client_a.post(
+        f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"}, format="json"
+    )
 
     assert moved.status_code == 200
     assert moved.json()["stage"] == "contacted"
     assert skipped.status_code == 400
-    assert skipped.json()["errors"] == {"reason": ["Moving from contacted to mou_signed needs a reason."]}
+    assert skipped.json()["errors"] == {
+        "reason": ["Moving from contacted to mou_signed needs a reason."]
+    }
     assert same.status_code == 409
     assert same.json()["type"] == "conflict"
     assert Partnership.objects.get().stage == "contacted"
     assert list(StageChange.objects.values_list("from_stage", "to_stage")) == [
-        ("", "identified"), ("identified", "contacted")]
+        ("", "identified"),
+        ("identified", "contacted"),
+    ]
 
 
 def test_a_stale_if_match_on_a_partnership_is_refused_with_412(client_a, usm):
     p = _partnership(client_a, usm)
     etag = client_a.get(f"/api/v1/partnerships/{p['id']}/")["ETag"]
-    client_a.patch(f"/api/v1/partnerships/{p['id']}/", {"notes": "first"}, format="json",
-                   HTTP_IF_MATCH=etag)
+    client_a.patch(
+        f"/api/v1/partnerships/{p['id']}/", {"notes": "first"}, format="json", HTTP_IF_MATCH=etag
+    )
 
-    stale = client_a.patch(f"/api/v1/partnerships/{p['id']}/", {"notes": "second"},
-                           format="json", HTTP_IF_MATCH=etag)
+    stale = client_a.patch(
+        f"/api/v1/partnerships/{p['id']}/", {"notes": "second"}, format="json", HTTP_IF_MATCH=etag
+    )
 
     assert stale.status_code == 412
     assert stale.json()["type"] == "stale_write"
@@ -109,19 +135,33 @@ def test_a_stale_if_match_on_a_partnership_is_refused_with_412(client_a, usm):
 
 @time_machine.travel(NOW, tick=False)
 def test_an_mou_is_signed_renewed_and_its_document_served_only_to_its_team(
-        client_a, api, usm, users, settings, tmp_path):
+    client_a, api, usm, users, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     p = _partnership(client_a, usm)
-    mou = client_a.post("/api/v1/mous/", {"partnership": p["id"], "title": "Training MoU",
-                                          "effective_on": "2026-12-01",
-                                          "expires_on": "2027-12-01"}, format="json").json()
-    signed = client_a.post(f"/api/v1/mous/{mou['id']}/sign/", {"signed_on": "2026-11-20"},
-                           format="json")
-    upload = client_a.post(f"/api/v1/mous/{mou['id']}/document/",
-                           {"document": SimpleUploadedFile("mou.pdf", PDF)}, format="multipart")
-    renewed = client_a.post(f"/api/v1/mous/{mou['id']}/renew/",
-                            {"effective_on": "2027-12-01", "expires_on": "2028-12-01"},
-                            format="json")
+    mou = client_a.post(
+        "/api/v1/mous/",
+        {
+            "partnership": p["id"],
+            "title": "Training MoU",
+            "effective_on": "2026-12-01",
+            "expires_on": "2027-12-01",
+        },
+        format="json",
+    ).json()
+    signed = client_a.post(
+        f"/api/v1/mous/{mou['id']}/sign/", {"signed_on": "2026-11-20"}, format="json"
+    )
+    upload = client_a.post(
+        f"/api/v1/mous/{mou['id']}/document/",
+        {"document": SimpleUploadedFile("mou.pdf", PDF)},
+        format="multipart",
+    )
+    renewed = client_a.post(
+        f"/api/v1/mous/{mou['id']}/renew/",
+        {"effective_on": "2027-12-01", "expires_on": "2028-12-01"},
+        format="json",
+    )
 
     assert signed.status_code == 200
     assert (signed.json()["status"], signed.json()["signed_on"]) == ("signed", "2026-11-20")
@@ -140,12 +180,15 @@ def test_an_mou_is_signed_renewed_and_its_document_served_only_to_its_team(
 def test_a_document_that_is_not_pdf_or_docx_is_refused(client_a, usm, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     p = _partnership(client_a, usm)
-    mou = client_a.post("/api/v1/mous/", {"partnership": p["id"], "title": "MoU"},
-                        format="json").json()
+    mou = client_a.post(
+        "/api/v1/mous/", {"partnership": p["id"], "title": "MoU"}, format="json"
+    ).json()
 
-    response = client_a.post(f"/api/v1/mous/{mou['id']}/document/",
-                             {"document": SimpleUploadedFile("notes.txt", b"hello")},
-                             format="multipart")
+    response = client_a.post(
+        f"/api/v1/mous/{mou['id']}/document/",
+        {"document": SimpleUploadedFile("notes.txt", b"hello")},
+        format="multipart",
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"] == {"document": ["notes.txt is not a PDF or DOCX file."]}
@@ -155,41 +198,70 @@ def test_a_document_that_is_not_pdf_or_docx_is_refused(client_a, usm, settings, 
 
 def test_a_pilot_with_milestones_starts_and_completes_a_milestone(client_a, usm, users):
     p = _partnership(client_a, usm)
-    pilot = client_a.post("/api/v1/pilots/", {
-        "partnership": p["id"], "objective": "Train 20 operators", "starts_on": "2026-12-01",
-        "planned_end_on": "2027-03-01",
-        "milestones": [{"title": "Syllabus agreed", "due_on": "2026-12-15"}],
-        "kpis": [{"name": "Operators trained", "target": "20", "unit": "people"}],
-    }, format="json").json()
+    pilot = client_a.post(
+        "/api/v1/pilots/",
+        {
+            "partnership": p["id"],
+            "objective": "Train 20 operators",
+            "starts_on": "2026-12-01",
+            "planned_end_on": "2027-03-01",
+            "milestones": [{"title": "Syllabus agreed", "due_on": "2026-12-15"}],
+            "kpis": [{"name": "Operators trained", "target": "20", "unit": "people"}],
+        },
+        format="json",
+    ).json()
 
     started = client_a.post(f"/api/v1/pilots/{pilot['id']}/start/", {}, format="json")
-    done = client_a.post(f"/api/v1/pilots/{pilot['id']}/complete-milestone/",
-                         {"milestone": pilot["milestones"][0]["id"], "done_on": "2026-11-20"},
-                         format="json")
+    done = client_a.post(
+        f"/api/v1/pilots/{pilot['id']}/complete-milestone/",
+        {"milestone": pilot["milestones"][0]["id"], "done_on": "2026-11-20"},
+        format="json",
+    )
 
     assert started.json()["status"] == "running"
     assert done.status_code == 200
     assert done.json()["milestones"][0]["done_on"] == "2026-11-20"
-    assert done.json()["kpis"] == [{"id": pilot["kpis"][0]["id"], "name": "Operators trained",
-                                    "target": "20.0000", "actual": None, "unit": "people"}]
+    assert done.json()["kpis"] == [
+        {
+            "id": pilot["kpis"][0]["id"],
+            "name": "Operators trained",
+            "target": "20.0000",
+            "actual": None,
+            "unit": "people",
+        }
+    ]
 
 
 def test_a_milestone_due_before_the_pilot_starts_is_refused(client_a, usm):
     p = _partnership(client_a, usm)
 
-    response = client_a.post("/api/v1/pilots/", {
-        "partnership": p["id"], "objective": "Train", "starts_on": "2026-12-01",
-        "milestones": [{"title": "Too early", "due_on": "2026-11-01"}]}, format="json")
+    response = client_a.post(
+        "/api/v1/pilots/",
+        {
+            "partnership": p["id"],
+            "objective": "Train",
+            "starts_on": "2026-12-01",
+            "milestones": [{"title": "Too early", "due_on": "2026-11-01"}],
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "milestones.0.due_on": ["Due 2026-11-01 is before the pilot starts (2026-12-01)."]}
+        "milestones.0.due_on": ["Due 2026-11-01 is before the pilot starts (2026-12-01)."]
+    }
 
 
 def test_completing_a_follow_up_twice_is_a_conflict_and_records_one_completion(client_a, usm):
-    f = client_a.post("/api/v1/follow-ups/", {"due_on": "2026-12-01", "note": "Call back",
-                                              "subject": {"type": "organization", "id": usm.pk}},
-                      format="json").json()
+    f = client_a.post(
+        "/api/v1/follow-ups/",
+        {
+            "due_on": "2026-12-01",
+            "note": "Call back",
+            "subject": {"type": "organization", "id": usm.pk},
+        },
+        format="json",
+    ).json()
 
     first = client_a.post(f"/api/v1/follow-ups/{f['id']}/complete/")
     second = client_a.post(f"/api/v1/follow-ups/{f['id']}/complete/")
@@ -202,17 +274,28 @@ def test_completing_a_follow_up_twice_is_a_conflict_and_records_one_completion(c
 
 def test_another_teams_records_are_not_found_and_not_listed(client_a, api, usm, users):
     p = _partnership(client_a, usm)
-    eng = client_a.post("/api/v1/engagements/", {
-        "occurred_at": "2026-11-25T10:00:00Z", "kind": "call", "organizations": [usm.pk],
-        "summary": "Confidential call"}, format="json").json()
+    eng = client_a.post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "kind": "call",
+            "organizations": [usm.pk],
+            "summary": "Confidential call",
+        },
+        format="json",
+    ).json()
     other = _as(api, users["bd_b"])
 
     assert other.get(f"/api/v1/partnerships/{p['id']}/").status_code == 404
     assert other.get(f"/api/v1/engagements/{eng['id']}/").status_code == 404
-    assert other.post(f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"},
-                      format="json").status_code == 404
+    assert (
+        other.post(
+            f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"}, format="json"
+        ).status_code
+        == 404
+    )
     assert other.get("/api/v1/partnerships/").json()["results"] == []
-    assert other.get(f"/api/v1/engagements/?search=Confidential").json()["results"] == []
+    assert other.get("/api/v1/engagements/?search=Confidential").json()["results"] == []
     assert other.get(f"/api/v1/organizations/{usm.pk}/timeline/").json()["results"] == []
     pm = _as(api, users["pm"])
     assert [r["id"] for r in pm.get("/api/v1/partnerships/").json()["results"]] == [p["id"]]
@@ -221,17 +304,25 @@ def test_another_teams_records_are_not_found_and_not_listed(client_a, api, usm, 
 def test_a_program_manager_reads_but_cannot_move_a_teams_partnership(client_a, api, usm, users):
     p = _partnership(client_a, usm)
 
-    response = _as(api, users["pm"]).post(f"/api/v1/partnerships/{p['id']}/transition/",
-                                          {"to": "contacted"}, format="json")
+    response = _as(api, users["pm"]).post(
+        f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"}, format="json"
+    )
 
     assert response.status_code == 403
     assert Partnership.objects.get().stage == "identified"
 
 
 def test_a_read_only_token_cannot_log_an_engagement(api, usm, users):
-    response = _as(api, users["bd_a"], read_only=True).post("/api/v1/engagements/", {
-        "occurred_at": "2026-11-25T10:00:00Z", "kind": "call", "organizations": [usm.pk],
-        "summary": "x"}, format="json")
+    response = _as(api, users["bd_a"], read_only=True).post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "kind": "call",
+            "organizations": [usm.pk],
+            "summary": "x",
+        },
+        format="json",
+    )
 
     assert response.status_code == 403
     assert response.json()["detail"] == "This token is read-only."
@@ -240,8 +331,7 @@ def test_a_read_only_token_cannot_log_an_engagement(api, usm, users):
 
 def test_the_partnership_timeline_lists_what_happened_newest_first(client_a, usm):
     p = _partnership(client_a, usm)
-    client_a.post(f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"},
-                  format="json")
+    client_a.post(f"/api/v1/partnerships/{p['id']}/transition/", {"to": "contacted"}, format="json")
 
     body = client_a.get(f"/api/v1/partnerships/{p['id']}/timeline/").json()
 
@@ -258,10 +348,18 @@ def _query_count(client, url):
 def test_crm_lists_run_a_fixed_number_of_queries_whatever_the_page_size(client_a, usm, users):
     for i in range(12):
         _partnership(client_a, usm, title=f"Deal {i}")
-        client_a.post("/api/v1/engagements/", {
-            "occurred_at": "2026-11-25T10:00:00Z", "kind": "call", "organizations": [usm.pk],
-            "summary": f"Call {i}", "next_step": "x", "next_step_due": "2026-12-01"},
-            format="json")
+        client_a.post(
+            "/api/v1/engagements/",
+            {
+                "occurred_at": "2026-11-25T10:00:00Z",
+                "kind": "call",
+                "organizations": [usm.pk],
+                "summary": f"Call {i}",
+                "next_step": "x",
+                "next_step_due": "2026-12-01",
+            },
+            format="json",
+        )
 
     for resource in ("partnerships", "engagements", "follow-ups", "mous", "pilots"):
         small = _query_count(client_a, f"/api/v1/{resource}/?page_size=2")
