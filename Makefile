@@ -26,7 +26,11 @@ setup: translations
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py load_demo
 
-# Web app, Celery worker and Celery beat in the foreground; Ctrl-C stops all three.
+# Web app, Celery worker and Celery beat in the foreground; Ctrl-C stops all three. On Ctrl-C
+# honcho sends SIGTERM to each process group and SIGKILLs whatever is left 5 s later, so the
+# Procfile's worker runs a thread pool (prefork children would get the SIGTERM too, and that can
+# wedge the worker's shutdown) and stops cleanly within about 2 s. `manage.py check_worker` tells
+# whether a worker answers.
 run: setup
 	@echo "Open http://$(HOST):$(PORT)/ (logins above). Ctrl-C stops web, worker and beat."
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile

@@ -252,7 +252,7 @@ STORAGES = {
 # Uploaded documents are private: never under a served URL, handed out by views that ask the
 # access policy first.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "private-media")))
-MEDIA_URL = None
+MEDIA_URL = "/media/"  # no URL pattern serves it: documents go through access-checked views
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 MOU_DOCUMENT_MAX_BYTES = env_int("MOU_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -351,8 +351,15 @@ JOBS_INTERVAL_MINUTES = env_int("JOBS_INTERVAL_MINUTES", 15, minimum=1)
 
 _every = JOBS_INTERVAL_MINUTES * 60.0
 CELERY_BEAT_SCHEDULE = {
-    **{f"job-{name}": {"task": "engagement.run_job", "schedule": _every, "args": [name]}
-       for name in ("overdue_followups", "mou_expiry", "stalled_pilots", "stale_partnerships",
-                    "weekly_digest")},
+    **{
+        f"job-{name}": {"task": "engagement.run_job", "schedule": _every, "args": [name]}
+        for name in (
+            "overdue_followups",
+            "mou_expiry",
+            "stalled_pilots",
+            "stale_partnerships",
+            "weekly_digest",
+        )
+    },
     "sweep-notifications": {"task": "engagement.sweep_notifications", "schedule": 120.0},
 }

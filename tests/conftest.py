@@ -79,3 +79,26 @@ def _fast_password_hashing():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- A real Celery worker (tests/celery_harness.py) -----------------------------------------
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, tmp_path_factory):
+    """One real worker for the session, on this run's broker and test database. Depending on
+    django_db_setup, it stops before the test database is dropped. Tests using it need
+    @pytest.mark.django_db(transaction=True) so that the worker sees what they wrote."""
+    from tests.celery_harness import celery_worker
+
+    with celery_worker(tmp_path_factory.mktemp("celery-worker")) as worker:
+        yield worker
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that used the worker shows the worker's log in its report."""
+    report = yield
+    if report.failed and "celery_worker_process" in item.fixturenames:
+        worker = item.funcargs.get("celery_worker_process")
+        if worker is not None:
+            report.sections.append(("Celery worker log", worker.log()))
+    return report

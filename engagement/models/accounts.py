@@ -33,7 +33,11 @@ class Team(models.Model):
         limit_choices_to={"kind": OrganizationKind.JAPANESE_COMPANY},
     )
     program_manager = models.ForeignKey(
-        "engagement.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "engagement.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         limit_choices_to={"role": "program_manager"},
         help_text=_("Told about follow-ups long overdue; when empty, every program manager is."),
     )

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from engagement import policy
+from engagement.errors import ValidationFailed
 from engagement.models import FollowUp, Organization, Partnership, Team, TimelineEvent
 
 MAX_PAGE = 200
@@ -56,14 +57,21 @@ def _events(
     return qs
 
 
+def _cursor(event: TimelineEvent) -> str:
+    delta = event.at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return f"{delta // dt.timedelta(microseconds=1)}_{event.pk}"
+
+
 def _parse_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
     if not cursor:
         return None
+    # Microseconds since the epoch and the event id: nothing in it needs URL encoding.
     try:
-        stamp, _, ident = cursor.rpartition("_")
-        return dt.datetime.fromisoformat(stamp), int(ident)
-    except ValueError:
-        return None
+        micros, _, ident = cursor.partition("_")
+        at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(micros))
+        return at, int(ident)
+    except (ValueError, OverflowError):
+        raise ValidationFailed({"cursor": ["This cursor is not one the timeline gave."]}) from None
 
 
 def timeline(
@@ -100,7 +108,7 @@ def timeline(
         for e in rows
     ]
     entries = _merge_overdue(entries, events, position, more)
-    next_cursor = f"{rows[-1].at.isoformat()}_{rows[-1].pk}" if more and rows else None
+    next_cursor = _cursor(rows[-1]) if more and rows else None
     return TimelinePage(entries=entries, next_cursor=next_cursor)
 
 

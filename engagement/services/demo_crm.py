@@ -39,8 +39,11 @@ KINDS = ("meeting", "call", "site_visit", "event", "email", "workshop")
 def _counterparts(team: Team, rng: random.Random) -> list[Organization]:
     """Institutions that need what the team's company offers come first."""
     offers = set(team.company.capabilities.values_list("pk", flat=True))
-    insts = list(Organization.objects.filter(kind=OrganizationKind.ASEAN_INSTITUTION)
-                 .prefetch_related("needs").order_by("name"))
+    insts = list(
+        Organization.objects.filter(kind=OrganizationKind.ASEAN_INSTITUTION)
+        .prefetch_related("needs")
+        .order_by("name")
+    )
     rng.shuffle(insts)
     insts.sort(key=lambda o: -len(offers & {c.pk for c in o.needs.all()}))
     return insts
@@ -49,16 +52,24 @@ def _counterparts(team: Team, rng: random.Random) -> list[Organization]:
 def _walk(p: Partnership, target: str, actor: User, start: dt.datetime) -> None:
     """Move through the pipeline to `target`, a couple of weeks per stage."""
     at = start
-    path = list(stages.PIPELINE[1:stages.PIPELINE.index(target) + 1]) if target in \
-        stages.PIPELINE else list(stages.PIPELINE[1:3])
+    path = (
+        list(stages.PIPELINE[1 : stages.PIPELINE.index(target) + 1])
+        if target in stages.PIPELINE
+        else list(stages.PIPELINE[1:3])
+    )
     for stage in path:
         at += dt.timedelta(days=12)
         partnership_transition(actor=actor, partnership=p, to=stage, at=at)
     if target == Stage.ON_HOLD:
         partnership_transition(actor=actor, partnership=p, to=target, at=at + dt.timedelta(days=5))
     if target == Stage.LOST:
-        partnership_transition(actor=actor, partnership=p, to=target, at=at + dt.timedelta(days=5),
-                               reason="Counterpart chose a local supplier.")
+        partnership_transition(
+            actor=actor,
+            partnership=p,
+            to=target,
+            at=at + dt.timedelta(days=5),
+            reason="Counterpart chose a local supplier.",
+        )
 
 
 def _team_demo(team: Team, actor: User, rng: random.Random, now: dt.datetime) -> int:
@@ -69,8 +80,10 @@ def _team_demo(team: Team, actor: User, rng: random.Random, now: dt.datetime) ->
         inst = counterparts[i % len(counterparts)]
         start = now - dt.timedelta(days=150 - i * 3)
         p = partnership_create(
-            actor=actor, title=f"{team.company.name} × {inst.name}"[:200],
-            counterparts=[inst.pk], partnership_type=ptype,
+            actor=actor,
+            title=f"{team.company.name} × {inst.name}"[:200],
+            counterparts=[inst.pk],
+            partnership_type=ptype,
             priority_country=inst.country or None,
             expected_value=value * 1_000_000 if value else None,
             currency="JPY" if value else "",
@@ -83,36 +96,54 @@ def _team_demo(team: Team, actor: User, rng: random.Random, now: dt.datetime) ->
             when = start + dt.timedelta(days=10 + 20 * k)
             overdue = k == 0 and i % 3 == 0
             engagement_log(
-                actor=actor, occurred_at=min(when, now), kind=rng.choice(KINDS),
-                organizations=[inst.pk, team.company.pk], partnership=p.pk,
+                actor=actor,
+                occurred_at=min(when, now),
+                kind=rng.choice(KINDS),
+                organizations=[inst.pk, team.company.pk],
+                partnership=p.pk,
                 summary=f"Discussed {p.partnership_type.name_en.lower()} with {inst.name}.",
                 next_step="Send follow-up material" if overdue or k == 1 else "",
-                next_step_due=(today - dt.timedelta(days=3 + i)) if overdue else (
-                    today + dt.timedelta(days=7 + i) if k == 1 else None),
+                next_step_due=(today - dt.timedelta(days=3 + i))
+                if overdue
+                else (today + dt.timedelta(days=7 + i) if k == 1 else None),
             )
         if target in (Stage.MOU_NEGOTIATION,):
-            mou_create(actor=actor, partnership=p, title=f"MoU: {p.title}"[:200],
-                       status="negotiating")
+            mou_create(
+                actor=actor, partnership=p, title=f"MoU: {p.title}"[:200], status="negotiating"
+            )
         if expiry_days is not None:
-            mou = mou_create(actor=actor, partnership=p, title=f"MoU: {p.title}"[:200],
-                             effective_on=today - dt.timedelta(days=60),
-                             expires_on=today + dt.timedelta(days=expiry_days))
+            mou = mou_create(
+                actor=actor,
+                partnership=p,
+                title=f"MoU: {p.title}"[:200],
+                effective_on=today - dt.timedelta(days=60),
+                expires_on=today + dt.timedelta(days=expiry_days),
+            )
             mou_sign(actor=actor, mou=mou, signed_on=today - dt.timedelta(days=61))
         if target == Stage.PILOT:
             pilot = pilot_create(
-                actor=actor, partnership=p, objective=f"Pilot with {inst.name}",
+                actor=actor,
+                partnership=p,
+                objective=f"Pilot with {inst.name}",
                 starts_on=today - dt.timedelta(days=45),
                 planned_end_on=today + dt.timedelta(days=60),
-                milestones=[{"title": "Equipment installed",
-                             "due_on": today - dt.timedelta(days=10)},
-                            {"title": "First results", "due_on": today + dt.timedelta(days=30)}],
-                kpis=[{"name": "Operators trained", "target": 20, "unit": "people"}])
+                milestones=[
+                    {"title": "Equipment installed", "due_on": today - dt.timedelta(days=10)},
+                    {"title": "First results", "due_on": today + dt.timedelta(days=30)},
+                ],
+                kpis=[{"name": "Operators trained", "target": 20, "unit": "people"}],
+            )
             pilot_start(actor=actor, pilot=pilot)
-            pilot_flag_at_risk(actor=actor, pilot=pilot,
-                               reason="Milestone 'Equipment installed' is overdue.")
-        followup_create(actor=actor, due_on=today + dt.timedelta(days=i - 2),
-                        note=f"Check in with {inst.name}", subject=("partnership", p),
-                        priority="high" if i % 4 == 0 else "normal")
+            pilot_flag_at_risk(
+                actor=actor, pilot=pilot, reason="Milestone 'Equipment installed' is overdue."
+            )
+        followup_create(
+            actor=actor,
+            due_on=today + dt.timedelta(days=i - 2),
+            note=f"Check in with {inst.name}",
+            subject=("partnership", p),
+            priority="high" if i % 4 == 0 else "normal",
+        )
         created += 1
     return created
 

@@ -18,6 +18,7 @@ from engagement.models import (
     Team,
     Thrust,
     TimelineEvent,
+    Tombstone,
     User,
 )
 from engagement.services.common import claim_version, resolve_codes
@@ -123,6 +124,13 @@ def _touch_pilots(partnership: Partnership | None, at) -> None:
         ).update(last_activity_at=at)
 
 
+def _next_step_owner(actor: Any, team: Team) -> User | None:
+    """The person who logged it, or (for an admin or a system import) the team's first BD member."""
+    if getattr(actor, "team_id", None) == team.pk:
+        return actor
+    return User.objects.filter(team=team, role="bd_member", is_active=True).order_by("pk").first()
+
+
 @transaction.atomic
 def engagement_log(*, actor: Any = None, team: Team | None = None, **data: Any) -> Engagement:
     """Record an interaction. Only when, kind, one organization and a summary are required;
@@ -152,7 +160,7 @@ def engagement_log(*, actor: Any = None, team: Team | None = None, **data: Any) 
             due_on=clean["next_step_due"],
             note=eng.next_step,
             subject=("engagement", eng),
-            owner=actor if getattr(actor, "team_id", None) == team.pk else None,
+            owner=_next_step_owner(actor, team),
         )
     return eng
 
@@ -187,6 +195,11 @@ def engagement_update(
 def engagement_delete(*, actor: Any = None, engagement: Engagement) -> None:
     check_change(actor, engagement)
     tombstone("engagements", engagement, engagement.team)
+    # Its follow-ups go with it (cascade): say so to syncing clients and clear their events.
+    followup_ids = list(engagement.followups.values_list("pk", flat=True))
+    for pk in followup_ids:
+        Tombstone.objects.create(resource="follow-ups", object_id=pk, team=engagement.team)
+    TimelineEvent.objects.filter(object_type="followup", object_id__in=followup_ids).delete()
     TimelineEvent.objects.filter(object_type="engagement", object_id=engagement.pk).delete()
     engagement._history_user = actor
     engagement.delete()

@@ -153,7 +153,10 @@ def _links(p: Partnership, clean: dict[str, Any]) -> None:
 
 @transaction.atomic
 def partnership_create(
-    *, actor: Any = None, team: Team | None = None, identified_at: dt.datetime | None = None,
+    *,
+    actor: Any = None,
+    team: Team | None = None,
+    identified_at: dt.datetime | None = None,
     **data: Any,
 ) -> Partnership:
     """Open a deal at stage `identified`. `identified_at` (not in the future) dates it, for
@@ -163,8 +166,9 @@ def partnership_create(
     clean = _validate(data, team, None)
     if identified_at is not None and identified_at > timezone.now():
         raise ValidationFailed({"identified_at": ["Must not be in the future."]})
-    p = Partnership(team=team, stage=Stage.IDENTIFIED,
-                    stage_changed_at=identified_at or timezone.now())
+    p = Partnership(
+        team=team, stage=Stage.IDENTIFIED, stage_changed_at=identified_at or timezone.now()
+    )
     _apply(p, clean)
     p._history_user = actor
     p.save()

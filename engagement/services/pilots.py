@@ -372,14 +372,21 @@ def _flag(pilot: Pilot, actor: Any, src: str, dst: str, reason: str) -> bool:
     """Move between running and at_risk without counting as activity on the pilot.
     Returns False when the pilot was not in `src` (someone else got there first)."""
     rows = Pilot.objects.filter(pk=pilot.pk, status=src).update(
-        status=dst, risk_reason=reason, version=F("version") + 1, updated_at=timezone.now())
+        status=dst, risk_reason=reason, version=F("version") + 1, updated_at=timezone.now()
+    )
     if rows != 1:
         return False
     pilot.refresh_from_db()
     pilot._history_user = actor
     pilot.save(update_fields=["updated_at"])
-    _event(pilot, actor, TimelineEvent.Kind.PILOT, action="at_risk" if dst == "at_risk"
-           else "recovered", status=dst, reason=reason)
+    _event(
+        pilot,
+        actor,
+        TimelineEvent.Kind.PILOT,
+        action="at_risk" if dst == "at_risk" else "recovered",
+        status=dst,
+        reason=reason,
+    )
     return True
 
 

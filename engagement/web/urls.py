@@ -1,15 +1,41 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from engagement.web import views
+from engagement.web import crm_views, views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", crm_views.dashboard, name="dashboard"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", views.preferences, name="preferences"),
     path("organizations/", views.organization_list, name="organization-list"),
-    path("organizations/<int:pk>/", views.organization_detail, name="organization-detail"),
+    path("organizations/<int:pk>/", crm_views.organization_detail, name="organization-detail"),
+    path("partnerships/", crm_views.partnership_list, name="partnership-list"),
+    path("partnerships/new/", crm_views.partnership_new, name="partnership-new"),
+    path("partnerships/<int:pk>/", crm_views.partnership_detail, name="partnership-detail"),
+    path(
+        "partnerships/<int:pk>/transition/",
+        crm_views.partnership_transition_view,
+        name="partnership-transition",
+    ),
+    path("partnerships/<int:pk>/mous/", crm_views.mou_create_view, name="partnership-mou-create"),
+    path(
+        "partnerships/<int:pk>/follow-ups/",
+        crm_views.partnership_followup_create,
+        name="partnership-followup-create",
+    ),
+    path("mous/<int:pk>/sign/", crm_views.mou_sign_view, name="mou-sign"),
+    path("mous/<int:pk>/renew/", crm_views.mou_renew_view, name="mou-renew"),
+    path("mous/<int:pk>/document/", crm_views.mou_document_view, name="mou-document"),
+    path(
+        "milestones/<int:pk>/complete/",
+        crm_views.milestone_complete_view,
+        name="milestone-complete",
+    ),
+    path("engagements/new/", crm_views.engagement_new, name="engagement-new"),
+    path("follow-ups/", crm_views.followup_list, name="followup-list"),
+    path("follow-ups/<int:pk>/done/", crm_views.followup_done, name="followup-done"),
+    path("follow-ups/<int:pk>/cancel/", crm_views.followup_cancel_view, name="followup-cancel"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("calendar/regenerate/", views.calendar_regenerate, name="calendar-regenerate"),
 ]

@@ -1,18 +1,17 @@
-"""Server-rendered pages. Each one reads through a selector and asks the policy."""
+"""Server-rendered pages: the directory, preferences and the calendar feed. The CRM pages
+(dashboard, partnerships, engagements, follow-ups, organization page) are in crm_views."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from engagement import policy
 from engagement.errors import ServiceError
 from engagement.models import (
     CalendarFeed,
@@ -27,34 +26,6 @@ from engagement.services.accounts import user_preferences_update
 from engagement.services.calendar import calendar_feed_regenerate, calendar_render
 
 PAGE_SIZE = 25
-
-
-@login_required
-def dashboard(request):
-    orgs = organizations_visible(user=request.user)
-    by_kind = dict(orgs.order_by().values_list("kind").annotate(n=Count("id")))
-    by_country = list(
-        orgs.filter(kind=OrganizationKind.ASEAN_INSTITUTION)
-        .order_by()
-        .values("country")
-        .annotate(n=Count("id"))
-        .order_by("-n", "country")
-    )
-    states = {m.iso2: m for m in MemberState.objects.all()}
-    for row in by_country:
-        row["state"] = states.get(row["country"])
-    return render(
-        request,
-        "engagement/dashboard.html",
-        {
-            "companies": by_kind.get(OrganizationKind.JAPANESE_COMPANY, 0),
-            "institutions": by_kind.get(OrganizationKind.ASEAN_INSTITUTION, 0),
-            "by_country": by_country,
-            "max_country": max((r["n"] for r in by_country), default=1),
-            "team": request.user.team,
-            "sees_all": policy.sees_all_teams(request.user),
-        },
-    )
 
 
 def _directory_filters(request) -> dict[str, str]:
@@ -92,24 +63,6 @@ def organization_list(request):
             "states": MemberState.objects.all(),
             "capabilities": Capability.objects.filter(parent__isnull=False),
             "thrusts": Thrust.objects.all(),
-        },
-    )
-
-
-@login_required
-def organization_detail(request, pk: int):
-    org = (
-        organizations_visible(user=request.user).prefetch_related("contacts").filter(pk=pk).first()
-    )
-    if org is None or not policy.can_view(request.user, org):
-        raise Http404
-    return render(
-        request,
-        "engagement/organization_detail.html",
-        {
-            "org": org,
-            "contacts": list(org.contacts.all()),
-            "can_change": policy.can_change(request.user, org),
         },
     )
 

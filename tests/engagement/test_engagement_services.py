@@ -533,3 +533,51 @@ def test_a_member_of_team_b_cannot_restore_team_as_engagement(users, usm, team_a
 
     assert _snapshot() == before
     assert not Engagement.objects.filter(pk=pk).exists()
+
+
+@frozen
+def test_an_administrator_logging_a_dated_next_step_gives_it_to_the_teams_bd_member(
+    users, usm, team_a
+):
+    eng = engagement_log(
+        actor=users["admin"],
+        team=team_a,
+        occurred_at=NOW,
+        kind="call",
+        organizations=[usm.pk],
+        summary="Imported call",
+        next_step="Call back",
+        next_step_due="2026-12-01",
+    )
+
+    followup = FollowUp.objects.get()
+    assert (followup.engagement_id, followup.owner.username, followup.team) == (
+        eng.pk,
+        "bd_a",
+        team_a,
+    )
+
+
+@frozen
+def test_deleting_an_engagement_tombstones_its_follow_ups_and_clears_their_events(
+    users, usm, team_a
+):
+    eng = engagement_log(
+        actor=users["bd_a"],
+        occurred_at=NOW,
+        kind="call",
+        organizations=[usm.pk],
+        summary="Call",
+        next_step="Call back",
+        next_step_due="2026-12-01",
+    )
+    followup_id = FollowUp.objects.get().pk
+    engagement_id = eng.pk
+
+    engagement_delete(actor=users["bd_a"], engagement=eng)
+
+    assert sorted(Tombstone.objects.values_list("resource", "object_id")) == [
+        ("engagements", engagement_id),
+        ("follow-ups", followup_id),
+    ]
+    assert TimelineEvent.objects.count() == 0

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from engagement.errors import ValidationFailed
 from engagement.models import TimelineEvent
 from engagement.selectors.timeline import Entry, timeline
 from engagement.services.followups import followup_complete
@@ -237,7 +238,9 @@ def test_cursor_pagination_returns_the_next_page_without_overlap(users, usm, tea
     assert [_key(e) for e in first.entries + second.entries + third.entries] == [
         _key(e) for e in everything.entries
     ]
-    assert first.next_cursor == f"{_utc(11, 5, 12).isoformat()}_{d5b}"
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    micros = (_utc(11, 5, 12) - epoch) // dt.timedelta(microseconds=1)
+    assert first.next_cursor == f"{micros}_{d5b}"
 
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_events(
@@ -311,3 +314,10 @@ def test_a_follow_up_about_an_engagement_stays_in_its_partnerships_timeline_when
         ("followup_done", followup.pk),
         ("followup_created", followup.pk),
     ]
+
+
+def test_a_cursor_the_timeline_did_not_give_is_refused(users, team_a):
+    with pytest.raises(ValidationFailed) as refused:
+        timeline(user=users["bd_a"], team=team_a, cursor="2026-11-05T12:00:00+00:00_7")
+
+    assert refused.value.errors == {"cursor": ["This cursor is not one the timeline gave."]}

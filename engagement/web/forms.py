@@ -1,0 +1,275 @@
+"""HTML forms of the CRM pages.
+
+They only turn what a browser sends into Python values (dates, ids, codes); every rule lives in
+the services, whose refusals (ServiceError.errors, {field: [messages]}) are put back on the
+form next to the field they name with `show_service_error`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from engagement import stages
+from engagement.errors import ServiceError
+from engagement.models import (
+    Contact,
+    Engagement,
+    Initiative,
+    MemberState,
+    MoU,
+    Organization,
+    OrganizationKind,
+    PartnershipType,
+    Thrust,
+)
+
+# Texts the filter script (app.js) shows, translated here like every other string.
+FILTERABLE = {
+    "data-filterable": "1",
+    "data-filter-placeholder": _("Type to filter…"),
+    "data-chosen-label": _("Chosen"),
+}
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def show_service_error(form: forms.Form, exc: ServiceError, aliases: dict | None = None) -> None:
+    """Put a service's refusal on the form: each message next to the field it names; messages
+    about fields the form does not show, and the refusal's summary when it names no field, at
+    the top of the form."""
+    aliases = aliases or {}
+    for key, messages in exc.errors.items():
+        name = aliases.get(key, key)
+        for message in messages:
+            if name in form.fields:
+                form.add_error(name, message)
+            else:
+                form.add_error(None, f"{key}: {message}")
+    if not exc.errors:
+        form.add_error(None, exc.detail)
+
+
+def _org_choices(orgs) -> list:
+    """Organizations grouped for a select: Japanese companies, then institutions by country."""
+    states = {m.iso2: m.display_name for m in MemberState.objects.all()}
+    groups: dict[str, list] = defaultdict(list)
+    for org in orgs:
+        if org.kind == OrganizationKind.JAPANESE_COMPANY:
+            group = gettext("Japanese companies")
+        else:
+            country = states.get(org.country, org.country) if org.country else ""
+            group = country or gettext("ASEAN-wide")
+        groups[group].append((org.pk, org.display_name))
+    companies = gettext("Japanese companies")
+    ordered = ([companies] if companies in groups else []) + sorted(
+        g for g in groups if g != companies
+    )
+    return [(g, groups[g]) for g in ordered]
+
+
+def initiative_choices() -> list:
+    by_thrust: dict[int, list] = defaultdict(list)
+    for i in Initiative.objects.exclude(status=Initiative.Status.RETIRED).order_by("code"):
+        by_thrust[i.thrust_id].append((i.code, f"{i.code} {i.display_name}"))
+    return [
+        (f"{t.code} {t.display_name}", by_thrust[t.pk])
+        for t in Thrust.objects.order_by("position", "code")
+        if by_thrust.get(t.pk)
+    ]
+
+
+class EngagementForm(forms.Form):
+    occurred_at = forms.DateTimeField(label=_("When"), widget=DATETIME)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Engagement.Kind.choices)
+    organizations = forms.TypedMultipleChoiceField(
+        label=_("Organizations"),
+        coerce=int,
+        help_text=_("Everyone you met with: pick one or more."),
+        widget=forms.SelectMultiple(attrs={"size": 8, **FILTERABLE}),
+    )
+    partnership = forms.TypedChoiceField(
+        label=_("Partnership"), coerce=int, empty_value=None, required=False
+    )
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+    contacts = forms.TypedMultipleChoiceField(
+        label=_("Contacts"),
+        coerce=int,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    next_step = forms.CharField(label=_("Next step"), required=False, max_length=2000)
+    next_step_due = forms.DateField(
+        label=_("Next step due"),
+        required=False,
+        widget=DATE,
+        help_text=_("With a date, the next step becomes a follow-up for you."),
+    )
+
+    def __init__(self, *args, organizations, partnerships, contacts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organizations"].choices = _org_choices(organizations)
+        self.fields["partnership"].choices = [("", gettext("None"))] + [
+            (p.pk, p.title) for p in partnerships
+        ]
+        self.fields["contacts"].choices = [
+            (c.pk, f"{c.name} ({c.organization.display_name})") for c in contacts
+        ]
+        if not contacts:
+            self.fields["contacts"].help_text = gettext(
+                "No contacts are recorded for these organizations."
+            )
+
+    def service_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        data = {
+            "occurred_at": d["occurred_at"],
+            "kind": d["kind"],
+            "organizations": d["organizations"],
+            "summary": d["summary"],
+            "next_step": d.get("next_step") or "",
+            "next_step_due": d.get("next_step_due"),
+            "partnership": d.get("partnership"),
+        }
+        if d.get("contacts"):
+            data["contacts"] = d["contacts"]
+        return data
+
+
+def contacts_of(org_ids) -> list[Contact]:
+    ids = [i for i in org_ids if str(i).isdigit()]
+    if not ids:
+        return []
+    return list(
+        Contact.objects.filter(organization_id__in=ids)
+        .select_related("organization")
+        .order_by("organization__name", "name")
+    )
+
+
+class PartnershipForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    counterparts = forms.TypedMultipleChoiceField(
+        label=_("ASEAN counterparts"),
+        coerce=int,
+        help_text=_("The ASEAN institutions you would partner with."),
+        widget=forms.SelectMultiple(attrs={"size": 10, **FILTERABLE}),
+    )
+    partnership_type = forms.ChoiceField(label=_("Partnership type"))
+    initiatives = forms.MultipleChoiceField(
+        label=_("AFISS initiatives"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8, **FILTERABLE}),
+    )
+    priority_country = forms.ChoiceField(label=_("Priority member state"), required=False)
+    expected_value = forms.DecimalField(
+        label=_("Expected value"), required=False, min_value=0, max_digits=16, decimal_places=2
+    )
+    currency = forms.CharField(
+        label=_("Currency"),
+        required=False,
+        max_length=3,
+        initial="JPY",
+        help_text=_("Three letters, such as JPY or USD."),
+        widget=forms.TextInput(attrs={"size": 4, "autocapitalize": "characters"}),
+    )
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        institutions = Organization.objects.filter(
+            kind=OrganizationKind.ASEAN_INSTITUTION
+        ).order_by("name", "id")
+        self.fields["counterparts"].choices = _org_choices(institutions)
+        self.fields["partnership_type"].choices = [("", "—")] + [
+            (t.code, t.display_name) for t in PartnershipType.objects.all()
+        ]
+        self.fields["initiatives"].choices = initiative_choices()
+        self.fields["priority_country"].choices = [("", "—")] + [
+            (m.iso2, m.display_name) for m in MemberState.objects.all()
+        ]
+
+    def service_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        data = {k: d.get(k) for k in ("title", "counterparts", "partnership_type", "initiatives")}
+        data["priority_country"] = d.get("priority_country") or None
+        data["notes"] = d.get("notes") or ""
+        data["target_date"] = d.get("target_date")
+        if d.get("expected_value") is not None:
+            data["expected_value"] = d["expected_value"]
+            data["currency"] = (d.get("currency") or "").upper()
+        return data
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(
+        label=_("Move to"),
+        choices=[(s, s) for s in stages.ALL_STAGES],
+        error_messages={"required": _("Choose the stage to move to.")},
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class MoUCreateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (MoU.Status.DRAFT, MoU.Status.DRAFT.label),
+            (MoU.Status.NEGOTIATING, MoU.Status.NEGOTIATING.label),
+        ],
+    )
+    effective_on = forms.DateField(label=_("Effective from"), required=False, widget=DATE)
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DATE)
+
+    def service_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        data = {"title": d["title"], "status": d["status"]}
+        for key in ("effective_on", "expires_on"):
+            if d.get(key):
+                data[key] = d[key]
+        return data
+
+
+class MoUSignForm(forms.Form):
+    signed_on = forms.DateField(label=_("Signed on"), widget=DATE)
+    effective_on = forms.DateField(
+        label=_("Effective from"),
+        required=False,
+        widget=DATE,
+        help_text=_("Blank: the signing date."),
+    )
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DATE)
+
+
+class MoURenewForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title of the renewal"),
+        required=False,
+        max_length=200,
+        help_text=_("Blank: the same title."),
+    )
+    effective_on = forms.DateField(label=_("Effective from"), widget=DATE)
+    expires_on = forms.DateField(label=_("Expires on"), widget=DATE)
+
+
+class MoUDocumentForm(forms.Form):
+    document = forms.FileField(
+        label=_("Document (PDF or DOCX)"),
+        widget=forms.FileInput(attrs={"accept": ".pdf,.docx"}),
+    )
+
+
+class FollowUpForm(forms.Form):
+    note = forms.CharField(label=_("What to do"), max_length=2000)
+    due_on = forms.DateField(label=_("Due"), widget=DATE)

@@ -1,0 +1,169 @@
+"""A real Celery worker for tests: a subprocess on the broker and the test database that this
+test process uses. No eager mode: a task a test sends goes through the broker, runs in another
+process and stores its result in the database, as in production.
+
+The `celery_worker_process` fixture (tests/conftest.py) starts one worker per test session. Tests
+that use it need `@pytest.mark.django_db(transaction=True)`, so that what they write is
+committed and visible to the worker, and `@pytest.mark.celery_worker`.
+
+Which broker: settings.CELERY_BROKER_URL of this process, handed to the worker as it is. With
+nothing set that is var/test-celery-broker.sqlite3 (config/settings.py picks a file of its own
+under pytest), so a `make run` worker never takes a test's messages; with REDIS_URL set it is
+that Redis. Which database: the test database pytest-django created, as this process sees it
+now (SQLite: its file, passed as SQLITE_PATH; PostgreSQL: DATABASE_URL naming the test database).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app
+
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 20.0
+
+
+class WorkerFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class WorkerProcess:
+    hostname: str  # the node name tasks report, e.g. "test-1a2b3c4d@myhost"
+    process: subprocess.Popen
+    log_path: Path
+    broker_url: str
+    env: dict[str, str] = field(repr=False)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def assert_alive(self) -> None:
+        if self.process.poll() is not None:
+            raise WorkerFailed(
+                f"the Celery worker exited with {self.process.returncode}:\n{self.log()}"
+            )
+
+
+def worker_environment() -> dict[str, str]:
+    """The environment that points a worker at this process's broker and test database."""
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env["PYTHONUNBUFFERED"] = "1"
+    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
+    db = connection.settings_dict  # NAME is the test database's once pytest-django set it up
+    if connection.vendor == "sqlite":
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = str(db["NAME"])
+    elif connection.vendor == "postgresql":
+        url = urlsplit(os.environ["DATABASE_URL"])
+        env["DATABASE_URL"] = url._replace(path="/" + quote(str(db["NAME"]))).geturl()
+    else:
+        raise WorkerFailed(f"no worker harness for the {connection.vendor} database")
+    return env
+
+
+def _purge_test_broker() -> None:
+    """Drop messages a previous, interrupted run left in the embedded test broker. Only that
+    file, which no one else uses: a Redis broker may be a developer's, and is left alone."""
+    if settings.EMBEDDED_BROKER and "test-celery-broker" in settings.CELERY_BROKER_URL:
+        app.control.purge()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)  # warm shutdown: the worker stops its own pool first
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # Still running, so its pid is still its process group's (a session of its own): kill
+        # the worker and its pool children together.
+        sys.stderr.write(f"Celery worker {process.pid} ignored SIGTERM for {STOP_TIMEOUT:g} s\n")
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def celery_worker(
+    log_dir: Path, *, ready_timeout: float = READY_TIMEOUT
+) -> Iterator[WorkerProcess]:
+    """Start `celery -A config worker`, wait until it consumes, yield it, stop it.
+
+    Raises WorkerFailed, with the worker's log, if it does not get ready or dies meanwhile.
+    """
+    _purge_test_broker()
+    node = f"test-{uuid.uuid4().hex[:8]}"
+    log_path = Path(log_dir) / f"{node}.log"
+    env = worker_environment()
+    command = [
+        sys.executable,  # this virtualenv's interpreter: `python -m celery` is its celery
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=1",
+        "--pool=prefork",
+        "-n",
+        f"{node}@%h",
+        # Nothing to exchange with other workers; on Redis, mingle alone costs a second.
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        worker = _wait_until_ready(process, node, log_path, env, ready_timeout)
+        try:
+            yield worker
+        except BaseException:
+            sys.stderr.write(f"--- Celery worker log ({log_path}) ---\n{worker.log()}\n")
+            raise
+        # A worker that died while in use failed every test after it: say so, with its log.
+        worker.assert_alive()
+    finally:
+        _stop(process)
+
+
+def _wait_until_ready(
+    process: subprocess.Popen, node: str, log_path: Path, env: dict[str, str], timeout: float
+) -> WorkerProcess:
+    # The worker logs "<name> ready." once it consumes from the broker. The SQL broker cannot
+    # broadcast, so `app.control.ping()` would not answer there: the log works on both brokers.
+    ready = re.compile(rf"^.*\] ({re.escape(node)}@\S+) ready\.$", re.MULTILINE)
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log_path.read_text(errors="replace")
+        found = ready.search(text)
+        if found:
+            return WorkerProcess(found.group(1), process, log_path, env["CELERY_BROKER_URL"], env)
+        if process.poll() is not None:
+            raise WorkerFailed(f"the Celery worker exited with {process.returncode}:\n{text}")
+        if time.monotonic() > deadline:
+            raise WorkerFailed(f"the Celery worker was not ready after {timeout:g} s:\n{text}")
+        time.sleep(0.1)
