@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from engagement.web import crm_views, views
+from engagement.web import crm_views, notification_views, views
 
 urlpatterns = [
     path("", crm_views.dashboard, name="dashboard"),
@@ -36,6 +36,12 @@ urlpatterns = [
     path("follow-ups/", crm_views.followup_list, name="followup-list"),
     path("follow-ups/<int:pk>/done/", crm_views.followup_done, name="followup-done"),
     path("follow-ups/<int:pk>/cancel/", crm_views.followup_cancel_view, name="followup-cancel"),
+    path("notifications/", notification_views.notification_list, name="notification-list"),
+    path(
+        "notifications/read/",
+        notification_views.notification_mark_read,
+        name="notification-mark-read",
+    ),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("calendar/regenerate/", views.calendar_regenerate, name="calendar-regenerate"),
 ]
