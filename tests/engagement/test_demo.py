@@ -211,5 +211,32 @@ def test_a_negative_size_is_refused():
     with pytest.raises(CommandError) as refused:
         _run("generate_demo", "--companies", "-1", "--institutions", "0")
 
-    assert str(refused.value) == "--companies and --institutions must be zero or more."
+    assert str(refused.value) == (
+        "--companies, --institutions and --engagements must be zero or more."
+    )
     assert Organization.objects.count() == 0
+
+
+def test_generate_demo_adds_engagements_with_their_links_and_timeline(db):
+    out = StringIO()
+
+    call_command(
+        "generate_demo",
+        companies=3,
+        institutions=10,
+        engagements=50,
+        seed=4,
+        stdout=out,
+        verbosity=0,
+    )
+
+    from engagement.models import Engagement, Team, TimelineEvent
+
+    assert out.getvalue().splitlines()[-1] == "Generated 50 engagements."
+    assert Engagement.objects.count() == 50
+    assert TimelineEvent.objects.filter(kind="engagement").count() == 50
+    assert Engagement.objects.filter(organizations=None).count() == 0
+    assert Team.objects.count() == 3  # one per synthetic company, as there were no teams
+    assert set(Engagement.objects.values_list("organizations__kind", flat=True)) == {
+        "asean_institution"
+    }

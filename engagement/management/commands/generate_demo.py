@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from engagement.services.generate import generate_directory
+from engagement.services.generate_crm import generate_engagements
 
 
 class Command(BaseCommand):
@@ -11,10 +12,18 @@ class Command(BaseCommand):
         parser.add_argument("--companies", type=int, default=100)
         parser.add_argument("--institutions", type=int, default=200)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--engagements",
+            type=int,
+            default=0,
+            help="Also generate this many engagements (bulk; e.g. 1000000).",
+        )
 
     def handle(self, *args, **options):
-        if options["companies"] < 0 or options["institutions"] < 0:
-            raise CommandError("--companies and --institutions must be zero or more.")
+        if min(options["companies"], options["institutions"], options["engagements"]) < 0:
+            raise CommandError(
+                "--companies, --institutions and --engagements must be zero or more."
+            )
         total = options["companies"] + options["institutions"]
         bar = tqdm(
             total=total,
@@ -37,3 +46,23 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Generated {report.created} organizations ({report.existing} already present)."
         )
+        if options["engagements"]:
+            self._engagements(options)
+
+    def _engagements(self, options) -> None:
+        bar = tqdm(
+            total=options["engagements"],
+            desc="engagements",
+            unit="eng",
+            file=self.stderr,
+            disable=options["verbosity"] < 1,
+        )
+        try:
+            made = generate_engagements(
+                count=options["engagements"], seed=options["seed"], progress=bar.update
+            )
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            bar.close()
+        self.stdout.write(f"Generated {made} engagements.")
