@@ -68,6 +68,10 @@ class EngagementSerializer(serializers.ModelSerializer):
         ]
 
 
+class RestoreSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, help_text="Id of the deleted engagement.")
+
+
 class EngagementInputSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
     kind = serializers.ChoiceField(choices=Engagement.Kind.choices)

@@ -105,6 +105,15 @@ class EngagementViewSet(ServiceBackedViewSet):
     def create_service(self, **kw):
         return engagement_services.engagement_log(**kw)
 
+    @extend_schema(request=s.RestoreSerializer, responses={201: s.EngagementSerializer})
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def restore(self, request):
+        """Bring back a deleted engagement, with the same id and its links, from its history."""
+        data = _validated(s.RestoreSerializer, request)
+        eng = engagement_services.engagement_restore(actor=request.user, engagement_id=data["id"])
+        return self._output(self._reload(eng), status.HTTP_201_CREATED)
+
     def update_service(self, *, target, **kw):
         return engagement_services.engagement_update(engagement=target, **kw)
 

@@ -221,3 +221,16 @@ class TombstoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tombstone
         fields = ["resource", "object_id", "deleted_at"]
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    user = serializers.CharField(allow_null=True)
+    changes = FieldChangeSerializer(many=True)

@@ -8,7 +8,7 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import api_view
+from rest_framework.decorators import action, api_view
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -28,6 +28,7 @@ from engagement.models import (
     Tombstone,
 )
 from engagement.selectors.directory import contacts_visible, organizations_visible
+from engagement.selectors.history import record_history
 from engagement.services import directory as directory_services
 
 IF_MATCH = OpenApiParameter(
@@ -178,6 +179,12 @@ class ServiceBackedViewSet(ETagMixin, mixins.ListModelMixin, viewsets.GenericVie
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(responses={200: s.HistoryEntrySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request, *args, **kwargs):
+        """Every change to this record: who, when, and each field's value before and after."""
+        return Response(s.HistoryEntrySerializer(record_history(self.get_object()), many=True).data)
 
     def destroy(self, request, *args, **kwargs):
         obj = self.get_object()

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from engagement import policy
 from engagement.errors import NotPermitted, ValidationFailed
 from engagement.models import (
     Contact,
@@ -208,19 +209,20 @@ def engagement_delete(*, actor: Any = None, engagement: Engagement) -> None:
 @transaction.atomic
 def engagement_restore(*, actor: Any = None, engagement_id: int) -> Engagement:
     """Bring back a deleted engagement from its history, with the same id and its links."""
+    missing = ValidationFailed({"id": [f"No deleted engagement with id {engagement_id}."]})
     if Engagement.objects.filter(pk=engagement_id).exists():
-        raise ValidationFailed({"engagement": [f"Engagement {engagement_id} is not deleted."]})
+        raise ValidationFailed({"id": [f"Engagement {engagement_id} is not deleted."]})
     history = Engagement.history.filter(id=engagement_id)
     last = history.exclude(history_type="-").order_by("-history_date", "-history_id").first()
     if last is None:
-        raise ValidationFailed({"engagement": [f"No history for engagement {engagement_id}."]})
+        raise missing
     if actor is not None:
-        probe = Engagement(team_id=last.team_id)
-        if not (
-            actor.is_active
-            and (probe.team_id == actor.team_id or getattr(actor, "is_admin_role", False))
-        ):
-            raise NotPermitted("You may only restore your own team's engagements.")
+        own_team = actor.is_active and actor.team_id == last.team_id
+        if not (own_team or policy.is_admin(actor)):
+            # Another team's deleted record is reported exactly like one that never existed.
+            raise missing
+        if not policy.can_create(actor, Engagement):
+            raise NotPermitted("Your role may not restore engagements.")
     eng = last.instance
     eng._history_user = actor
     eng.save(force_insert=True)

@@ -365,3 +365,78 @@ def test_crm_lists_run_a_fixed_number_of_queries_whatever_the_page_size(client_a
         small = _query_count(client_a, f"/api/v1/{resource}/?page_size=2")
         large = _query_count(client_a, f"/api/v1/{resource}/?page_size=12")
         assert small == large, resource
+
+
+def test_an_engagement_history_shows_each_field_before_and_after(client_a, usm, users):
+    eng = client_a.post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "kind": "call",
+            "organizations": [usm.pk],
+            "summary": "First words",
+        },
+        format="json",
+    ).json()
+    client_a.patch(f"/api/v1/engagements/{eng['id']}/", {"summary": "Better words"}, format="json")
+
+    history = client_a.get(f"/api/v1/engagements/{eng['id']}/history/").json()
+
+    assert history[0]["type"] == "changed"
+    assert history[0]["user"] == "bd_a"
+    assert {"field": "summary", "old": "First words", "new": "Better words"} in history[0][
+        "changes"
+    ]
+    assert history[-1]["type"] == "created"
+    assert (
+        _as(client_a, users["bd_b"]).get(f"/api/v1/engagements/{eng['id']}/history/").status_code
+        == 404
+    )
+
+
+def test_a_deleted_engagement_is_restored_through_the_api_with_its_links(client_a, usm):
+    eng = client_a.post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "kind": "call",
+            "organizations": [usm.pk],
+            "thrusts": ["T3"],
+            "summary": "Worth keeping",
+        },
+        format="json",
+    ).json()
+    assert client_a.delete(f"/api/v1/engagements/{eng['id']}/").status_code == 204
+
+    restored = client_a.post("/api/v1/engagements/restore/", {"id": eng["id"]}, format="json")
+
+    assert restored.status_code == 201
+    body = restored.json()
+    assert (body["id"], body["organizations"], body["thrusts"], body["summary"]) == (
+        eng["id"],
+        [usm.pk],
+        ["T3"],
+        "Worth keeping",
+    )
+
+
+def test_another_team_cannot_restore_an_engagement(client_a, api, usm, users):
+    eng = client_a.post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "kind": "call",
+            "organizations": [usm.pk],
+            "summary": "Ours",
+        },
+        format="json",
+    ).json()
+    client_a.delete(f"/api/v1/engagements/{eng['id']}/")
+
+    response = _as(api, users["bd_b"]).post(
+        "/api/v1/engagements/restore/", {"id": eng["id"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"id": [f"No deleted engagement with id {eng['id']}."]}
+    assert Engagement.objects.count() == 0

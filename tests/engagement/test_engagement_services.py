@@ -518,7 +518,7 @@ def test_restoring_an_engagement_that_exists_is_refused(users, usm, team_a):
     with pytest.raises(ValidationFailed) as refused:
         engagement_restore(actor=users["bd_a"], engagement_id=eng.pk)
 
-    assert refused.value.errors == {"engagement": [f"Engagement {eng.pk} is not deleted."]}
+    assert refused.value.errors == {"id": [f"Engagement {eng.pk} is not deleted."]}
     assert _snapshot() == before
 
 
@@ -528,9 +528,10 @@ def test_a_member_of_team_b_cannot_restore_team_as_engagement(users, usm, team_a
     engagement_delete(actor=users["bd_a"], engagement=eng)
     before = _snapshot()
 
-    with pytest.raises(NotPermitted):
+    with pytest.raises(ValidationFailed) as refused:
         engagement_restore(actor=users["bd_b"], engagement_id=pk)
 
+    assert refused.value.errors == {"id": [f"No deleted engagement with id {pk}."]}
     assert _snapshot() == before
     assert not Engagement.objects.filter(pk=pk).exists()
 
