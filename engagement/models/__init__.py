@@ -14,6 +14,7 @@ from engagement.models.crm import (
     TimelineEvent,
 )
 from engagement.models.directory import Contact, Organization, OrganizationNameKey
+from engagement.models.integrations import ImportJob, WebhookDelivery, WebhookEndpoint
 from engagement.models.notifications import Notification
 from engagement.models.reference import (
     Capability,
@@ -37,6 +38,7 @@ __all__ = [
     "Engagement",
     "FollowUp",
     "IdempotencyRecord",
+    "ImportJob",
     "Initiative",
     "MemberState",
     "Milestone",
@@ -57,4 +59,6 @@ __all__ = [
     "TimelineEvent",
     "Tombstone",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
