@@ -92,8 +92,10 @@ def _team_demo(team: Team, actor: User, rng: random.Random, now: dt.datetime) ->
             identified_at=start,
         )
         _walk(p, target, actor, start)
-        for k in range(rng.randint(1, 3)):
-            when = start + dt.timedelta(days=10 + 20 * k)
+        count = rng.randint(1, 3)
+        for k in range(count):
+            # Spread over the deal's life up to now, so recent weeks show activity too.
+            when = start + (now - start) * (k + 1) / (count + 1)
             overdue = k == 0 and i % 3 == 0
             engagement_log(
                 actor=actor,
