@@ -20,11 +20,14 @@ from engagement.models import (
     Capability,
     Contact,
     CoreArea,
+    Follow,
+    ImplementationStatus,
     Initiative,
     MemberState,
     Organization,
     OrgType,
     PartnershipType,
+    PolicyUpdate,
     Role,
     Team,
     Thrust,
@@ -41,6 +44,9 @@ REFERENCE_MODELS: tuple[type[Model], ...] = (
     PartnershipType,
 )
 DIRECTORY_MODELS: tuple[type[Model], ...] = (Organization, Contact)
+# Shared market intelligence: everyone reads it, program managers and administrators record it.
+INTELLIGENCE_MODELS: tuple[type[Model], ...] = (ImplementationStatus, PolicyUpdate)
+INTELLIGENCE_WRITERS = {Role.PROGRAM_MANAGER, Role.ADMIN}
 DIRECTORY_WRITERS = {Role.BD_MEMBER, Role.PROGRAM_MANAGER, Role.INTEGRATOR, Role.ADMIN}
 
 
@@ -81,8 +87,10 @@ def scope(user: Any, queryset: QuerySet) -> QuerySet:
     model = queryset.model
     if not _signed_in(user):
         return queryset.none()
-    if model in REFERENCE_MODELS or model in DIRECTORY_MODELS:
+    if model in REFERENCE_MODELS or model in DIRECTORY_MODELS or model in INTELLIGENCE_MODELS:
         return queryset
+    if model is Follow:
+        return queryset.filter(user=user)
     if model is Team:
         return queryset if sees_all_teams(user) else queryset.filter(pk=user.team_id)
     if model is User:
@@ -110,7 +118,7 @@ def can_view(user: Any, obj: Model) -> bool:
     if not _signed_in(user):
         return False
     model = type(obj)
-    if model in REFERENCE_MODELS or model in DIRECTORY_MODELS:
+    if model in REFERENCE_MODELS or model in DIRECTORY_MODELS or model in INTELLIGENCE_MODELS:
         return True
     if is_team_owned(model):
         return sees_all_teams(user) or (
@@ -128,6 +136,10 @@ def can_create(user: Any, model: type[Model]) -> bool:
         return False
     if model in DIRECTORY_MODELS:
         return user.role in DIRECTORY_WRITERS
+    if model in INTELLIGENCE_MODELS:
+        return user.role in INTELLIGENCE_WRITERS
+    if model is Follow:
+        return True
     if is_team_owned(model):
         return user.role in (Role.BD_MEMBER, Role.INTEGRATOR) and user.team_id is not None
     return model is ApiToken
@@ -145,6 +157,10 @@ def can_change(user: Any, obj: Model) -> bool:
         return False
     if model in DIRECTORY_MODELS:
         return user.role in DIRECTORY_WRITERS
+    if model in INTELLIGENCE_MODELS:
+        return user.role in INTELLIGENCE_WRITERS
+    if model is Follow:
+        return obj.user_id == user.pk
     if is_team_owned(model):
         return (
             user.role in (Role.BD_MEMBER, Role.INTEGRATOR)

@@ -26,6 +26,7 @@ from engagement.models.reference import (
     PartnershipType,
     Thrust,
 )
+from engagement.models.watch import Follow, ImplementationStatus, PolicyUpdate
 
 __all__ = [
     "KPI",
@@ -36,8 +37,10 @@ __all__ = [
     "Contact",
     "CoreArea",
     "Engagement",
+    "Follow",
     "FollowUp",
     "IdempotencyRecord",
+    "ImplementationStatus",
     "ImportJob",
     "Initiative",
     "MemberState",
@@ -51,6 +54,7 @@ __all__ = [
     "Partnership",
     "PartnershipType",
     "Pilot",
+    "PolicyUpdate",
     "Role",
     "Stage",
     "StageChange",

@@ -11,8 +11,9 @@ class WebhookEndpoint(models.Model):
     """An integrator's URL and the events it wants. It receives only events about records its
     owner may see (engagement.policy), signed with HMAC-SHA256 over timestamp and body."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                              related_name="webhook_endpoints")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text=_("Event names, e.g. mou.signed"))
@@ -35,13 +36,15 @@ class WebhookDelivery(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE,
-                                 related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(max_length=60)
     event_id = models.UUIDField(default=uuid.uuid4)
     payload = models.JSONField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING,
-                              db_index=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -54,8 +57,9 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             # One delivery per event per endpoint: an event emitted twice is delivered once.
-            models.UniqueConstraint(fields=["endpoint", "event_id"],
-                                    name="webhook_delivery_event_once"),
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"], name="webhook_delivery_event_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,19 +80,20 @@ class ImportJob(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="import_jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
     dry_run = models.BooleanField(default=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True,
-                              help_text=_("[{row, column, reason}, ...]"))
+    errors = models.JSONField(default=list, blank=True, help_text=_("[{row, column, reason}, ...]"))
     detail = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -184,7 +184,7 @@ def dashboard(request):
 
 
 def _partnership_filters(request) -> dict[str, str]:
-    keys = ("q", "stage", "team", "thrust", "country")
+    keys = ("q", "stage", "team", "thrust", "country", "initiative")
     return {k: request.GET.get(k, "").strip() for k in keys}
 
 
@@ -201,6 +201,9 @@ def partnership_list(request):
     distinct = False
     if f["thrust"]:
         qs = qs.filter(initiatives__thrust__code=f["thrust"])
+        distinct = True
+    if f["initiative"]:
+        qs = qs.filter(initiatives__code=f["initiative"])
         distinct = True
     if f["country"]:
         iso = f["country"].upper()

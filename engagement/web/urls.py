@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from engagement.web import crm_views, notification_views, views
+from engagement.web import crm_views, notification_views, views, watch_views
 
 urlpatterns = [
     path("", crm_views.dashboard, name="dashboard"),
@@ -42,6 +42,13 @@ urlpatterns = [
         notification_views.notification_mark_read,
         name="notification-mark-read",
     ),
+    path("coverage/", watch_views.coverage, name="coverage"),
+    path("coverage/export.<str:fmt>", watch_views.coverage_export, name="coverage-export"),
+    path("watch/statuses/", watch_views.status_record, name="status-record"),
+    path("watch/policy-updates/", watch_views.policy_update_record, name="policy-update-record"),
+    path("watch/follow/", watch_views.follow_toggle, name="follow-toggle"),
+    path("initiatives/<str:code>/", watch_views.initiative_detail, name="initiative-detail"),
+    path("member-states/<str:iso2>/", watch_views.member_state_detail, name="member-state-detail"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("calendar/regenerate/", views.calendar_regenerate, name="calendar-regenerate"),
 ]

@@ -1,0 +1,153 @@
+"""Reads of the implementation watch, and the coverage map that joins it to the pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from engagement import policy
+from engagement.models import (
+    ImplementationStatus,
+    Initiative,
+    MemberState,
+    Partnership,
+    PolicyUpdate,
+    Stage,
+)
+
+ENGAGED_STAGES = (Stage.MOU_SIGNED, Stage.PILOT, Stage.AGREEMENT, Stage.ACTIVE)
+PIPELINE_STAGES = (Stage.IDENTIFIED, Stage.CONTACTED, Stage.EXPLORING, Stage.MOU_NEGOTIATION)
+LIVE_STATUSES = (ImplementationStatus.Status.LAUNCHED, ImplementationStatus.Status.IN_PROGRESS)
+
+
+def current_statuses(
+    *, initiative_ids=None, state_ids=None
+) -> dict[tuple[int, int], ImplementationStatus]:
+    """The latest observation per (initiative, member state), by effective date then by when
+    it was recorded. One query."""
+    qs = ImplementationStatus.objects.select_related("initiative", "member_state")
+    if initiative_ids is not None:
+        qs = qs.filter(initiative_id__in=initiative_ids)
+    if state_ids is not None:
+        qs = qs.filter(member_state_id__in=state_ids)
+    current: dict[tuple[int, int], ImplementationStatus] = {}
+    for row in qs.order_by(
+        "initiative_id", "member_state_id", "-effective_on", "-recorded_at", "-id"
+    ):
+        current.setdefault((row.initiative_id, row.member_state_id), row)
+    return current
+
+
+def status_history(
+    *, initiative: Initiative | None = None, member_state: MemberState | None = None
+) -> list[ImplementationStatus]:
+    qs = ImplementationStatus.objects.select_related("initiative", "member_state", "recorded_by")
+    if initiative is not None:
+        qs = qs.filter(initiative=initiative)
+    if member_state is not None:
+        qs = qs.filter(member_state=member_state)
+    return list(qs.order_by("-effective_on", "-recorded_at", "-id"))
+
+
+def policy_updates(*, initiative=None, member_state=None, thrust=None, since=None):
+    qs = PolicyUpdate.objects.prefetch_related("member_states", "thrusts", "initiatives")
+    if initiative is not None:
+        qs = qs.filter(Q(initiatives=initiative) | Q(thrusts=initiative.thrust_id))
+    if member_state is not None:
+        qs = qs.filter(member_states=member_state)
+    if thrust is not None:
+        qs = qs.filter(thrusts=thrust)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    return qs.distinct().order_by("-published_on", "-id")
+
+
+@dataclass
+class Cell:
+    initiative: Initiative
+    state: MemberState
+    engaged: int = 0
+    pipeline: int = 0
+    status: ImplementationStatus | None = None
+
+    @property
+    def bucket(self) -> str:
+        if self.engaged:
+            return "engaged"
+        if self.pipeline:
+            return "pipeline"
+        return "absent"
+
+    @property
+    def gap(self) -> bool:
+        """Launched or under way here, and no Japanese partner engaged: where to look first."""
+        return self.status is not None and self.status.status in LIVE_STATUSES and self.engaged == 0
+
+
+@dataclass
+class CoverageRow:
+    initiative: Initiative
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class Coverage:
+    states: list[MemberState]
+    rows: list[CoverageRow]
+
+
+def _partnership_countries(user: Any) -> list[tuple[int, str, set[int], set[int]]]:
+    """(id, stage, initiative ids, country ids) for every partnership the user may see."""
+    qs = policy.scope(
+        user, Partnership.objects.filter(stage__in=ENGAGED_STAGES + PIPELINE_STAGES)
+    ).prefetch_related("initiatives", "counterparts")
+    states = {m.iso2: m.pk for m in MemberState.objects.all()}
+    out = []
+    for p in qs:
+        countries = (
+            {p.priority_country_id}
+            if p.priority_country_id
+            else {states[c.country] for c in p.counterparts.all() if c.country in states}
+        )
+        out.append((p.pk, p.stage, {i.pk for i in p.initiatives.all()}, countries))
+    return out
+
+
+def coverage_matrix(*, user: Any, thrust: str | None = None, gaps_only: bool = False) -> Coverage:
+    """Initiatives (by thrust) × member states: partnerships engaged or in pipeline there, and
+    the current implementation status. A fixed number of queries."""
+    states = list(MemberState.objects.order_by("iso2"))
+    initiatives = Initiative.objects.select_related("thrust").order_by("thrust__code", "code")
+    if thrust:
+        initiatives = initiatives.filter(thrust__code=thrust)
+    initiatives = list(initiatives)
+    counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for _pk, stage, inits, countries in _partnership_countries(user):
+        slot = 0 if stage in ENGAGED_STAGES else 1
+        for i in inits:
+            for c in countries:
+                counts[(i, c)][slot] += 1
+    statuses = current_statuses(initiative_ids=[i.pk for i in initiatives])
+    rows = []
+    for init in initiatives:
+        row = CoverageRow(init)
+        for state in states:
+            engaged, pipeline = counts.get((init.pk, state.pk), (0, 0))
+            row.cells.append(
+                Cell(init, state, engaged, pipeline, statuses.get((init.pk, state.pk)))
+            )
+        if not gaps_only or any(c.gap for c in row.cells):
+            rows.append(row)
+    return Coverage(states=states, rows=rows)
+
+
+def launched_since(*, since: dt.date) -> list[ImplementationStatus]:
+    return list(
+        ImplementationStatus.objects.filter(effective_on__gte=since)
+        .select_related("initiative", "member_state")
+        .order_by("-effective_on")
+    )

@@ -1,0 +1,213 @@
+"""Recording implementation statuses, policy updates and follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from engagement import policy
+from engagement.errors import Conflict, NotPermitted, ValidationFailed
+from engagement.models import (
+    Follow,
+    ImplementationStatus,
+    Initiative,
+    MemberState,
+    PolicyUpdate,
+    Thrust,
+    Tombstone,
+)
+from engagement.services.common import resolve_codes
+from engagement.services.team_records import as_date
+
+SOURCE_FIELDS = ("source_url", "source_title", "source_publisher")
+
+
+def _may_record(actor: Any, model) -> None:
+    if actor is not None and not policy.can_create(actor, model):
+        raise NotPermitted("Only program managers and administrators record market intelligence.")
+
+
+def _source(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str]:
+    clean = {f: str(data.get(f) or "").strip() for f in SOURCE_FIELDS}
+    if clean["source_url"]:
+        try:
+            URLValidator(schemes=["http", "https"])(clean["source_url"])
+        except DjangoValidationError:
+            errors["source_url"] = ["Enter a valid http(s) URL."]
+    if not clean["source_url"] and not clean["source_title"]:
+        errors["source_url"] = ["Give the source: a URL, a document title, or both."]
+    return clean
+
+
+@transaction.atomic
+def implementation_status_record(
+    *,
+    actor: Any = None,
+    initiative: Any,
+    member_state: Any,
+    status: str,
+    effective_on: Any,
+    note: str = "",
+    source_date: Any = None,
+    **source: Any,
+) -> ImplementationStatus:
+    """Add a dated observation; the newest by effective date becomes the current status."""
+    _may_record(actor, ImplementationStatus)
+    errors: dict[str, list[str]] = {}
+    init = (
+        initiative
+        if isinstance(initiative, Initiative)
+        else Initiative.objects.filter(code=initiative).first()
+    )
+    if init is None:
+        errors["initiative"] = [f"Unknown initiative code: {initiative!r}."]
+    state = (
+        member_state
+        if isinstance(member_state, MemberState)
+        else MemberState.objects.filter(iso2=str(member_state or "").upper()).first()
+    )
+    if state is None:
+        errors["member_state"] = [f"{member_state!r} is not an ASEAN member state code."]
+    if status not in ImplementationStatus.Status.values:
+        errors["status"] = [f"Must be one of: {', '.join(ImplementationStatus.Status.values)}."]
+    effective = as_date(effective_on, "effective_on", errors, required=True)
+    if effective and effective > timezone.localdate() + dt.timedelta(days=366):
+        errors["effective_on"] = ["More than a year ahead: record it when it is announced."]
+    src_date = as_date(source_date, "source_date", errors)
+    clean_source = _source(source, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return ImplementationStatus.objects.create(
+        initiative=init,
+        member_state=state,
+        status=status,
+        effective_on=effective,
+        note=(note or "").strip(),
+        source_date=src_date,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+        **clean_source,
+    )
+
+
+@transaction.atomic
+def implementation_status_delete(*, actor: Any = None, record: ImplementationStatus) -> None:
+    """Remove an observation recorded by mistake; the previous one becomes current again."""
+    if actor is not None and not policy.can_change(actor, record):
+        raise NotPermitted("Only program managers and administrators correct market intelligence.")
+    Tombstone.objects.create(resource="implementation-statuses", object_id=record.pk)
+    record.delete()
+
+
+def _policy_update_clean(data: dict[str, Any], current: PolicyUpdate | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for field in ("title", "title_ja", "summary", "summary_ja"):
+        if current is None or field in data:
+            clean[field] = str(data.get(field) or "").strip()
+    title = clean.get("title", current.title if current else "")
+    title_ja = clean.get("title_ja", current.title_ja if current else "")
+    if not title and not title_ja:
+        errors["title"] = ["Give a title in English or Japanese."]
+    if current is None or "kind" in data:
+        clean["kind"] = data.get("kind")
+        if clean["kind"] not in PolicyUpdate.Kind.values:
+            errors["kind"] = [f"Must be one of: {', '.join(PolicyUpdate.Kind.values)}."]
+    if current is None or "published_on" in data:
+        clean["published_on"] = as_date(
+            data.get("published_on"), "published_on", errors, required=True
+        )
+    if current is None or any(f in data for f in SOURCE_FIELDS):
+        merged = {f: data.get(f, getattr(current, f, "") if current else "") for f in SOURCE_FIELDS}
+        clean.update(_source(merged, errors))
+    if "member_states" in data:
+        clean["member_states"] = resolve_codes(
+            MemberState, data["member_states"], "member_states", errors, code_field="iso2"
+        )
+    if "thrusts" in data:
+        clean["thrusts"] = resolve_codes(Thrust, data["thrusts"], "thrusts", errors)
+    if "initiatives" in data:
+        clean["initiatives"] = resolve_codes(Initiative, data["initiatives"], "initiatives", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _save_policy_update(update: PolicyUpdate, clean: dict[str, Any]) -> PolicyUpdate:
+    links = {k: clean.pop(k) for k in ("member_states", "thrusts", "initiatives") if k in clean}
+    for field, value in clean.items():
+        setattr(update, field, value)
+    update.save()
+    for field, items in links.items():
+        getattr(update, field).set(items)
+    return update
+
+
+@transaction.atomic
+def policy_update_create(*, actor: Any = None, **data: Any) -> PolicyUpdate:
+    _may_record(actor, PolicyUpdate)
+    clean = _policy_update_clean(data, None)
+    return _save_policy_update(
+        PolicyUpdate(recorded_by=actor if getattr(actor, "pk", None) else None), clean
+    )
+
+
+@transaction.atomic
+def policy_update_update(
+    *, actor: Any = None, update: PolicyUpdate, **changes: Any
+) -> PolicyUpdate:
+    if actor is not None and not policy.can_change(actor, update):
+        raise NotPermitted("Only program managers and administrators edit policy updates.")
+    return _save_policy_update(update, _policy_update_clean(changes, update))
+
+
+@transaction.atomic
+def policy_update_delete(*, actor: Any = None, update: PolicyUpdate) -> None:
+    if actor is not None and not policy.can_change(actor, update):
+        raise NotPermitted("Only program managers and administrators delete policy updates.")
+    Tombstone.objects.create(resource="policy-updates", object_id=update.pk)
+    update.delete()
+
+
+@transaction.atomic
+def follow_add(
+    *, user: Any, member_state: Any = None, thrust: Any = None, initiative: Any = None
+) -> Follow:
+    errors: dict[str, list[str]] = {}
+    given = [x for x in (member_state, thrust, initiative) if x]
+    if len(given) != 1:
+        raise ValidationFailed(
+            {"subject": ["Follow exactly one member state, thrust or initiative."]}
+        )
+    target: dict[str, Any] = {}
+    if member_state:
+        found = resolve_codes(
+            MemberState, [member_state], "member_state", errors, code_field="iso2"
+        )
+        target["member_state"] = found[0] if found else None
+    if thrust:
+        found = resolve_codes(Thrust, [thrust], "thrust", errors)
+        target["thrust"] = found[0] if found else None
+    if initiative:
+        found = resolve_codes(Initiative, [initiative], "initiative", errors)
+        target["initiative"] = found[0] if found else None
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        with transaction.atomic():
+            return Follow.objects.create(user=user, **target)
+    except IntegrityError:
+        raise Conflict(
+            "You already follow it.", errors={"subject": ["Already followed."]}
+        ) from None
+
+
+@transaction.atomic
+def follow_remove(*, user: Any, follow: Follow) -> None:
+    if follow.user_id != user.pk:
+        raise NotPermitted("That is not your follow.")
+    follow.delete()

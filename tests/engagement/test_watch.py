@@ -1,0 +1,202 @@
+"""Implementation watch: statuses with history, policy updates, follows, and the coverage map."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from engagement.errors import Conflict, NotPermitted, ValidationFailed
+from engagement.models import Follow, ImplementationStatus, PolicyUpdate, Stage
+from engagement.selectors.watch import coverage_matrix, current_statuses
+from engagement.services.partnerships import partnership_transition
+from engagement.services.watch import (
+    follow_add,
+    implementation_status_delete,
+    implementation_status_record,
+    policy_update_create,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+SOURCE = {
+    "source_url": "https://mic.gov.vn/programme",
+    "source_title": "MIC announcement",
+    "source_publisher": "Ministry of Information and Communications",
+}
+
+
+def _record(users, status, effective_on, initiative="T6-01", state="VN"):
+    return implementation_status_record(
+        actor=users["pm"],
+        initiative=initiative,
+        member_state=state,
+        status=status,
+        effective_on=effective_on,
+        **SOURCE,
+    )
+
+
+def test_the_current_status_is_the_latest_by_effective_date_not_by_entry(users):
+    _record(users, "launched", "2026-03-01")
+    _record(users, "planned", "2025-10-01")  # entered later, happened earlier
+
+    current = current_statuses()
+
+    [(_key, row)] = current.items()
+    assert (row.initiative.code, row.member_state.iso2, row.status, row.effective_on) == (
+        "T6-01",
+        "VN",
+        "launched",
+        dt.date(2026, 3, 1),
+    )
+    assert ImplementationStatus.objects.count() == 2  # history kept
+
+
+def test_deleting_a_mistaken_entry_makes_the_previous_one_current_again(users):
+    _record(users, "planned", "2025-10-01")
+    wrong = _record(users, "paused", "2026-04-01")
+
+    implementation_status_delete(actor=users["pm"], record=wrong)
+
+    [row] = current_statuses().values()
+    assert row.status == "planned"
+
+
+def test_a_status_needs_a_source_and_known_codes(users):
+    with pytest.raises(ValidationFailed) as refused:
+        implementation_status_record(
+            actor=users["pm"],
+            initiative="T9-99",
+            member_state="JP",
+            status="done",
+            effective_on="2026-13-01",
+        )
+
+    assert refused.value.errors == {
+        "initiative": ["Unknown initiative code: 'T9-99'."],
+        "member_state": ["'JP' is not an ASEAN member state code."],
+        "status": ["Must be one of: not_started, planned, in_progress, launched, paused."],
+        "effective_on": ["Enter a date as YYYY-MM-DD."],
+        "source_url": ["Give the source: a URL, a document title, or both."],
+    }
+    assert ImplementationStatus.objects.count() == 0
+
+
+def test_the_database_refuses_a_status_without_a_source(users):
+    from engagement.models import Initiative, MemberState
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ImplementationStatus.objects.create(
+            initiative=Initiative.objects.get(code="T6-01"),
+            member_state=MemberState.objects.get(iso2="VN"),
+            status="launched",
+            effective_on=dt.date(2026, 3, 1),
+        )
+
+
+def test_bd_members_read_but_do_not_record_market_intelligence(users):
+    with pytest.raises(NotPermitted):
+        _record({"pm": users["bd_a"]}, "launched", "2026-03-01")
+    with pytest.raises(NotPermitted):
+        policy_update_create(
+            actor=users["bd_a"], kind="news", published_on="2026-03-01", title="x", **SOURCE
+        )
+    assert ImplementationStatus.objects.count() == PolicyUpdate.objects.count() == 0
+
+
+def test_a_policy_update_links_states_thrusts_and_initiatives(users):
+    update = policy_update_create(
+        actor=users["pm"],
+        kind="call_for_partners",
+        published_on="2026-03-02",
+        title="VN seeks training partners",
+        title_ja="ベトナムが研修パートナーを募集",
+        member_states=["VN"],
+        thrusts=["T6"],
+        initiatives=["T6-01"],
+        **SOURCE,
+    )
+
+    assert list(update.member_states.values_list("iso2", flat=True)) == ["VN"]
+    assert list(update.initiatives.values_list("code", flat=True)) == ["T6-01"]
+    assert update.recorded_by == users["pm"]
+
+
+def test_following_the_same_thing_twice_is_refused(users):
+    follow_add(user=users["bd_a"], member_state="VN")
+
+    with pytest.raises(Conflict) as refused:
+        follow_add(user=users["bd_a"], member_state="VN")
+
+    assert refused.value.detail == "You already follow it."
+    assert Follow.objects.count() == 1
+
+
+def _coverage_partnership(users, team, stage_path, initiative="T6-01", country="VN"):
+    inst = factories.institution(country=country)
+    actor = users["bd_a"] if team.slug == "team-a" else users["bd_b"]
+    p = factories.partnership(team, counterparts=[inst], actor=actor, initiatives=[initiative])
+    for stage in stage_path:
+        partnership_transition(actor=actor, partnership=p, to=stage, reason="demo")
+    return p
+
+
+def test_the_coverage_map_shows_engaged_pipeline_absent_and_gaps(users, team_a, team_b):
+    _record(users, "launched", "2026-03-01", state="VN")
+    _record(users, "launched", "2026-03-01", state="TH")
+    _coverage_partnership(users, team_a, [Stage.CONTACTED], country="VN")
+    _coverage_partnership(users, team_b, [Stage.MOU_SIGNED], country="MY")
+
+    matrix = coverage_matrix(user=users["pm"], thrust="T6")
+
+    row = next(r for r in matrix.rows if r.initiative.code == "T6-01")
+    cells = {c.state.iso2: c for c in row.cells}
+    assert (cells["VN"].bucket, cells["VN"].pipeline, cells["VN"].gap) == ("pipeline", 1, True)
+    assert (cells["MY"].bucket, cells["MY"].engaged, cells["MY"].gap) == ("engaged", 1, False)
+    assert (cells["TH"].bucket, cells["TH"].gap) == ("absent", True)
+    assert (cells["ID"].bucket, cells["ID"].gap) == ("absent", False)
+    gaps = coverage_matrix(user=users["pm"], thrust="T6", gaps_only=True)
+    assert [r.initiative.code for r in gaps.rows] == ["T6-01"]
+
+
+def test_a_bd_members_coverage_counts_only_their_teams_partnerships(users, team_a, team_b):
+    _coverage_partnership(users, team_b, [Stage.CONTACTED], country="VN")
+
+    matrix = coverage_matrix(user=users["bd_a"], thrust="T6")
+
+    cells = {c.state.iso2: c for c in matrix.rows[0].cells}
+    assert cells["VN"].bucket == "absent"
+
+
+def test_the_coverage_page_and_exports(client, users, team_a):
+    _record(users, "launched", "2026-03-01", state="VN")
+    client.force_login(users["pm"])
+
+    page = client.get("/coverage/?thrust=T6")
+    csv_body = client.get("/coverage/export.csv?thrust=T6").content.decode("utf-8")
+    svg = client.get("/coverage/export.svg?thrust=T6")
+    png = client.get("/coverage/export.png?thrust=T6")
+
+    assert page.status_code == 200
+    assert csv_body.startswith("\ufeffinitiative,thrust,member_state,coverage,")
+    assert "T6-01,T6,VN,absent,0,0,launched,2026-03-01,yes" in csv_body
+    assert svg["Content-Type"] == "image/svg+xml"
+    assert svg.content.startswith(b"<svg")
+    assert png.content.startswith(b"\x89PNG")
+
+
+def test_the_coverage_page_runs_a_fixed_number_of_queries(client, users, team_a):
+    client.force_login(users["pm"])
+    _coverage_partnership(users, team_a, [Stage.CONTACTED], country="ID")
+    _record(users, "planned", "2026-01-01", state="ID")
+
+    with CaptureQueriesContext(connection) as small:
+        client.get("/coverage/")
+    for state in ("VN", "TH", "MY"):
+        _coverage_partnership(users, team_a, [Stage.CONTACTED], country=state)
+        _record(users, "planned", "2026-01-01", state=state)
+    with CaptureQueriesContext(connection) as large:
+        client.get("/coverage/")
+
+    assert len(small.captured_queries) == len(large.captured_queries)
