@@ -266,6 +266,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AFISS Tracker <tracker@localhost>")
+# Where django.core.mail.backends.filebased.EmailBackend writes (one file per message sent).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "sent-emails")
 
 # --- Security (production) ---------------------------------------------------------------
 if not DEBUG:
@@ -321,6 +323,8 @@ SPECTACULAR_SETTINGS = {
         "MoUStatusEnum": "engagement.models.crm.MoU.Status",
         "PilotStatusEnum": "engagement.models.crm.Pilot.Status",
         "FollowUpStatusEnum": "engagement.models.crm.FollowUp.Status",
+        "ImplementationStatusEnum": "engagement.models.watch.ImplementationStatus.Status",
+        "PolicyUpdateKindEnum": "engagement.models.watch.PolicyUpdate.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -348,6 +352,17 @@ PILOT_STALL_DAYS = env_int("PILOT_STALL_DAYS", 30, minimum=1)
 PARTNERSHIP_STALE_DAYS = env_int("PARTNERSHIP_STALE_DAYS", 60, minimum=1)
 DIGEST_WEEKDAY = env_int("DIGEST_WEEKDAY", 0, minimum=0)  # 0 = Monday, in the user's time zone
 JOBS_INTERVAL_MINUTES = env_int("JOBS_INTERVAL_MINUTES", 15, minimum=1)
+# A test and operations knob, 0 in production: seconds the overdue follow-up job pauses after each
+# follow-up it reminds, to spread a large batch of emails out or to make a run long enough for a
+# test to kill the worker in its middle (tests/test_worker_kill.py).
+try:
+    JOB_THROTTLE_SECONDS = float(env_str("JOB_THROTTLE_SECONDS") or 0)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"JOB_THROTTLE_SECONDS={os.environ['JOB_THROTTLE_SECONDS']!r} is not a number of seconds."
+    ) from None
+if JOB_THROTTLE_SECONDS < 0:
+    raise ImproperlyConfigured(f"JOB_THROTTLE_SECONDS={JOB_THROTTLE_SECONDS} is below 0.")
 
 _every = JOBS_INTERVAL_MINUTES * 60.0
 CELERY_BEAT_SCHEDULE = {

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from engagement.api import crm_views, notification_views, views
+from engagement.api import crm_views, notification_views, views, watch_views
 
 app_name = "api"
 
@@ -23,6 +23,13 @@ router.register("mous", crm_views.MoUViewSet, basename="mous")
 router.register("pilots", crm_views.PilotViewSet, basename="pilots")
 router.register("follow-ups", crm_views.FollowUpViewSet, basename="follow-ups")
 router.register("notifications", notification_views.NotificationViewSet, basename="notifications")
+router.register(
+    "implementation-statuses",
+    watch_views.ImplementationStatusViewSet,
+    basename="implementation-statuses",
+)
+router.register("policy-updates", watch_views.PolicyUpdateViewSet, basename="policy-updates")
+router.register("follows", watch_views.FollowViewSet, basename="follows")
 router.register("changes", views.ChangesViewSet, basename="changes")
 
 urlpatterns = [

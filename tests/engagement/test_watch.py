@@ -200,3 +200,75 @@ def test_the_coverage_page_runs_a_fixed_number_of_queries(client, users, team_a)
         client.get("/coverage/")
 
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_the_api_records_a_status_and_marks_the_current_one(api, users):
+    api.force_authenticate(users["pm"])
+    body = {
+        "initiative": "T6-01",
+        "member_state": "VN",
+        "status": "planned",
+        "effective_on": "2025-10-01",
+        "source_title": "Plan of action 2025",
+    }
+    api.post("/api/v1/implementation-statuses/", body, format="json")
+
+    created = api.post(
+        "/api/v1/implementation-statuses/",
+        {**body, "status": "launched", "effective_on": "2026-03-01"},
+        format="json",
+    )
+    listed = api.get("/api/v1/implementation-statuses/?member_state=VN").json()["results"]
+
+    assert created.status_code == 201
+    assert created.json()["current"] is True
+    assert sorted((r["status"], r["current"]) for r in listed) == [
+        ("launched", True),
+        ("planned", False),
+    ]
+
+
+def test_a_bd_member_reads_statuses_but_cannot_record_them(api, users):
+    api.force_authenticate(users["bd_a"])
+
+    response = api.post(
+        "/api/v1/implementation-statuses/",
+        {
+            "initiative": "T6-01",
+            "member_state": "VN",
+            "status": "planned",
+            "effective_on": "2025-10-01",
+            "source_title": "x",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 403
+    assert api.get("/api/v1/implementation-statuses/").status_code == 200
+    assert ImplementationStatus.objects.count() == 0
+
+
+def test_policy_updates_and_follows_over_the_api(api, users):
+    api.force_authenticate(users["pm"])
+    made = api.post(
+        "/api/v1/policy-updates/",
+        {
+            "published_on": "2026-03-02",
+            "kind": "incentive",
+            "title": "Thai BOI incentive",
+            "member_states": ["TH"],
+            "thrusts": ["T4"],
+            "source_url": "https://boi.go.th/x",
+        },
+        format="json",
+    )
+    api.force_authenticate(users["bd_a"])
+    follow = api.post("/api/v1/follows/", {"member_state": "TH"}, format="json")
+
+    assert made.status_code == 201
+    assert made.json()["member_states"] == ["TH"]
+    assert api.get("/api/v1/policy-updates/?member_state=TH").json()["results"][0]["title"] == (
+        "Thai BOI incentive"
+    )
+    assert follow.status_code == 201
+    assert [f["member_state"] for f in api.get("/api/v1/follows/").json()["results"]] == ["TH"]
