@@ -32,4 +32,10 @@ class UserPreferencesMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE))
         response = self.get_response(request)
         timezone.deactivate()
+        if is_person:
+            # The thread serves other requests next (and tests run in-process): do not leave
+            # this person's language active behind them. LocaleMiddleware, outside this one,
+            # only sets Content-Language when it is missing, so set it while we still know it.
+            response.headers.setdefault("Content-Language", translation.get_language())
+            translation.deactivate()
         return response

@@ -201,6 +201,8 @@ def test_switching_to_japanese_marks_the_page_japanese(page, users):
     assert page.url.endswith("/organizations/")
     assert page.locator("html").get_attribute("lang") == "ja"
     assert page.locator("h1").count() == 1
+    assert page.locator("h1").inner_text() == "組織一覧"
+    assert page.locator("nav.mainnav").get_by_role("link", name="ダッシュボード").is_visible()
     assert page.locator("table.list tbody tr").count() == 2  # DISCO and Tokyo Electron
     assert User.objects.get(username="bd_a").language == "ja"
 
@@ -261,6 +263,7 @@ def test_screenshots_of_each_page_in_english_and_japanese(browser, live_server):
     for name, path in pages.items():
         _shoot(page, path, f"{name}-ja")
         assert page.locator("html").get_attribute("lang") == "ja"
+        assert page.locator("nav.mainnav").get_by_role("link", name="ダッシュボード").is_visible()
     context.close()
 
     written = sorted(p.name for p in SCREENSHOTS.glob("*.png"))
