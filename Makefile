@@ -46,5 +46,23 @@ format: install
 test: lint translations
 	$(BIN)/python -m pytest
 
+# A benchmark, not a test (see engagement/management/commands/bench_api.py): loads a large
+# generated data set into the configured database (once), starts gunicorn, and measures the
+# engagements and organizations lists under 20 concurrent clients against a plain-Django floor.
+# Meant for PostgreSQL + Redis, e.g.
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/0 \
+#     make bench-api BENCH_ARGS="--organizations 100000 --engagements 1000000"
+BENCH_ARGS ?=
+bench-api: install
+	$(BIN)/python manage.py bench_api $(BENCH_ARGS)
+
+# The matching engine on a synthetic directory (matching/README.md); use a scratch database:
+#   DATA_DIR=/tmp/bench make bench-matching MATCH_ARGS="--companies 10000 --institutions 10000"
+MATCH_ARGS ?= --companies 1000 --institutions 1000
+bench-matching: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_reference
+	$(BIN)/python manage.py bench_matching $(MATCH_ARGS)
+
 clean:
 	rm -rf var/test-db.sqlite3* .pytest_cache

@@ -378,3 +378,58 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-notifications": {"task": "engagement.sweep_notifications", "schedule": 120.0},
 }
+
+# --- Webhooks (engagement/services/webhooks.py) ----------------------------------------------
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+# Retries are rows with a due time, not countdown tasks: this scan queues the ones that are due.
+CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {
+    "task": "engagement.webhooks_retry_due",
+    "schedule": 60.0,
+}
+
+# --- Bulk import (engagement/services/imports.py, import_jobs.py) -------------------------------
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+# A running import's progress lives in a cache that no database transaction holds back: the
+# import keeps its own transaction open to the end (all or nothing), so a progress row written
+# through the database would stay invisible (or, on SQLite, wait for the import's write lock).
+# Redis when there is one; otherwise files under DATA_DIR, shared by web and worker processes.
+CACHES["import_progress"] = (
+    {**CACHES["default"], "KEY_PREFIX": "afiss-import"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "import-progress"),
+    }
+)
+
+# --- Partner matching (matching/) ------------------------------------------------------------
+from celery.schedules import crontab as _crontab  # noqa: E402
+
+MATCH_TOP_ORGANIZATIONS = env_int("MATCH_TOP_ORGANIZATIONS", 20, minimum=1)
+MATCH_TOP_INITIATIVES = env_int("MATCH_TOP_INITIATIVES", 5, minimum=0)
+try:
+    MATCH_MIN_SCORE = float(env_str("MATCH_MIN_SCORE") or 0.05)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"MATCH_MIN_SCORE={os.environ['MATCH_MIN_SCORE']!r} is not a number."
+    ) from None
+if not 0 <= MATCH_MIN_SCORE <= 1:
+    raise ImproperlyConfigured(f"MATCH_MIN_SCORE={MATCH_MIN_SCORE} is not between 0 and 1.")
+MATCH_REJECTION_COOLDOWN_DAYS = env_int("MATCH_REJECTION_COOLDOWN_DAYS", 180, minimum=0)
+# Edits to a profile within this many seconds of the first cost one recompute.
+MATCH_RECOMPUTE_DELAY_SECONDS = env_int("MATCH_RECOMPUTE_DELAY_SECONDS", 60, minimum=0)
+MATCH_NIGHTLY_HOUR_UTC = env_int("MATCH_NIGHTLY_HOUR_UTC", 17, minimum=0)  # 02:00 in Tokyo
+# NumPy's BLAS threads per process (read when numpy is first imported, after these settings).
+# One by default: workers share a full recompute as processes, and on a busy machine spinning
+# BLAS threads were measured 5-30x slower on the engine's matrix products.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(env_int("MATCH_BLAS_THREADS", 1, minimum=1)))
+CELERY_BEAT_SCHEDULE["matching-recompute-due"] = {
+    "task": "matching.recompute_due",
+    "schedule": 10.0,
+}
+CELERY_BEAT_SCHEDULE["matching-nightly"] = {
+    "task": "matching.nightly_recompute",
+    "schedule": _crontab(hour=MATCH_NIGHTLY_HOUR_UTC, minute=0),
+}

@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,5 +10,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("engagement.api.urls")),
+    path("matches/", include("matching.urls")),
     path("", include("engagement.web.urls")),
 ]
+
+if os.environ.get("BENCH_FLOOR_VIEWS") == "1":
+    # The floor that `manage.py bench_api` measures the API against; never mounted otherwise.
+    urlpatterns.insert(0, path("bench-floor/", include("engagement.bench_urls")))

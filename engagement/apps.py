@@ -8,5 +8,6 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI description of token authentication.
+        import engagement.admin_webhooks  # noqa: F401
         from engagement import admin_crm  # noqa: F401
         from engagement.api import schema  # noqa: F401

@@ -41,3 +41,27 @@ def send_notification_email(self, notification_id: int) -> str:
 @shared_task(name="engagement.sweep_notifications", acks_late=True)
 def sweep_notifications() -> int:
     return notifications.notifications_sweep()
+
+
+@shared_task(name="engagement.deliver_webhook", acks_late=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """One attempt at one webhook delivery. A failure is not retried by Celery: the delivery
+    goes back to pending with its next attempt time, and webhooks_retry_due queues it then."""
+    from engagement.services import webhooks
+
+    return webhooks.webhook_deliver(delivery_id)
+
+
+@shared_task(name="engagement.webhooks_retry_due", acks_late=True)
+def webhooks_retry_due() -> int:
+    from engagement.services import webhooks
+
+    return len(webhooks.webhooks_retry_due())
+
+
+@shared_task(name="engagement.run_import_job", acks_late=True)
+def run_import_job(job_id: int) -> str:
+    """Run one bulk import (engagement.services.import_jobs); a second delivery does nothing."""
+    from engagement.services import import_jobs
+
+    return import_jobs.import_job_run(job_id=job_id)

@@ -48,11 +48,21 @@ class WorkerProcess:
     log_path: Path
     broker_url: str
     env: dict[str, str] = field(repr=False)
+    killed: bool = False
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children at once (its own process group), as a
+        machine that loses power would: no warm shutdown, nothing acknowledged."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.killed = True
+
     def assert_alive(self) -> None:
+        if self.killed:
+            return  # killed on purpose by the test
         if self.process.poll() is not None:
             raise WorkerFailed(
                 f"the Celery worker exited with {self.process.returncode}:\n{self.log()}"
@@ -75,6 +85,41 @@ def worker_environment() -> dict[str, str]:
     else:
         raise WorkerFailed(f"no worker harness for the {connection.vendor} database")
     return env
+
+
+@contextmanager
+def producing_to(broker_url: str, transport_options: dict) -> Iterator[None]:
+    """Until the block ends, this process sends its tasks to another broker (a Redis database
+    of a test's own, say), with these transport options.
+
+    CELERY_BROKER_URL in the environment wins over the app's configuration (celery.app.utils),
+    so it is what is switched. Celery keeps a connection pool and a producer pool: both are dropped
+    on the way in and out, as Celery itself does after a fork, so the next task goes where it
+    should.
+    """
+    saved_url = os.environ.get("CELERY_BROKER_URL")
+    saved_options = app.conf.broker_transport_options
+    _drop_producer_pools()
+    os.environ["CELERY_BROKER_URL"] = broker_url
+    app.conf.broker_transport_options = transport_options
+    try:
+        yield
+    finally:
+        _drop_producer_pools()
+        if saved_url is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_url
+        app.conf.broker_transport_options = saved_options
+
+
+def _drop_producer_pools() -> None:
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 def _purge_test_broker() -> None:
@@ -100,16 +145,19 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def celery_worker(
-    log_dir: Path, *, ready_timeout: float = READY_TIMEOUT
+    log_dir: Path, *, env: dict[str, str] | None = None, ready_timeout: float = READY_TIMEOUT
 ) -> Iterator[WorkerProcess]:
     """Start `celery -A config worker`, wait until it consumes, yield it, stop it.
+
+    `env` adds to or overrides the worker's environment (worker_environment()), e.g. an email
+    backend, a broker of its own (CELERY_BROKER_URL) or a job setting.
 
     Raises WorkerFailed, with the worker's log, if it does not get ready or dies meanwhile.
     """
     _purge_test_broker()
     node = f"test-{uuid.uuid4().hex[:8]}"
     log_path = Path(log_dir) / f"{node}.log"
-    env = worker_environment()
+    env = {**worker_environment(), **(env or {})}
     command = [
         sys.executable,  # this virtualenv's interpreter: `python -m celery` is its celery
         "-m",

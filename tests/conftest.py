@@ -86,10 +86,17 @@ def _fast_password_hashing():
 def celery_worker_process(django_db_setup, tmp_path_factory):
     """One real worker for the session, on this run's broker and test database. Depending on
     django_db_setup, it stops before the test database is dropped. Tests using it need
-    @pytest.mark.django_db(transaction=True) so that the worker sees what they wrote."""
+    @pytest.mark.django_db(transaction=True) so that the worker sees what they wrote.
+
+    The worker writes the emails it sends to files in worker.env["EMAIL_FILE_PATH"]."""
     from tests.celery_harness import celery_worker
 
-    with celery_worker(tmp_path_factory.mktemp("celery-worker")) as worker:
+    log_dir = tmp_path_factory.mktemp("celery-worker")
+    env = {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(log_dir / "emails"),
+    }
+    with celery_worker(log_dir, env=env) as worker:
         yield worker
 
 

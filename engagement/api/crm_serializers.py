@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagement import stages
+from engagement.api.filters import MAX_ID
+from engagement.api.related import Ids, ModelSerializer, Slugs
 from engagement.models import KPI, Engagement, FollowUp, Milestone, MoU, Partnership, Pilot, Stage
 
 IDS = {"many": True, "read_only": True}
 
 
 def _codes(**kw):
-    return serializers.SlugRelatedField(many=True, read_only=True, slug_field="code", **kw)
+    return Slugs(many=True, read_only=True, slug_field="code", **kw)
 
 
 def _ids(max_length: int = 100, required: bool = False):
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=required, max_length=max_length
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=required,
+        max_length=max_length,
     )
 
 
@@ -31,17 +36,17 @@ class SubjectSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
         choices=["engagement", "partnership", "mou", "pilot", "organization"]
     )
-    id = serializers.IntegerField(min_value=1)
+    id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 # --- Engagements ----------
 
 
-class EngagementSerializer(serializers.ModelSerializer):
+class EngagementSerializer(ModelSerializer):
     team = serializers.SlugRelatedField(read_only=True, slug_field="slug")
-    organizations = serializers.PrimaryKeyRelatedField(**IDS)
-    contacts = serializers.PrimaryKeyRelatedField(**IDS)
-    participants = serializers.PrimaryKeyRelatedField(**IDS)
+    organizations = Ids(**IDS)
+    contacts = Ids(**IDS)
+    participants = Ids(**IDS)
     thrusts = _codes()
     initiatives = _codes()
 
@@ -69,7 +74,9 @@ class EngagementSerializer(serializers.ModelSerializer):
 
 
 class RestoreSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1, help_text="Id of the deleted engagement.")
+    id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="Id of the deleted engagement."
+    )
 
 
 class EngagementInputSerializer(serializers.Serializer):
@@ -80,7 +87,9 @@ class EngagementInputSerializer(serializers.Serializer):
     participants = _ids()
     thrusts = _code_list()
     initiatives = _code_list()
-    partnership = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    partnership = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True
+    )
     summary = serializers.CharField(max_length=20000)
     outcome = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     next_step = serializers.CharField(max_length=2000, required=False, allow_blank=True)
@@ -94,12 +103,14 @@ class EngagementInputSerializer(serializers.Serializer):
 # --- Partnerships ----------
 
 
-class PartnershipSerializer(serializers.ModelSerializer):
+class PartnershipSerializer(ModelSerializer):
     team = serializers.SlugRelatedField(read_only=True, slug_field="slug")
-    counterparts = serializers.PrimaryKeyRelatedField(**IDS)
+    counterparts = Ids(**IDS)
     initiatives = _codes()
     partnership_type = serializers.SlugRelatedField(read_only=True, slug_field="code")
-    priority_country = serializers.SlugRelatedField(read_only=True, slug_field="iso2")
+    priority_country = serializers.SlugRelatedField(
+        read_only=True, slug_field="iso2", allow_null=True
+    )
     allowed_moves = serializers.SerializerMethodField(
         help_text="Stages this partnership may move to now, and whether a reason is needed."
     )
@@ -141,7 +152,7 @@ class PartnershipInputSerializer(serializers.Serializer):
     counterparts = _ids(required=True)
     initiatives = _code_list()
     partnership_type = serializers.CharField(max_length=40)
-    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    owner = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     priority_country = serializers.CharField(
         max_length=2, required=False, allow_blank=True, allow_null=True
     )
@@ -166,8 +177,8 @@ class TransitionSerializer(serializers.Serializer):
 # --- MoUs ----------
 
 
-class MoUSerializer(serializers.ModelSerializer):
-    parties = serializers.PrimaryKeyRelatedField(**IDS)
+class MoUSerializer(ModelSerializer):
+    parties = Ids(**IDS)
     thrusts = _codes()
     document = serializers.SerializerMethodField(
         help_text="Download URL of the signed document, or null."
@@ -209,7 +220,7 @@ class MoUSerializer(serializers.ModelSerializer):
 
 
 class MoUInputSerializer(serializers.Serializer):
-    partnership = serializers.IntegerField(min_value=1)
+    partnership = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     title = serializers.CharField(max_length=200)
     status = serializers.ChoiceField(
         choices=[("draft", "draft"), ("negotiating", "negotiating")], required=False
@@ -244,19 +255,19 @@ class DocumentUploadSerializer(serializers.Serializer):
 # --- Pilots ----------
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ModelSerializer):
     class Meta:
         model = Milestone
         fields = ["id", "title", "due_on", "done_on", "owner"]
 
 
-class KPISerializer(serializers.ModelSerializer):
+class KPISerializer(ModelSerializer):
     class Meta:
         model = KPI
         fields = ["id", "name", "target", "actual", "unit"]
 
 
-class PilotSerializer(serializers.ModelSerializer):
+class PilotSerializer(ModelSerializer):
     milestones = MilestoneSerializer(many=True, read_only=True)
     kpis = KPISerializer(many=True, read_only=True)
 
@@ -284,7 +295,7 @@ class PilotSerializer(serializers.ModelSerializer):
 class MilestoneInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     due_on = serializers.DateField()
-    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    owner = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
 
 
 class KPIInputSerializer(serializers.Serializer):
@@ -297,9 +308,9 @@ class KPIInputSerializer(serializers.Serializer):
 
 
 class PilotInputSerializer(serializers.Serializer):
-    partnership = serializers.IntegerField(min_value=1)
+    partnership = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     objective = serializers.CharField(max_length=20000)
-    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    owner = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     starts_on = serializers.DateField(required=False, allow_null=True)
     planned_end_on = serializers.DateField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=Pilot.Status.choices, required=False)
@@ -316,20 +327,33 @@ class PilotCompleteSerializer(serializers.Serializer):
 
 
 class MilestoneCompleteSerializer(serializers.Serializer):
-    milestone = serializers.IntegerField(min_value=1)
+    milestone = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     done_on = serializers.DateField(required=False, allow_null=True)
 
 
 class KPIRecordSerializer(serializers.Serializer):
-    kpi = serializers.IntegerField(min_value=1)
+    kpi = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     actual = serializers.DecimalField(max_digits=16, decimal_places=4)
 
 
 # --- Follow-ups ----------
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$",
+        "example": "09:30:00",
+        "description": "Local time of day, no time zone (HH:MM[:SS]).",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time with no offset: OpenAPI's `format: time` would demand one."""
+
+
+class FollowUpSerializer(ModelSerializer):
     team = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    due_time = LocalTimeField(allow_null=True, read_only=True)
     subject = serializers.SerializerMethodField()
 
     class Meta:
@@ -360,9 +384,9 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 
 class FollowUpInputSerializer(serializers.Serializer):
-    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    owner = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     due_on = serializers.DateField()
-    due_time = serializers.TimeField(required=False, allow_null=True)
+    due_time = LocalTimeField(required=False, allow_null=True)
     priority = serializers.ChoiceField(choices=FollowUp.Priority.choices, required=False)
     status = serializers.ChoiceField(choices=FollowUp.Status.choices, required=False)
     subject = SubjectSerializer(required=False, allow_null=True)
@@ -378,3 +402,8 @@ class TimelineEntrySerializer(serializers.Serializer):
     partnership_id = serializers.IntegerField(allow_null=True)
     partnership_title = serializers.CharField()
     data = serializers.DictField()
+
+
+class TimelinePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page, or null.")
+    results = TimelineEntrySerializer(many=True)

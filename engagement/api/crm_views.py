@@ -9,12 +9,13 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action, api_view
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from engagement import policy
 from engagement.api import crm_serializers as s
+from engagement.api.filters import IdFilter
 from engagement.api.mixins import idempotent
 from engagement.api.views import IDEMPOTENCY_KEY, IF_MATCH, ServiceBackedViewSet
 from engagement.errors import ValidationFailed
@@ -59,6 +60,12 @@ def _validated(serializer_class, request):
     return dict(serializer.validated_data)
 
 
+TIMELINE_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="From a previous page's `next`."),
+    OpenApiParameter("limit", int, description="Entries per page (1 to 200, default 50)."),
+]
+
+
 # --- Engagements ----------
 
 
@@ -66,8 +73,8 @@ class EngagementFilter(filters.FilterSet):
     updated_since = _updated_since()
     occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    organization = filters.NumberFilter(field_name="organizations")
-    partnership = filters.NumberFilter(field_name="partnership")
+    organization = IdFilter(field_name="organizations")
+    partnership = IdFilter(field_name="partnership")
     thrust = filters.CharFilter(field_name="thrusts__code")
     initiative = filters.CharFilter(field_name="initiatives__code")
     team = filters.CharFilter(field_name="team__slug")
@@ -96,6 +103,13 @@ class EngagementViewSet(ServiceBackedViewSet):
 
     input_serializer_class = s.EngagementInputSerializer
     output_serializer_class = s.EngagementSerializer
+    many_values = {
+        "organizations": "pk",
+        "contacts": "pk",
+        "participants": "pk",
+        "thrusts": "code",
+        "initiatives": "code",
+    }
     filterset_class = EngagementFilter
     ordering_fields = ["id", "occurred_at", "created_at", "updated_at"]
 
@@ -110,6 +124,8 @@ class EngagementViewSet(ServiceBackedViewSet):
     @idempotent
     def restore(self, request):
         """Bring back a deleted engagement, with the same id and its links, from its history."""
+        if not policy.can_create(request.user, Engagement):
+            raise PermissionDenied("Your role may not restore engagements.")
         data = _validated(s.RestoreSerializer, request)
         eng = engagement_services.engagement_restore(actor=request.user, engagement_id=data["id"])
         return self._output(self._reload(eng), status.HTTP_201_CREATED)
@@ -127,8 +143,8 @@ class EngagementViewSet(ServiceBackedViewSet):
 class PartnershipFilter(filters.FilterSet):
     updated_since = _updated_since()
     stage = filters.MultipleChoiceFilter(choices=Stage.choices)
-    company = filters.NumberFilter(field_name="company")
-    counterpart = filters.NumberFilter(field_name="counterparts")
+    company = IdFilter(field_name="company")
+    counterpart = IdFilter(field_name="counterparts")
     initiative = filters.CharFilter(field_name="initiatives__code")
     thrust = filters.CharFilter(field_name="initiatives__thrust__code", distinct=True)
     partnership_type = filters.CharFilter(field_name="partnership_type__code")
@@ -152,6 +168,7 @@ class PartnershipViewSet(ServiceBackedViewSet):
 
     input_serializer_class = s.PartnershipInputSerializer
     output_serializer_class = s.PartnershipSerializer
+    many_values = {"counterparts": "pk", "initiatives": "code"}
     filterset_class = PartnershipFilter
     ordering_fields = ["id", "created_at", "updated_at", "target_date", "stage_changed_at"]
 
@@ -194,11 +211,8 @@ class PartnershipViewSet(ServiceBackedViewSet):
         )
         return self._output(self._reload(partnership))
 
-    @extend_schema(
-        responses={200: s.TimelineEntrySerializer(many=True)},
-        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
-    )
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: s.TimelinePageSerializer}, parameters=TIMELINE_PARAMETERS)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         """Engagements, stage changes, MoU and pilot events and follow-ups, newest first."""
         return _timeline_response(request, partnership=self.get_object())
@@ -222,10 +236,7 @@ def _timeline_response(request, **scope):
     )
 
 
-@extend_schema(
-    responses={200: s.TimelineEntrySerializer(many=True)},
-    parameters=[OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
-)
+@extend_schema(responses={200: s.TimelinePageSerializer}, parameters=TIMELINE_PARAMETERS)
 @api_view(["GET"])
 def organization_timeline(request, pk: int):
     """What your team (program managers: every team) did with this organization."""
@@ -241,7 +252,7 @@ def organization_timeline(request, pk: int):
 class MoUFilter(filters.FilterSet):
     updated_since = _updated_since()
     status = filters.MultipleChoiceFilter(choices=MoU.Status.choices)
-    partnership = filters.NumberFilter(field_name="partnership")
+    partnership = IdFilter(field_name="partnership")
     expires_before = filters.DateFilter(field_name="expires_on", lookup_expr="lte")
     expires_after = filters.DateFilter(field_name="expires_on", lookup_expr="gte")
 
@@ -259,6 +270,7 @@ class MoUFilter(filters.FilterSet):
 class MoUViewSet(ServiceBackedViewSet):
     input_serializer_class = s.MoUInputSerializer
     output_serializer_class = s.MoUSerializer
+    many_values = {"parties": "pk", "thrusts": "code"}
     filterset_class = MoUFilter
     ordering_fields = ["id", "created_at", "updated_at", "expires_on", "signed_on"]
 
@@ -347,7 +359,7 @@ class MoUViewSet(ServiceBackedViewSet):
 class PilotFilter(filters.FilterSet):
     updated_since = _updated_since()
     status = filters.MultipleChoiceFilter(choices=Pilot.Status.choices)
-    partnership = filters.NumberFilter(field_name="partnership")
+    partnership = IdFilter(field_name="partnership")
 
     class Meta:
         model = Pilot
@@ -465,8 +477,8 @@ class FollowUpFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=FollowUp.Status.choices)
     due_before = filters.DateFilter(field_name="due_on", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    partnership = filters.NumberFilter(field_name="partnership")
-    organization = filters.NumberFilter(field_name="organization")
+    partnership = IdFilter(field_name="partnership")
+    organization = IdFilter(field_name="organization")
     team = filters.CharFilter(field_name="team__slug")
 
     class Meta:

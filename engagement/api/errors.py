@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -93,6 +99,33 @@ def exception_handler(exc, context):
                 {field: ["Conflicts with an existing record."]},
             ),
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            error_body(
+                "request_too_large",
+                f"The request body is larger than the {limit} bytes this API accepts "
+                "(DATA_UPLOAD_MAX_MEMORY_SIZE; files uploaded as multipart are limited "
+                "separately).",
+            ),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response(
+            error_body("validation_error", str(exc), {"non_field_errors": [str(exc)]}),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, OverflowError):
+        # A number beyond what the database stores (e.g. an id in the path or a filter):
+        # the caller's input, never a 500.
+        return Response(
+            error_body(
+                "validation_error",
+                "A number in the request is out of range.",
+                {"non_field_errors": ["Numbers (ids) are at most 9223372036854775807."]},
+            ),
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

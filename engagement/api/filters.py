@@ -1,7 +1,23 @@
 import django_filters as filters
+from django import forms
 
 from engagement.models import Contact, Organization, OrganizationKind
 from engagement.selectors.directory import organizations_search
+
+# The largest id a database column holds (a signed 64-bit integer). Larger numbers in a query
+# or a body are refused as input (400), not passed on to the database.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(filters.NumberFilter):
+    """Records related to the one with this id: a whole number from 1 to MAX_ID."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class UpdatedSinceFilterSet(filters.FilterSet):

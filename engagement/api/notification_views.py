@@ -8,6 +8,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from engagement.api.filters import MAX_ID
+from engagement.api.permissions import PolicyPermission
 from engagement.models import Notification
 from engagement.services.notifications import notifications_mark_read
 
@@ -32,7 +34,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=1000,
         help_text="Omit to mark all as read.",
@@ -52,9 +54,18 @@ class NotificationFilter(filters.FilterSet):
         fields = ["kind"]
 
 
+class OwnNotificationPermission(PolicyPermission):
+    """Read-only tokens still read only; a notification is its addressee's alone (the
+    queryset holds nothing else, so another's is not found)."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return obj.user_id == request.user.pk
+
+
 class NotificationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    permission_classes = [OwnNotificationPermission]
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     ordering_fields = ["id", "created_at"]

@@ -22,19 +22,25 @@ _COMMON = {
     "429": "Too many requests; retry after the Retry-After seconds.",
 }
 _BY_METHOD = {
-    "get": {"404": "Not found, or not visible to you."},
+    "get": {
+        "400": "Invalid filter or query parameter; `errors` names each.",
+        "404": "Not found, or not visible to you.",
+    },
     "post": {
         "400": "Invalid input; `errors` names each field.",
+        "413": "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE.",
         "409": "Duplicate of an existing record, or a refused state change.",
     },
     "put": {
         "400": "Invalid input; `errors` names each field.",
+        "413": "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE.",
         "404": "Not found.",
         "409": "Duplicate of an existing record.",
         "412": "If-Match is stale.",
     },
     "patch": {
         "400": "Invalid input; `errors` names each field.",
+        "413": "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE.",
         "404": "Not found.",
         "409": "Duplicate of an existing record.",
         "412": "If-Match is stale.",

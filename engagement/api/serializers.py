@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from engagement.api.filters import MAX_ID
+from engagement.api.related import ModelSerializer, Slugs
 from engagement.models import (
     Capability,
     Contact,
@@ -29,23 +31,23 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def _codes(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(many=True, read_only=True, slug_field="code", **kwargs)
+    return Slugs(many=True, read_only=True, slug_field="code", **kwargs)
 
 
 def _iso2(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(many=True, read_only=True, slug_field="iso2", **kwargs)
+    return Slugs(many=True, read_only=True, slug_field="iso2", **kwargs)
 
 
 # --- Reference data ----------------------------------------------------------------------------
 
 
-class CoreAreaSerializer(serializers.ModelSerializer):
+class CoreAreaSerializer(ModelSerializer):
     class Meta:
         model = CoreArea
         fields = ["code", "name_en", "name_ja", "updated_at"]
 
 
-class ThrustSerializer(serializers.ModelSerializer):
+class ThrustSerializer(ModelSerializer):
     core_area = serializers.SlugRelatedField(read_only=True, slug_field="code")
 
     class Meta:
@@ -53,7 +55,7 @@ class ThrustSerializer(serializers.ModelSerializer):
         fields = ["code", "core_area", "name_en", "name_ja", "focus", "updated_at"]
 
 
-class InitiativeSerializer(serializers.ModelSerializer):
+class InitiativeSerializer(ModelSerializer):
     thrust = serializers.SlugRelatedField(read_only=True, slug_field="code")
     capabilities = _codes()
 
@@ -72,8 +74,8 @@ class InitiativeSerializer(serializers.ModelSerializer):
         ]
 
 
-class CapabilitySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(read_only=True, slug_field="code")
+class CapabilitySerializer(ModelSerializer):
+    parent = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
     thrusts = _codes()
 
     class Meta:
@@ -90,13 +92,13 @@ class CapabilitySerializer(serializers.ModelSerializer):
         ]
 
 
-class MemberStateSerializer(serializers.ModelSerializer):
+class MemberStateSerializer(ModelSerializer):
     class Meta:
         model = MemberState
         fields = ["iso2", "name_en", "name_ja", "note", "updated_at"]
 
 
-class OrgTypeSerializer(serializers.ModelSerializer):
+class OrgTypeSerializer(ModelSerializer):
     priority_thrusts = _codes()
 
     class Meta:
@@ -113,7 +115,7 @@ class OrgTypeSerializer(serializers.ModelSerializer):
         ]
 
 
-class PartnershipTypeSerializer(serializers.ModelSerializer):
+class PartnershipTypeSerializer(ModelSerializer):
     typical_thrusts = _codes()
 
     class Meta:
@@ -124,7 +126,7 @@ class PartnershipTypeSerializer(serializers.ModelSerializer):
 # --- Directory ------------------------------------------------------------------------------------
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(ModelSerializer):
     org_type = serializers.SlugRelatedField(read_only=True, slug_field="code")
     capabilities = _codes(help_text="Capability codes offered.")
     needs = _codes(help_text="Capability codes sought.")
@@ -187,7 +189,7 @@ class OrganizationInputSerializer(serializers.Serializer):
     source = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     class Meta:
         model = Contact
         fields = [
@@ -207,7 +209,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class ContactInputSerializer(serializers.Serializer):
-    organization = serializers.IntegerField(min_value=1)
+    organization = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     name = serializers.CharField(max_length=200)
     name_reading = serializers.CharField(max_length=200, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -217,7 +219,7 @@ class ContactInputSerializer(serializers.Serializer):
     opted_out = serializers.BooleanField(required=False)
 
 
-class TombstoneSerializer(serializers.ModelSerializer):
+class TombstoneSerializer(ModelSerializer):
     class Meta:
         model = Tombstone
         fields = ["resource", "object_id", "deleted_at"]

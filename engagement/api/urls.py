@@ -2,7 +2,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from engagement.api import crm_views, notification_views, views, watch_views
+from engagement.api import crm_views, notification_views, views, watch_views, webhook_views
+from matching.api import MatchSuggestionViewSet
 
 app_name = "api"
 
@@ -31,6 +32,14 @@ router.register(
 router.register("policy-updates", watch_views.PolicyUpdateViewSet, basename="policy-updates")
 router.register("follows", watch_views.FollowViewSet, basename="follows")
 router.register("changes", views.ChangesViewSet, basename="changes")
+router.register("match-suggestions", MatchSuggestionViewSet, basename="match-suggestions")
+router.register(
+    "webhook-endpoints", webhook_views.WebhookEndpointViewSet, basename="webhook-endpoints"
+)
+router.register(
+    "webhook-deliveries", webhook_views.WebhookDeliveryViewSet, basename="webhook-deliveries"
+)
+router.register("webhook-events", webhook_views.WebhookEventViewSet, basename="webhook-events")
 
 urlpatterns = [
     path("v1/", views.api_root, name="root"),
@@ -43,3 +52,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
+
+# Bulk import and import jobs (engagement/api/import_views.py), ahead of the record routes.
+from engagement.api.import_views import urlpatterns as import_urlpatterns  # noqa: E402
+
+urlpatterns = [*import_urlpatterns, *urlpatterns]

@@ -14,9 +14,11 @@ from rest_framework.reverse import reverse
 
 from engagement import policy
 from engagement.api import serializers as s
+from engagement.api.export import ExportMixin
 from engagement.api.filters import ContactFilter, OrganizationFilter
 from engagement.api.mixins import ETagMixin, expected_version, idempotent
-from engagement.errors import StaleWrite
+from engagement.api.related import ManyValuesMixin
+from engagement.errors import StaleWrite, ValidationFailed
 from engagement.models import (
     Capability,
     CoreArea,
@@ -135,8 +137,11 @@ class PartnershipTypeViewSet(ReferenceViewSet):
 # --- Directory ----------------------------------------------------------------------------------
 
 
-class ServiceBackedViewSet(ETagMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Create, update and delete call the resource's service; reads use its selector."""
+class ServiceBackedViewSet(
+    ManyValuesMixin, ExportMixin, ETagMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """Create, update and delete call the resource's service; reads use its selector.
+    Lists also export as CSV or XLSX (`?format=`, engagement.api.export)."""
 
     input_serializer_class: type = None
     output_serializer_class: type = None
@@ -165,6 +170,10 @@ class ServiceBackedViewSet(ETagMixin, mixins.ListModelMixin, viewsets.GenericVie
     @idempotent
     def create(self, request, *args, **kwargs):
         data = self._validated(request, partial=False)
+        if policy.is_team_owned(self.get_queryset().model) and request.user.team_id is None:
+            # An administrator may create team records, but the API has no field to name
+            # the team: a caller with no team of its own owns nothing it could create.
+            raise ValidationFailed({"team": ["A team is required: your account has none."]})
         obj = self.create_service(actor=request.user, **data)
         return self._output(self._reload(obj), status.HTTP_201_CREATED)
 
@@ -181,7 +190,7 @@ class ServiceBackedViewSet(ETagMixin, mixins.ListModelMixin, viewsets.GenericVie
         return self.update(request, *args, partial=True, **kwargs)
 
     @extend_schema(responses={200: s.HistoryEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, *args, **kwargs):
         """Every change to this record: who, when, and each field's value before and after."""
         return Response(s.HistoryEntrySerializer(record_history(self.get_object()), many=True).data)
@@ -207,6 +216,13 @@ class OrganizationViewSet(ServiceBackedViewSet):
     input_serializer_class = s.OrganizationInputSerializer
     output_serializer_class = s.OrganizationSerializer
     filterset_class = OrganizationFilter
+    many_values = {
+        "capabilities": "code",
+        "needs": "code",
+        "thrusts": "code",
+        "priority_countries": "iso2",
+        "presence_countries": "iso2",
+    }
 
     def get_queryset(self):
         return organizations_visible(user=self.request.user)
@@ -292,6 +308,8 @@ def api_root(request, format=None):
         "implementation-statuses",
         "policy-updates",
         "follows",
+        "webhook-endpoints",
+        "webhook-deliveries",
         "thrusts",
         "initiatives",
         "capabilities",
@@ -300,5 +318,6 @@ def api_root(request, format=None):
         "partnership-types",
         "core-areas",
         "changes",
+        "import-jobs",
     ]
     return Response({n: reverse(f"api:{n}-list", request=request, format=format) for n in names})

@@ -26,6 +26,7 @@ from engagement.models import (
 )
 from engagement.normalize import normalize_email, normalize_name
 from engagement.services.common import claim_version, resolve_codes
+from matching.services.background import matching_profile_changed
 
 ORGANIZATION_TEXT_FIELDS = (
     "name",
@@ -190,7 +191,9 @@ def organization_create(*, actor: Any = None, **data: Any) -> Organization:
     clean = _validate_organization(data, None)
     org = Organization()
     _apply(org, clean)
-    return _save_with_keys(org, clean, actor)
+    org = _save_with_keys(org, clean, actor)
+    matching_profile_changed(organization=org)
+    return org
 
 
 @transaction.atomic
@@ -206,7 +209,9 @@ def organization_update(
     clean = _validate_organization(changes, organization)
     claim_version(organization, expected_version)
     _apply(organization, clean)
-    return _save_with_keys(organization, clean, actor)
+    organization = _save_with_keys(organization, clean, actor)
+    matching_profile_changed(organization=organization)
+    return organization
 
 
 @transaction.atomic

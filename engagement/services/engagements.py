@@ -33,6 +33,7 @@ from engagement.services.team_records import (
     team_for_new_record,
     tombstone,
 )
+from engagement.services.webhooks import webhook_emit
 
 M2M = ("organizations", "contacts", "participants", "thrusts", "initiatives")
 
@@ -163,6 +164,18 @@ def engagement_log(*, actor: Any = None, team: Team | None = None, **data: Any) 
             subject=("engagement", eng),
             owner=_next_step_owner(actor, team),
         )
+    webhook_emit(
+        "engagement.created",
+        eng,
+        data={
+            "id": eng.pk,
+            "team": team.slug,
+            "kind": eng.kind,
+            "occurred_at": eng.occurred_at,
+            "partnership": eng.partnership_id,
+            "organizations": [o.pk for o in clean["organizations"]],
+        },
+    )
     return eng
 
 

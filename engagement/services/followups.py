@@ -30,6 +30,7 @@ from engagement.services.team_records import (
     team_members,
     tombstone,
 )
+from engagement.services.webhooks import webhook_emit
 
 SUBJECT_MODELS: dict[str, type] = {
     "engagement": Engagement,
@@ -160,6 +161,18 @@ def followup_create(
         organizations=_subject_organizations(kind, obj),
         data={"note": followup.note, "due_on": due.isoformat(), "owner": owner_obj.get_username()},
     )
+    webhook_emit(
+        "followup.created",
+        followup,
+        data={
+            "id": followup.pk,
+            "team": team.slug,
+            "due_on": due,
+            "owner": owner_obj.get_username(),
+            "priority": priority,
+            "subject": {"type": kind, "id": obj.pk} if kind else None,
+        },
+    )
     return followup
 
 
@@ -200,7 +213,18 @@ def _finish(actor: Any, followup: FollowUp, status: str, kind: str) -> FollowUp:
 
 @transaction.atomic
 def followup_complete(*, actor: Any = None, followup: FollowUp) -> FollowUp:
-    return _finish(actor, followup, FollowUp.Status.DONE, TimelineEvent.Kind.FOLLOWUP_DONE)
+    followup = _finish(actor, followup, FollowUp.Status.DONE, TimelineEvent.Kind.FOLLOWUP_DONE)
+    webhook_emit(
+        "followup.completed",
+        followup,
+        data={
+            "id": followup.pk,
+            "team": followup.team.slug,
+            "due_on": followup.due_on,
+            "completed_at": followup.completed_at,
+        },
+    )
+    return followup
 
 
 @transaction.atomic

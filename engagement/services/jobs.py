@@ -8,6 +8,7 @@ Every job takes `now` and `dry_run`: with dry_run it reports what it would do an
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from engagement.services.followups import followup_create
 from engagement.services.mous import mou_expire_due
 from engagement.services.notifications import notify
 from engagement.services.pilots import pilot_flag_at_risk, pilot_recover
+from engagement.services.webhooks import webhook_emit
 
 
 @dataclass
@@ -55,7 +57,9 @@ def _local(now: dt.datetime, user: User) -> dt.datetime:
 
 
 def _team_people(team_id: int) -> list[User]:
-    return list(User.objects.filter(team_id=team_id, role=Role.BD_MEMBER, is_active=True))
+    return list(
+        User.objects.filter(team_id=team_id, role=Role.BD_MEMBER, is_active=True).order_by("pk")
+    )
 
 
 def _program_managers(team) -> list[User]:
@@ -94,18 +98,39 @@ def overdue_followups(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
                     f"remind {f.owner.username}: '{f.note[:60]}' (due {f.due_on}, "
                     f"{days} day(s) overdue)"
                 )
-        elif notify(
+        elif _remind_overdue(f, key, subject, body, days):
+            result.did(f"reminded {f.owner.username} of follow-up {f.pk}")
+            if settings.JOB_THROTTLE_SECONDS:
+                time.sleep(settings.JOB_THROTTLE_SECONDS)  # a test and ops knob, 0 by default
+        if days >= settings.OVERDUE_ESCALATION_DAYS:
+            _escalate(f, days, result, dry_run)
+    return result
+
+
+def _remind_overdue(f: FollowUp, key: str, subject: str, body: str, days: int) -> bool:
+    """The reminder and its webhook event commit together, once per follow-up per day."""
+    with transaction.atomic():
+        created = notify(
             user=f.owner,
             kind=Notification.Kind.FOLLOWUP_OVERDUE,
             key=key,
             subject=subject,
             body=body,
             url="/follow-ups/",
-        ):
-            result.did(f"reminded {f.owner.username} of follow-up {f.pk}")
-        if days >= settings.OVERDUE_ESCALATION_DAYS:
-            _escalate(f, days, result, dry_run)
-    return result
+        )
+        if created:
+            webhook_emit(
+                "followup.overdue",
+                f,
+                key=key,
+                data={
+                    "id": f.pk,
+                    "team": f.team.slug,
+                    "due_on": f.due_on.isoformat(),
+                    "days_overdue": days,
+                },
+            )
+    return bool(created)
 
 
 def _escalate(f: FollowUp, days: int, result: JobResult, dry_run: bool) -> None:
@@ -183,6 +208,19 @@ def mou_expiry(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
                     )
             continue
         _renewal_followup(mou, people, left, result)
+        # The key makes the event once per MoU per notice level, however often the job runs.
+        webhook_emit(
+            "mou.expiring",
+            mou,
+            key=f"{mou.pk}:{notice}",
+            data={
+                "id": mou.pk,
+                "team": mou.partnership.team.slug,
+                "partnership": mou.partnership_id,
+                "expires_on": mou.expires_on.isoformat(),
+                "days_left": left,
+            },
+        )
         for person in people:
             with translation.override(person.language):
                 subject = _("MoU expires in %(days)d days: %(title)s") % {
@@ -269,7 +307,8 @@ def stalled_pilots(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
         .order_by("pk")
     )
     for pilot in pilots:
-        stalled = pilot.late or pilot.last_activity_at < quiet_since
+        # Exactly PILOT_STALL_DAYS without activity is stalled ("no activity for 30 days").
+        stalled = pilot.late or pilot.last_activity_at <= quiet_since
         if pilot.status == Pilot.Status.RUNNING and stalled:
             reason = (
                 _("A milestone is overdue.")
@@ -329,10 +368,11 @@ def stale_partnerships(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     week = now.date().isocalendar()
     qs = (
         Partnership.objects.filter(
-            stage__in=open_stages, owner__isnull=False, stage_changed_at__lt=since
+            stage__in=open_stages, owner__isnull=False, stage_changed_at__lte=since
         )
         .annotate(last=Max("engagements__occurred_at"))
-        .filter(Q(last__isnull=True) | Q(last__lt=since))
+        # Exactly PARTNERSHIP_STALE_DAYS since the last engagement is stale.
+        .filter(Q(last__isnull=True) | Q(last__lte=since))
         .select_related("owner")
         .order_by("pk")
     )
@@ -367,6 +407,46 @@ def stale_partnerships(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
 # --- Weekly digest ----------
 
 
+def _followed_news(user: User, today: dt.date) -> list[str]:
+    """Status changes and policy updates of the last week about the member states, thrusts and
+    initiatives the user follows."""
+    from engagement.models import Follow, ImplementationStatus, PolicyUpdate
+
+    follows = list(Follow.objects.filter(user=user))
+    if not follows:
+        return []
+    since = today - dt.timedelta(days=7)
+    states = [f.member_state_id for f in follows if f.member_state_id]
+    thrusts = [f.thrust_id for f in follows if f.thrust_id]
+    inits = [f.initiative_id for f in follows if f.initiative_id]
+    about = (
+        Q(member_state_id__in=states)
+        | Q(initiative_id__in=inits)
+        | Q(initiative__thrust_id__in=thrusts)
+    )
+    statuses = (
+        ImplementationStatus.objects.filter(about, recorded_at__date__gte=since)
+        .select_related("initiative", "member_state")
+        .order_by("-effective_on")[:20]
+    )
+    updates = (
+        PolicyUpdate.objects.filter(
+            Q(member_states__in=states) | Q(initiatives__in=inits) | Q(thrusts__in=thrusts),
+            created_at__date__gte=since,
+        )
+        .distinct()
+        .order_by("-published_on")[:20]
+    )
+    lines = [
+        f"{s.effective_on} {s.member_state.display_name} {s.initiative.code} "
+        f"{s.initiative.display_name}: {s.get_status_display()}"
+        + (f" ({s.source_title or s.source_url})" if s.source_title or s.source_url else "")
+        for s in statuses
+    ]
+    lines += [f"{u.published_on} {u.get_kind_display()}: {u.display_title}" for u in updates]
+    return lines
+
+
 def _digest_lines(user: User, today: dt.date) -> list[str]:
     from engagement import policy
 
@@ -396,6 +476,7 @@ def _digest_lines(user: User, today: dt.date) -> list[str]:
         (_("Follow-ups due this week"), [f"{f.due_on} {f.note[:100]}" for f in upcoming]),
         (_("MoUs expiring within 90 days"), [f"{m.expires_on} {m.title[:100]}" for m in expiring]),
         (_("Pilots at risk"), [f"{p.objective[:100]}: {p.risk_reason}" for p in at_risk]),
+        (_("From what you follow"), _followed_news(user, today)),
     )
     for title, items in sections:
         if items:

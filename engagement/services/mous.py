@@ -24,6 +24,7 @@ from engagement.services.team_records import (
     resolve_ids,
     tombstone,
 )
+from engagement.services.webhooks import webhook_emit
 
 EDITABLE = ("title", "parties", "effective_on", "expires_on", "renewal_notice_days", "thrusts")
 DOCUMENT_TYPES = {
@@ -195,6 +196,20 @@ def mou_sign(
         signed_on=signed.isoformat(),
         expires_on=expires.isoformat() if expires else None,
     )
+    webhook_emit(
+        "mou.signed",
+        mou,
+        data={
+            "id": mou.pk,
+            "team": mou.partnership.team.slug,
+            "partnership": mou.partnership_id,
+            "title": mou.title,
+            "status": mou.status,
+            "signed_on": mou.signed_on,
+            "effective_on": mou.effective_on,
+            "expires_on": mou.expires_on,
+        },
+    )
     return mou
 
 
@@ -254,6 +269,16 @@ def mou_renew(
     successor.parties.set(mou.parties.all())
     successor.thrusts.set(mou.thrusts.all())
     _event(mou, actor, "renewed", successor=successor.pk)
+    webhook_emit(
+        "mou.renewed",
+        mou,
+        data={
+            "id": mou.pk,
+            "team": mou.partnership.team.slug,
+            "partnership": mou.partnership_id,
+            "successor": successor.pk,
+        },
+    )
     return successor
 
 
@@ -278,6 +303,16 @@ def mou_expire_due(*, today: dt.date) -> list[int]:
                 )
                 mou.save(update_fields=["updated_at"])  # one history row for the change
                 _event(mou, None, "expired", expires_on=mou.expires_on.isoformat())
+                webhook_emit(
+                    "mou.expired",
+                    mou,
+                    data={
+                        "id": mou.pk,
+                        "team": mou.partnership.team.slug,
+                        "partnership": mou.partnership_id,
+                        "expires_on": mou.expires_on,
+                    },
+                )
                 expired.append(pk)
     return expired
 

@@ -10,19 +10,28 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from engagement.models import Notification, User
 
 log = logging.getLogger(__name__)
 
-# SMTP answers that will not change if we try again: do not retry these.
+# SMTP answers that will not change if we try again: do not retry these. A refused recipient or
+# sender is permanent only with a 5xx code: a 4xx one ("greylisted, try again later") is not.
 PERMANENT_SMTP = (
     smtplib.SMTPRecipientsRefused,
     smtplib.SMTPSenderRefused,
     smtplib.SMTPNotSupportedError,
 )
+
+
+def _is_permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _answer in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return exc.smtp_code >= 500
+    return isinstance(exc, PERMANENT_SMTP)
 
 
 class TransientEmailError(Exception):
@@ -98,10 +107,10 @@ def notification_email_send(*, notification_id: int) -> str:
     )
     try:
         message.send(fail_silently=False)
-    except PERMANENT_SMTP as exc:
-        _finish(n.pk, Notification.EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
-        return "failed"
     except (smtplib.SMTPException, OSError) as exc:
+        if _is_permanent(exc):
+            _finish(n.pk, Notification.EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
+            return "failed"
         # Back to pending so the retry (or the sweep) can claim it again.
         _finish(n.pk, Notification.EmailStatus.PENDING, f"{type(exc).__name__}: {exc}")
         raise TransientEmailError(str(exc)) from exc
@@ -126,7 +135,12 @@ def _email_body(n: Notification) -> str:
 
 def notifications_sweep(*, now=None, stuck_after: timedelta = timedelta(minutes=10)) -> int:
     """Queue again the emails whose task was lost: pending ones older than a minute, and ones
-    left "sending" by a worker that died mid-send."""
+    left "sending" by a worker that died mid-send.
+
+    A pending email that was tried in the last `stuck_after` has its retry scheduled (the task's
+    longest backoff, 8 minutes, is shorter): queueing it again would start a second chain of
+    retries beside the first and defeat the backoff. Only when that retry is overdue was it lost.
+    """
     now = now or timezone.now()
     Notification.objects.filter(
         email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - stuck_after
@@ -134,7 +148,9 @@ def notifications_sweep(*, now=None, stuck_after: timedelta = timedelta(minutes=
     pending = list(
         Notification.objects.filter(
             email_status=Notification.EmailStatus.PENDING, created_at__lt=now - timedelta(minutes=1)
-        ).values_list("pk", flat=True)[:1000]
+        )
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - stuck_after))
+        .values_list("pk", flat=True)[:1000]
     )
     for pk in pending:
         _enqueue_email(pk)

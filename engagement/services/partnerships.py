@@ -36,6 +36,7 @@ from engagement.services.team_records import (
     team_for_new_record,
     tombstone,
 )
+from engagement.services.webhooks import webhook_emit
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 FIELDS = (
@@ -190,6 +191,11 @@ def partnership_create(
         at=p.stage_changed_at,
         data={"title": p.title, "stage": p.stage},
     )
+    webhook_emit(
+        "partnership.created",
+        p,
+        data={"id": p.pk, "team": team.slug, "title": p.title, "stage": p.stage},
+    )
     return p
 
 
@@ -285,6 +291,17 @@ def partnership_transition(
         partnership=partnership,
         organizations=[partnership.company, *partnership.counterparts.all()],
         data={"from": src, "to": to, "reason": reason},
+    )
+    webhook_emit(
+        "partnership.stage_changed",
+        partnership,
+        data={
+            "id": partnership.pk,
+            "team": partnership.team.slug,
+            "from": src,
+            "to": to,
+            "reason": reason,
+        },
     )
     return partnership
 

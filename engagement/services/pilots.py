@@ -20,6 +20,7 @@ from engagement.services.team_records import (
     resolve_ids,
     tombstone,
 )
+from engagement.services.webhooks import webhook_emit
 
 
 def _event(pilot: Pilot, actor: Any, kind: str, **data: Any) -> None:
@@ -394,7 +395,18 @@ def _flag(pilot: Pilot, actor: Any, src: str, dst: str, reason: str) -> bool:
 def pilot_flag_at_risk(*, actor: Any = None, pilot: Pilot, reason: str) -> bool:
     if not (reason or "").strip():
         raise ValidationFailed({"reason": ["Say why the pilot is at risk."]})
-    return _flag(pilot, actor, Pilot.Status.RUNNING, Pilot.Status.AT_RISK, reason.strip())
+    if flagged := _flag(pilot, actor, Pilot.Status.RUNNING, Pilot.Status.AT_RISK, reason.strip()):
+        webhook_emit(
+            "pilot.at_risk",
+            pilot,
+            data={
+                "id": pilot.pk,
+                "team": pilot.partnership.team.slug,
+                "partnership": pilot.partnership_id,
+                "reason": reason.strip(),
+            },
+        )
+    return flagged
 
 
 @transaction.atomic

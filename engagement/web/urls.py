@@ -52,3 +52,18 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("calendar/regenerate/", views.calendar_regenerate, name="calendar-regenerate"),
 ]
+
+# The import page and its jobs (engagement/web/import_views.py).
+from engagement.web import import_views  # noqa: E402
+
+urlpatterns += [
+    path("import/", import_views.import_page, name="import"),
+    path("import/<int:pk>/", import_views.import_job_page, name="import-job"),
+    path("import/<int:pk>/status.json", import_views.import_job_status, name="import-job-status"),
+    path(
+        "import/<int:pk>/problems.csv",
+        import_views.import_job_errors_csv,
+        name="import-job-errors",
+    ),
+    path("import/<int:pk>/run/", import_views.import_job_run_for_real, name="import-job-run"),
+]

@@ -272,3 +272,32 @@ def test_policy_updates_and_follows_over_the_api(api, users):
     )
     assert follow.status_code == 201
     assert [f["member_state"] for f in api.get("/api/v1/follows/").json()["results"]] == ["TH"]
+
+
+def test_a_follower_gets_a_new_status_and_policy_update_in_the_next_digest(users, time_machine):
+    from engagement.models import Notification
+    from engagement.services.jobs import weekly_digest
+
+    # Monday 2026-11-30, 09:00 in Tokyo: the digest's hour.
+    monday = dt.datetime(2026, 11, 30, 0, 0, tzinfo=dt.UTC)
+    time_machine.move_to(monday - dt.timedelta(days=2), tick=False)
+    follow_add(user=users["bd_a"], member_state="VN")
+    _record(users, "launched", "2026-11-20")
+    policy_update_create(
+        actor=users["pm"],
+        kind="call_for_partners",
+        published_on="2026-11-27",
+        title="Vietnam seeks training partners",
+        member_states=["VN"],
+        **SOURCE,
+    )
+    time_machine.move_to(monday, tick=False)
+
+    weekly_digest(now=monday)
+
+    digest = Notification.objects.get(user=users["bd_a"], kind="digest")
+    assert "From what you follow (2)" in digest.body
+    assert "2026-11-20 Viet Nam T6-01" in digest.body
+    assert "launched" in digest.body.lower()
+    assert "2026-11-27 Call for partners: Vietnam seeks training partners" in digest.body
+    assert not Notification.objects.filter(user=users["bd_b"], kind="digest").exists()

@@ -3,6 +3,14 @@ from django.utils import timezone
 
 from engagement.services.jobs import JOBS, run_job
 
+TITLES = {
+    "overdue_followups": "Overdue follow-ups",
+    "mou_expiry": "MoU expiry",
+    "stalled_pilots": "Stalled pilots",
+    "stale_partnerships": "Stale partnerships",
+    "weekly_digest": "Weekly digest",
+}
+
 
 class Command(BaseCommand):
     help = (
@@ -22,13 +30,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         names = options["job"] or list(JOBS)
         now = timezone.now()
-        verb = "would" if options["dry_run"] else "did"
+        verb = "would do" if options["dry_run"] else "did"
         for name in names:
             try:
                 result = run_job(name, now=now, dry_run=options["dry_run"])
             except KeyError as exc:
                 raise CommandError(str(exc)) from None
-            title = name.replace("_", " ").capitalize()
+            title = TITLES.get(name) or name.replace("_", " ").capitalize()
             if not result.actions:
                 self.stdout.write(f"{title}: nothing to do.")
                 continue

@@ -1,0 +1,154 @@
+"""REST resource `match-suggestions` (registered in engagement/api/urls.py).
+
+Reads follow the API's conventions: another company's suggestions are not found (404). Deciding
+(accept, reject, snooze) is for the company's BD members and program managers; the services
+claim the suggestion so that a retried POST acts once, and Idempotency-Key replays the first
+answer.
+"""
+
+from __future__ import annotations
+
+import django_filters as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from engagement import policy
+from engagement.api.mixins import idempotent
+from engagement.api.pagination import CursorPagination
+from engagement.api.permissions import PolicyPermission
+from engagement.api.views import IDEMPOTENCY_KEY
+from matching import selectors
+from matching import serializers as s
+from matching.models import MatchSuggestion, SuggestionStatus
+from matching.services import decisions
+
+
+class MatchPermission(PolicyPermission):
+    """Reading follows the policy; deciding is `can_decide_matches_for` (program managers too,
+    who otherwise do not change team records)."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return policy.can_view(request.user, obj)
+        return policy.can_decide_matches_for(request.user, obj.company_id)
+
+
+class RankPagination(CursorPagination):
+    ordering = ("rank", "id")
+
+
+class MatchSuggestionFilter(filters.FilterSet):
+    company = filters.NumberFilter(field_name="company")
+    status = filters.MultipleChoiceFilter(
+        choices=SuggestionStatus.choices,
+        help_text="Default: new. Repeat for several (status=new&status=snoozed).",
+    )
+    kind = filters.ChoiceFilter(
+        choices=[("organization", "organization"), ("initiative", "initiative")],
+        method="filter_kind",
+    )
+    thrust = filters.CharFilter(method="filter_thrust", help_text="A thrust code, e.g. T3.")
+    country = filters.CharFilter(
+        field_name="organization__country", lookup_expr="iexact", help_text="ISO code, e.g. MY."
+    )
+    min_score = filters.NumberFilter(field_name="score", lookup_expr="gte")
+    max_score = filters.NumberFilter(field_name="score", lookup_expr="lte")
+    generated_since = filters.IsoDateTimeFilter(field_name="generated_at", lookup_expr="gte")
+
+    class Meta:
+        model = MatchSuggestion
+        fields = ["stale"]
+
+    def filter_kind(self, qs, name, value):
+        return qs.filter(organization__isnull=value != "organization")
+
+    def filter_thrust(self, qs, name, value):
+        return selectors.filter_thrust(qs, value)
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status=SuggestionStatus.NEW)
+        return super().filter_queryset(queryset)
+
+
+class MatchSuggestionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Partners worth approaching, per company, best first (`rank`), with each component's
+    value and contribution and an explanation in the language of Accept-Language."""
+
+    serializer_class = s.MatchSuggestionSerializer
+    permission_classes = [MatchPermission]
+    pagination_class = RankPagination
+    filterset_class = MatchSuggestionFilter
+    ordering_fields = ["rank", "score", "generated_at", "id"]
+
+    def get_queryset(self):
+        return selectors.suggestions_visible(user=self.request.user)
+
+    def filter_queryset(self, queryset):
+        # Filters (and the default status=new) shape the queue; one suggestion is found by id
+        # whatever its status.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["labels"] = selectors.explanation_labels()
+        return context
+
+    def _answer(self, suggestion: MatchSuggestion) -> dict:
+        fresh = self.get_queryset().get(pk=suggestion.pk)
+        return s.MatchSuggestionSerializer(fresh, context=self.get_serializer_context()).data
+
+    def _input(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(
+        request=s.AcceptSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: s.AcceptedSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def accept(self, request, pk=None):
+        """Open a partnership at stage `identified` for the company's team; answers its id."""
+        suggestion = self.get_object()
+        data = self._input(s.AcceptSerializer)
+        suggestion = decisions.match_accept(actor=request.user, suggestion=suggestion, **data)
+        return Response(
+            {"partnership": suggestion.partnership_id, "suggestion": self._answer(suggestion)}
+        )
+
+    @extend_schema(
+        request=s.RejectSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: s.MatchSuggestionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reject(self, request, pk=None):
+        """Reject with a reason (and a note); not suggested again unless a profile changes."""
+        suggestion = self.get_object()
+        data = self._input(s.RejectSerializer)
+        suggestion = decisions.match_reject(actor=request.user, suggestion=suggestion, **data)
+        return Response(self._answer(suggestion))
+
+    @extend_schema(
+        request=s.SnoozeSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: s.MatchSuggestionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def snooze(self, request, pk=None):
+        """Hide until a date; it comes back into the queue from that day."""
+        suggestion = self.get_object()
+        data = self._input(s.SnoozeSerializer)
+        suggestion = decisions.match_snooze(actor=request.user, suggestion=suggestion, **data)
+        return Response(self._answer(suggestion))

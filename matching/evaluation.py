@@ -1,0 +1,231 @@
+"""Labelled cases: does the engine rank near the top what a BD person would call relevant?
+
+The cases (fixtures/matching/labelled_cases.json) name real organizations of the demo directory
+(fixtures/demo) and initiatives of the reference data, plus a few profiles of their own (the
+Japanese-only ↔ English pair). They are scored straight from the fixture files, the same way
+`load_demo` reads them, so the evaluation needs no database and gives the same figures anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matching.features import COMPANY, INITIATIVE, ORGANIZATION, CapabilityTerm, Profile, Taxonomy
+from matching.scoring import DEFAULT_WEIGHTS, Engine, Request
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = ROOT / "fixtures" / "reference"
+DEMO_DIR = ROOT / "fixtures" / "demo"
+CASES_FILE = ROOT / "fixtures" / "matching" / "labelled_cases.json"
+# As engagement.services.demo: the report asks Japanese companies to watch these four above all.
+FOCUS_STATES = ("ID", "VN", "TH", "MY")
+METRICS = ("precision_at_k", "mrr", "ndcg_at_k")
+
+
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in (value or "").split(";") if p.strip()]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def reference_from_csv(d: Path = REFERENCE_DIR):
+    """Taxonomy, each organization type's priority thrusts, and the initiatives as profiles."""
+    caps = tuple(
+        CapabilityTerm(
+            code=r["code"],
+            parent=r["parent"] or None,
+            name_en=r["name_en"],
+            name_ja=r["name_ja"],
+            synonyms_en=tuple(s for s in _split(r["synonyms"]) if s.isascii()),
+            synonyms_ja=tuple(s for s in _split(r["synonyms"]) if not s.isascii()),
+            thrusts=tuple(_split(r["thrusts"])),
+        )
+        for r in _rows(d / "capabilities.csv")
+    )
+    types = _rows(d / "org_types.csv")
+    priorities = {
+        r["code"]: frozenset(_split(r["priority_thrusts"])) for r in _rows(d / "company_types.csv")
+    }
+    taxonomy = Taxonomy(
+        capabilities=caps,
+        thrusts=tuple(r["code"] for r in _rows(d / "thrusts.csv")),
+        member_states=tuple(r["iso2"] for r in _rows(d / "member_states.csv")),
+        org_types=tuple(r["code"] for r in types),
+    )
+    initiatives = [
+        Profile(
+            key=r["code"],
+            kind=INITIATIVE,
+            name=r["name_en"],
+            needs=frozenset(_split(r["capabilities"])),
+            thrusts=frozenset([r["thrust"]]),
+            text=f"{r['name_en']}\n{r['name_ja']}",
+        )
+        for r in _rows(d / "initiatives.csv")
+        if r.get("status") != "retired"
+    ]
+    return taxonomy, priorities, initiatives
+
+
+def demo_from_csv(priorities: Mapping[str, frozenset[str]], d: Path = DEMO_DIR):
+    """The demo directory as load_demo writes it: a company declares its type's priority
+    thrusts and prioritises where it is present plus the four focus states."""
+    companies = []
+    for r in _rows(d / "companies.csv"):
+        presence = _split(r["asean_presence"])
+        thrusts = priorities.get(r["company_type"], frozenset())
+        companies.append(
+            Profile(
+                key=r["name"],
+                kind=COMPANY,
+                name=r["name"],
+                org_type=r["company_type"],
+                country="JP",
+                offers=frozenset(_split(r["capabilities"])),
+                thrusts=thrusts,
+                type_thrusts=thrusts,
+                presence_countries=frozenset(presence),
+                priority_countries=frozenset([*presence, *FOCUS_STATES]),
+                text=f"{r['name']}\n{r['name_ja']}\n{r['note']}",
+            )
+        )
+    institutions = [
+        Profile(
+            key=r["name"],
+            kind=ORGANIZATION,
+            name=r["name"],
+            org_type=r["org_type"],
+            country=r["country"],
+            offers=frozenset(_split(r["offers"])),
+            needs=frozenset(_split(r["needs"])),
+            thrusts=frozenset(_split(r["thrusts"])),
+            text=f"{r['name']}\n{r['note']}",
+        )
+        for r in _rows(d / "institutions.csv")
+    ]
+    return companies, institutions
+
+
+def _extra_profile(spec: Mapping, priorities: Mapping[str, frozenset[str]]) -> Profile:
+    kind = spec["kind"]
+    sets = {
+        f: frozenset(spec.get(f, []))
+        for f in ("offers", "needs", "thrusts", "priority_countries", "presence_countries")
+    }
+    if kind == COMPANY:
+        sets["type_thrusts"] = priorities.get(spec.get("org_type", ""), frozenset())
+    return Profile(
+        key=spec["key"],
+        kind=kind,
+        name=spec["key"],
+        org_type=spec.get("org_type", ""),
+        country=spec.get("country", "JP" if kind == COMPANY else ""),
+        text=spec.get("text", ""),
+        **sets,
+    )
+
+
+# --- Metrics ----------------------------------------------------------------------------------
+
+
+def precision_at_k(ranked: Sequence, relevant: set, k: int) -> float:
+    """Share of the top k that is relevant; out of the relevant count when there are fewer
+    than k relevant answers, so that a perfect ranking scores 1."""
+    cut = min(k, len(relevant))
+    return sum(1 for r in ranked[:k] if r in relevant) / cut if cut else 0.0
+
+
+def reciprocal_rank(ranked: Sequence, relevant: set) -> float:
+    for i, r in enumerate(ranked, start=1):
+        if r in relevant:
+            return 1.0 / i
+    return 0.0
+
+
+def ndcg_at_k(ranked: Sequence, relevant: set, k: int) -> float:
+    dcg = sum(1.0 / math.log2(i + 2) for i, r in enumerate(ranked[:k]) if r in relevant)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, len(relevant))))
+    return dcg / ideal if ideal else 0.0
+
+
+@dataclass
+class CaseResult:
+    name: str
+    k: int
+    ranked: list
+    relevant: list
+    precision_at_k: float
+    mrr: float
+    ndcg_at_k: float
+
+
+@dataclass
+class EvaluationReport:
+    cases: list[CaseResult]
+    floors: dict[str, float]
+    means: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[str]:
+        return [
+            f"{m} {self.means[m]:.3f} < floor {self.floors[m]:.3f}"
+            for m in METRICS
+            if m in self.floors and self.means[m] < self.floors[m]
+        ]
+
+
+def load_cases(path: Path = CASES_FILE) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def evaluate(path: Path = CASES_FILE, *, weights: Mapping[str, float] | None = None):
+    spec = load_cases(path)
+    taxonomy, priorities, initiatives = reference_from_csv()
+    companies, institutions = demo_from_csv(priorities)
+    for extra in spec.get("extra_profiles", []):
+        profile = _extra_profile(extra, priorities)
+        (companies if profile.kind == COMPANY else institutions).append(profile)
+    engine = Engine(taxonomy, companies, {ORGANIZATION: institutions, INITIATIVE: initiatives})
+    default_k = int(spec.get("k", 5))
+    depth = max([default_k, *(int(c.get("k", default_k)) for c in spec["cases"])])
+    request = Request(
+        weights=dict(weights or DEFAULT_WEIGHTS),
+        limits={ORGANIZATION: max(depth, 20), INITIATIVE: max(depth, 10)},
+        min_score=0.0,
+    )
+    ranked_all = engine.rank(list(dict.fromkeys(c["company"] for c in spec["cases"])), request)
+    results = []
+    for case in spec["cases"]:
+        k = int(case.get("k", default_k))
+        kind = case.get("kind", ORGANIZATION)
+        ranked = [m.counterpart for m in ranked_all[case["company"]] if m.kind == kind]
+        relevant = set(case["relevant"])
+        missing = relevant - {
+            p.key for p in (institutions if kind == ORGANIZATION else initiatives)
+        }
+        if missing:
+            raise ValueError(f"Case {case['name']!r} names unknown counterparts: {sorted(missing)}")
+        results.append(
+            CaseResult(
+                name=case["name"],
+                k=k,
+                ranked=ranked[:k],
+                relevant=sorted(relevant),
+                precision_at_k=precision_at_k(ranked, relevant, k),
+                mrr=reciprocal_rank(ranked, relevant),
+                ndcg_at_k=ndcg_at_k(ranked, relevant, k),
+            )
+        )
+    report = EvaluationReport(results, {k: float(v) for k, v in spec.get("floors", {}).items()})
+    report.means = {
+        m: sum(getattr(r, m) for r in results) / len(results) if results else 0.0 for m in METRICS
+    }
+    return report

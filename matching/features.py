@@ -1,0 +1,434 @@
+"""Profiles as plain data, and the feature vectors scoring multiplies: pure, no ORM.
+
+A profile's signals are built once per profile (the "features" phase): expanded capability
+vectors with partial credit within a taxonomy branch, thrust and country weights, capabilities
+tagged from its texts, and a hashed character n-gram vector. Scoring is then a handful of matrix
+products over the rows of two `Side`s, and the per-pair reference loop in scoring.py reads the
+very same signals, so the two can be compared number for number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matching.text import NGRAM_DIM, Tagger, idf_weights, ngram_counts, ngram_vector
+
+# A need met by another capability of the same branch (etching tools for a deposition need)
+# earns this much of a full match.
+PARTIAL_CREDIT = 0.35
+# Equipment and materials serve manufacturing of another branch: dicing saws are bought by
+# back-end (ATP) plants, photoresists by fabs. A need met that way earns this much.
+SUPPLY_CREDIT = 0.5
+SUPPLIES: dict[str, tuple[str, ...]] = {
+    "EQP.DICING": ("MFG.ATP", "MFG.ADVPKG"),
+    "EQP.TEST": ("MFG.ATP",),
+    "EQP.ASSEMBLY": ("MFG.ATP", "MFG.ADVPKG"),
+    "EQP.DEP": ("MFG.FRONTEND", "MFG.POWER", "MFG.MEMS"),
+    "EQP.ETCH": ("MFG.FRONTEND", "MFG.POWER", "MFG.MEMS"),
+    "EQP.LITHO": ("MFG.FRONTEND", "MFG.MEMS"),
+    "EQP.CLEAN": ("MFG.FRONTEND",),
+    "EQP.METRO": ("MFG.FRONTEND", "MFG.QUALITY"),
+    "EQP.SERVICE": ("INF.SHARED",),
+    "MAT.WAFER": ("MFG.FRONTEND",),
+    "MAT.RESIST": ("MFG.FRONTEND",),
+    "MAT.CHEM": ("MFG.FRONTEND",),
+    "MAT.GAS": ("MFG.FRONTEND",),
+    "MAT.CMP": ("MFG.FRONTEND",),
+    "MAT.PKG": ("MFG.ATP", "MFG.ADVPKG"),
+    "MAT.COMPOUND": ("MFG.POWER",),
+}
+# A thrust the company's type prioritises (OrgType.priority_thrusts) but the company has not
+# declared itself counts a little less than a declared one.
+TYPE_THRUST_WEIGHT = 0.75
+# Presence in a member state without naming it a priority.
+PRESENCE_WEIGHT = 0.8
+# A regional (ASEAN-wide) body reaches every member state the company cares about, less directly.
+REGIONAL_WEIGHT = 0.6
+
+COMPANY = "company"
+ORGANIZATION = "organization"
+INITIATIVE = "initiative"
+
+
+@dataclass(frozen=True)
+class CapabilityTerm:
+    code: str
+    parent: str | None
+    name_en: str
+    name_ja: str = ""
+    synonyms_en: tuple[str, ...] = ()
+    synonyms_ja: tuple[str, ...] = ()
+    thrusts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    capabilities: tuple[CapabilityTerm, ...]
+    thrusts: tuple[str, ...]
+    member_states: tuple[str, ...]
+    org_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One side of a pair: a Japanese company, an ASEAN institution or an initiative.
+
+    For an initiative, `needs` are the capabilities it draws on and `thrusts` its one thrust.
+    `text` is every description the profile has, English, Japanese or both.
+    """
+
+    key: int | str
+    kind: str
+    name: str = ""
+    org_type: str = ""
+    country: str = ""
+    offers: frozenset[str] = frozenset()
+    needs: frozenset[str] = frozenset()
+    thrusts: frozenset[str] = frozenset()
+    type_thrusts: frozenset[str] = frozenset()
+    priority_countries: frozenset[str] = frozenset()
+    presence_countries: frozenset[str] = frozenset()
+    text: str = ""
+    accepting: bool = True
+    excluded_countries: frozenset[str] = frozenset()
+    excluded_org_types: frozenset[str] = frozenset()
+
+
+class Space:
+    """Column indexes of the taxonomy and the rules that turn codes into vectors."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.caps = [c.code for c in taxonomy.capabilities]
+        self.cap_index = {code: i for i, code in enumerate(self.caps)}
+        self.parent = {c.code: c.parent for c in taxonomy.capabilities}
+        self.children: dict[str, list[str]] = {}
+        for c in taxonomy.capabilities:
+            if c.parent:
+                self.children.setdefault(c.parent, []).append(c.code)
+        self.cap_thrusts = {c.code: frozenset(c.thrusts) for c in taxonomy.capabilities}
+        self.thrusts = list(taxonomy.thrusts)
+        self.thrust_index = {t: i for i, t in enumerate(self.thrusts)}
+        self.states = list(taxonomy.member_states)
+        self.state_index = {s: i for i, s in enumerate(self.states)}
+        self.regional_col = len(self.states)  # the column of ASEAN-wide bodies
+        self.types = list(taxonomy.org_types)
+        self.type_index = {t: i for i, t in enumerate(self.types)}
+        self.tagger = Tagger(self._terms())
+        self._expansions = {code: self._expansion(code) for code in self.caps}
+
+    def _terms(self) -> Iterable[tuple[str, str]]:
+        # Branch labels are generic words ("materials", 「製造」) that would tag every text.
+        for c in self.taxonomy.capabilities:
+            if c.parent is None:
+                continue
+            for term in (c.name_en, c.name_ja, *c.synonyms_en, *c.synonyms_ja):
+                yield term, c.code
+
+    def _expansion(self, code: str) -> dict[int, float]:
+        out = {self.cap_index[code]: 1.0}
+        parent = self.parent.get(code)
+        if parent:
+            # A leaf meets a need for its whole branch, and partly its siblings' needs.
+            out[self.cap_index[parent]] = 1.0
+            for sibling in self.children.get(parent, ()):
+                out.setdefault(self.cap_index[sibling], PARTIAL_CREDIT)
+        else:
+            for child in self.children.get(code, ()):
+                out.setdefault(self.cap_index[child], PARTIAL_CREDIT)
+        for target in SUPPLIES.get(code, ()):
+            if target in self.cap_index:
+                col = self.cap_index[target]
+                out[col] = max(out.get(col, 0.0), SUPPLY_CREDIT)
+        return out
+
+    def supplied_by(self, need: str, offers: Iterable[str]) -> list[str]:
+        """The offered capabilities that serve `need` across branches (SUPPLIES)."""
+        return [o for o in self.known(offers) if need in SUPPLIES.get(o, ())]
+
+    def known(self, codes: Iterable[str]) -> list[str]:
+        return sorted(c for c in codes if c in self.cap_index)
+
+    def expand(self, codes: Iterable[str]) -> dict[int, float]:
+        """What a set of offered capabilities can meet, need by need (1 or partial credit)."""
+        out: dict[int, float] = {}
+        for code in self.known(codes):
+            for col, value in self._expansions[code].items():
+                if value > out.get(col, 0.0):
+                    out[col] = value
+        return out
+
+    def spread(self, codes: Iterable[str]) -> dict[int, float]:
+        """A set of needs as weights summing to 1, so that coverage is a fraction."""
+        cols = [self.cap_index[c] for c in self.known(codes)]
+        return {col: 1.0 / len(cols) for col in cols} if cols else {}
+
+    def thrusts_of(self, codes: Iterable[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for code in self.known(codes):
+            out |= self.cap_thrusts.get(code, frozenset())
+        return frozenset(out)
+
+
+@dataclass
+class Signals:
+    """Everything scoring reads about one profile, as sparse column → value maps.
+
+    `offer` and `concept_offer` hold squared credits: coverage of needs is the quadratic mean
+    sqrt(Σ need_share × credit²), which lets one need met in full count for more than several
+    met in part, and is still one matrix product.
+    """
+
+    offer: dict[int, float]
+    need: dict[int, float]
+    concept_offer: dict[int, float]
+    concept_need: dict[int, float]
+    thrust: dict[int, float]
+    country: dict[int, float]
+    ngram: np.ndarray
+    tags: frozenset[str]
+    fingerprint: str
+    ngram_sparse: dict[int, float] = field(default_factory=dict)
+    # For explanations, precomputed once per profile: what the capability component reads
+    # (effective_capabilities, known codes, sorted), the codes its texts and needs mention, and
+    # which offered capability serves which need across branches.
+    offers: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    supplies: dict[str, str] = field(default_factory=dict)
+
+
+def fingerprint(profile: Profile, tags: frozenset[str]) -> str:
+    """A digest of what matching reads from a profile: a rejection stands until it changes.
+    Capabilities tagged from text count, the wording around them does not."""
+    parts = (
+        profile.kind,
+        profile.org_type,
+        profile.country,
+        *(
+            ",".join(sorted(s))
+            for s in (
+                profile.offers,
+                profile.needs,
+                profile.thrusts,
+                profile.type_thrusts,
+                profile.priority_countries,
+                profile.presence_countries,
+                tags,
+            )
+        ),
+    )
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def effective_thrusts(space: Space, p: Profile) -> dict[str, float]:
+    """Thrust → weight. A company: declared 1, its type's priorities 0.75. A counterpart: its
+    declared thrusts; without any, the thrusts of what it needs (or offers)."""
+    if p.kind == COMPANY:
+        out = dict.fromkeys(p.type_thrusts, TYPE_THRUST_WEIGHT)
+        out.update(dict.fromkeys(p.thrusts, 1.0))
+        if not out:
+            out = dict.fromkeys(space.thrusts_of(p.offers), TYPE_THRUST_WEIGHT)
+        return {t: w for t, w in out.items() if t in space.thrust_index}
+    tags = space.tagger.tags(p.text) if not (p.thrusts or p.needs or p.offers) else frozenset()
+    declared = (
+        p.thrusts
+        or space.thrusts_of(p.needs)
+        or space.thrusts_of(p.offers)
+        or space.thrusts_of(tags)
+    )
+    known = [t for t in declared if t in space.thrust_index]
+    return {t: 1.0 / len(known) for t in known}
+
+
+def country_weights(space: Space, p: Profile) -> dict[int, float]:
+    if p.kind == COMPANY:
+        out: dict[int, float] = {}
+        for states, weight in (
+            (p.presence_countries, PRESENCE_WEIGHT),
+            (p.priority_countries, 1.0),
+        ):
+            for state in states:
+                if state in space.state_index:
+                    out[space.state_index[state]] = weight
+        if out:
+            out[space.regional_col] = REGIONAL_WEIGHT
+        return out
+    if p.kind == INITIATIVE:
+        return {}  # ASEAN-wide by nature: country fit does not apply
+    if not p.country:
+        return {space.regional_col: 1.0}
+    col = space.state_index.get(p.country)
+    return {col: 1.0} if col is not None else {}
+
+
+def _squared(credits: dict[int, float]) -> dict[int, float]:
+    return {col: value * value for col, value in credits.items()}
+
+
+def effective_capabilities(p: Profile, tags: frozenset[str]) -> tuple[frozenset, frozenset]:
+    """What a profile offers and needs for the capability component. A company that declared
+    no capabilities offers what its description names; a counterpart that declared no needs
+    needs what its description names ("photoresist supply for a new fab")."""
+    if p.kind == COMPANY:
+        return (p.offers or tags), p.needs
+    return p.offers, (p.needs or tags)
+
+
+def build_signals(space: Space, p: Profile, counts: np.ndarray, idf: np.ndarray) -> Signals:
+    tags = space.tagger.tags(p.text)
+    offers, needs = effective_capabilities(p, tags)
+    vector = ngram_vector(counts, idf)
+    nz = np.flatnonzero(vector)
+    return Signals(
+        offer=_squared(space.expand(offers)),
+        need=space.spread(needs),
+        concept_offer=_squared(space.expand(p.offers | tags)),
+        concept_need=space.spread(p.needs | tags),
+        thrust={space.thrust_index[t]: w for t, w in effective_thrusts(space, p).items()},
+        country=country_weights(space, p),
+        ngram=vector,
+        tags=tags,
+        fingerprint=fingerprint(p, tags),
+        ngram_sparse={int(i): float(vector[i]) for i in nz},
+        offers=tuple(space.known(offers)),
+        needs=tuple(space.known(needs)),
+        mentions=tuple(space.known(needs | tags)),
+        supplies={need: offer for offer in space.known(offers) for need in SUPPLIES.get(offer, ())},
+    )
+
+
+class Side:
+    """The dense feature matrices of one side (companies, or one kind of counterpart)."""
+
+    BLOCKS = ("offer", "need", "concept_offer", "concept_need", "thrust", "country")
+
+    def __init__(self, space: Space, profiles: Sequence[Profile], signals: Sequence[Signals]):
+        self.space = space
+        self.keys: list[int | str] = [p.key for p in profiles]
+        self.row = {k: i for i, k in enumerate(self.keys)}
+        self.profiles: list[Profile] = list(profiles)
+        self.signals: list[Signals] = list(signals)
+        n = len(self.keys)
+        widths = self._widths()
+        for name in self.BLOCKS:
+            setattr(self, name, np.zeros((n, widths[name]), dtype=np.float32))
+        self.ngram = np.zeros((n, NGRAM_DIM), dtype=np.float32)
+        self.attrs = np.zeros((n, len(space.states) + 1 + len(space.types)), dtype=np.float32)
+        self.excluded = np.zeros_like(self.attrs)
+        self.has_need = np.zeros(n, dtype=bool)
+        self.has_country = np.zeros(n, dtype=bool)
+        self.has_exclusion = np.zeros(n, dtype=bool)
+        self.accepting = np.ones(n, dtype=bool)
+        for i, (p, s) in enumerate(zip(profiles, signals, strict=True)):
+            self._fill(i, p, s)
+
+    def _widths(self) -> dict[str, int]:
+        caps = len(self.space.caps)
+        return {
+            "offer": caps,
+            "need": caps,
+            "concept_offer": caps,
+            "concept_need": caps,
+            "thrust": len(self.space.thrusts),
+            "country": len(self.space.states) + 1,
+        }
+
+    def _fill(self, i: int, p: Profile, s: Signals) -> None:
+        for name in self.BLOCKS:
+            row = getattr(self, name)[i]
+            row[:] = 0.0
+            for col, value in getattr(s, name).items():
+                row[col] = value
+        self.ngram[i] = s.ngram
+        self.has_need[i] = bool(s.need)
+        self.has_country[i] = bool(s.country)
+        self.accepting[i] = p.accepting
+        self.attrs[i] = 0.0
+        self.excluded[i] = 0.0
+        states = len(self.space.states) + 1
+        if p.kind == ORGANIZATION:
+            col = self.space.state_index.get(p.country) if p.country else self.space.regional_col
+            if col is not None:
+                self.attrs[i, col] = 1.0
+            if p.org_type in self.space.type_index:
+                self.attrs[i, states + self.space.type_index[p.org_type]] = 1.0
+        for code in p.excluded_countries:
+            if code in self.space.state_index:
+                self.excluded[i, self.space.state_index[code]] = 1.0
+        for code in p.excluded_org_types:
+            if code in self.space.type_index:
+                self.excluded[i, states + self.space.type_index[code]] = 1.0
+        self.has_exclusion[i] = bool(self.excluded[i].any())
+
+    def update(self, profiles: Sequence[Profile], signals: Sequence[Signals]) -> None:
+        """Replace the rows of known keys and append new ones (a profile was edited)."""
+        fresh = [(p, s) for p, s in zip(profiles, signals, strict=True) if p.key not in self.row]
+        for p, s in zip(profiles, signals, strict=True):
+            if p.key in self.row:
+                i = self.row[p.key]
+                self.profiles[i], self.signals[i] = p, s
+                self._fill(i, p, s)
+        if not fresh:
+            return
+        start = len(self.keys)
+        grow = len(fresh)
+        for name in (*self.BLOCKS, "ngram", "attrs", "excluded"):
+            old = getattr(self, name)
+            setattr(self, name, np.vstack([old, np.zeros((grow, old.shape[1]), old.dtype)]))
+        self.has_need = np.concatenate([self.has_need, np.zeros(grow, bool)])
+        self.has_country = np.concatenate([self.has_country, np.zeros(grow, bool)])
+        self.has_exclusion = np.concatenate([self.has_exclusion, np.zeros(grow, bool)])
+        self.accepting = np.concatenate([self.accepting, np.ones(grow, bool)])
+        for offset, (p, s) in enumerate(fresh):
+            self.keys.append(p.key)
+            self.row[p.key] = start + offset
+            self.profiles.append(p)
+            self.signals.append(s)
+            self._fill(start + offset, p, s)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def ngram_table(profiles: Sequence[Profile]) -> np.ndarray:
+    table = np.zeros((len(profiles), NGRAM_DIM), dtype=np.float32)
+    for i, p in enumerate(profiles):
+        table[i] = ngram_counts(p.text)
+    return table
+
+
+def build_sides(
+    space: Space,
+    companies: Sequence[Profile],
+    counterparts: dict[str, Sequence[Profile]],
+    idf: np.ndarray | None = None,
+) -> tuple[Side, dict[str, Side], np.ndarray]:
+    """Signals and matrices for every profile. The n-gram weights (idf) come from the
+    counterparts' texts unless given, so that editing one company later changes no weight."""
+    company_counts = ngram_table(companies)
+    counts = {kind: ngram_table(ps) for kind, ps in counterparts.items()}
+    if idf is None:
+        corpus = [c for c in counts.values() if len(c)] or [company_counts]
+        idf = idf_weights(np.vstack(corpus)) if sum(len(c) for c in corpus) else np.ones(NGRAM_DIM)
+    idf = idf.astype(np.float32)
+    company_side = Side(
+        space,
+        companies,
+        [build_signals(space, p, company_counts[i], idf) for i, p in enumerate(companies)],
+    )
+    sides = {
+        kind: Side(
+            space, ps, [build_signals(space, p, counts[kind][i], idf) for i, p in enumerate(ps)]
+        )
+        for kind, ps in counterparts.items()
+    }
+    return company_side, sides, idf
+
+
+def signals_for(space: Space, profiles: Sequence[Profile], idf: np.ndarray) -> list[Signals]:
+    return [build_signals(space, p, ngram_counts(p.text), idf) for p in profiles]

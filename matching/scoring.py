@@ -1,0 +1,586 @@
+"""Partner scoring: plain data in, ranked results out. No ORM, no Django.
+
+Components, each in [0, 1] and kept apart so that they can be shown and learnt from:
+
+- capability: how much of what the counterpart needs the company offers (an initiative "needs"
+  the capabilities it draws on), as the quadratic mean of per-need credit: 1 for the capability
+  itself, partial credit for another of the same taxonomy branch, supply credit for equipment or
+  materials that serve the needed manufacturing step (features.SUPPLIES).
+- text: the stronger of (a) the same coverage over capabilities tagged from both profiles' texts
+  in English or Japanese, plus the declared ones, and (b) a character n-gram cosine of the texts.
+- capability_back: how much of what the company says it needs the counterpart offers.
+- thrust: the share of the counterpart's thrusts that are the company's (declared, or its type's
+  priorities).
+- country: the counterpart's member state is a priority of the company, or it is present there.
+- relationship: the company's team has engaged with the counterpart before.
+
+Two-sided fusion: `give` (capability, text: what the company brings) and `get` (capability_back,
+thrust, country: what the counterpart brings the company) are weighted means, fused by their
+geometric mean, so a match that is strong on one side only ranks low. A missing relationship
+costs at most the relationship weight:
+
+    score = sqrt(give × get) × (1 − w_relationship × (1 − relationship))
+
+A component that does not apply (country for an initiative, capability_back for a company that
+declared no needs) is left out of its side's mean. Hard exclusions are filters: an excluded pair
+is never ranked, whatever its score.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+
+from matching.features import (
+    COMPANY,
+    INITIATIVE,
+    ORGANIZATION,
+    Profile,
+    Side,
+    Signals,
+    Space,
+    Taxonomy,
+    build_sides,
+    signals_for,
+)
+
+Key = int | str
+GIVE = ("capability", "text")
+GET = ("capability_back", "thrust", "country")
+COMPONENTS = (*GIVE, *GET, "relationship")
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "capability": 0.6,
+    "text": 0.4,
+    "capability_back": 0.3,
+    "thrust": 0.5,
+    "country": 0.4,
+    "relationship": 0.1,
+}
+MIN_SCORE = 0.05
+DEFAULT_LIMITS = {ORGANIZATION: 20, INITIATIVE: 5}
+# Rows × columns scored at once: a few 16 MB float32 arrays, whatever the directory's size.
+BLOCK_CELLS = 4_000_000
+
+
+@dataclass(frozen=True)
+class KindRule:
+    country_applies: bool
+    back_applies: bool
+
+
+KIND_RULES = {
+    ORGANIZATION: KindRule(country_applies=True, back_applies=True),
+    INITIATIVE: KindRule(country_applies=False, back_applies=False),
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    company: Key
+    kind: str
+    counterpart: Key
+    score: float
+    values: dict[str, float | None]
+    # Each component's contribution, in COMPONENTS order (filled by the engine; see
+    # `contributions` for the one-pair version).
+    parts: tuple[float, ...] = ()
+
+
+@dataclass
+class Timings:
+    scoring: float = 0.0
+    top_k: float = 0.0
+    pairs: int = 0
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Every component's weight, non-negative; each side needs some weight."""
+    out = {k: float(weights.get(k, DEFAULT_WEIGHTS[k])) for k in COMPONENTS}
+    if any(v < 0 or math.isnan(v) for v in out.values()):
+        raise ValueError("Weights must be non-negative numbers.")
+    if out["capability"] + out["text"] <= 0 or out["thrust"] <= 0:
+        raise ValueError("capability + text and thrust need positive weights.")
+    if out["relationship"] > 1:
+        raise ValueError("The relationship weight is at most 1.")
+    return out
+
+
+# --- Fusion: one formula, for a pair and for a block of pairs ----------------------------------
+
+
+def _sides(values: Mapping[str, float | None], w: Mapping[str, float]) -> tuple[float, float]:
+    give = sum(w[k] * (values[k] or 0.0) for k in GIVE) / sum(w[k] for k in GIVE)
+    applies = [k for k in GET if values.get(k) is not None]
+    den = sum(w[k] for k in applies)
+    get = sum(w[k] * values[k] for k in applies) / den if den > 0 else 0.0
+    return give, get
+
+
+def fuse_values(values: Mapping[str, float | None], weights: Mapping[str, float]) -> float:
+    give, get = _sides(values, weights)
+    fused = math.sqrt(max(give, 0.0) * max(get, 0.0))
+    rel = values.get("relationship") or 0.0
+    return fused * (1.0 - weights["relationship"] * (1.0 - rel))
+
+
+def contributions(
+    values: Mapping[str, float | None], weights: Mapping[str, float]
+) -> dict[str, float]:
+    """How much of the score each component brought; the contributions sum to the score.
+
+    The geometric mean gives each side half of the (log-)score; within a side a component's
+    share is its weighted value's share of the side.
+    """
+    parts = {k: weights[k] * (values.get(k) or 0.0) for k in (*GIVE, *GET)}
+    give_total = parts["capability"] + parts["text"]
+    give = give_total / (weights["capability"] + weights["text"])
+    den = sum(weights[k] for k in GET if values.get(k) is not None)
+    get_total = sum(parts[k] for k in GET)
+    get = get_total / den if den > 0 else 0.0
+    fused = math.sqrt(max(give, 0.0) * max(get, 0.0))
+    rel = values.get("relationship") or 0.0
+    out = {"relationship": fused * weights["relationship"] * rel}
+    half = fused * (1.0 - weights["relationship"]) * 0.5
+    for k in GIVE:
+        out[k] = half * parts[k] / give_total if give_total > 0 else 0.0
+    for k in GET:
+        out[k] = half * parts[k] / get_total if get_total > 0 else 0.0
+    return {k: out[k] for k in COMPONENTS}
+
+
+def fuse_block(
+    comp: dict[str, np.ndarray | None],
+    w: Mapping[str, float],
+    has_need: np.ndarray,
+    has_country: np.ndarray,
+    rule: KindRule,
+) -> np.ndarray:
+    """`fuse_values` over a block (rows: companies, columns: counterparts), in place where it
+    can be: the block is large and every pass over it costs."""
+    give = comp["capability"] * np.float32(w["capability"])
+    give += comp["text"] * np.float32(w["text"])
+    give *= np.float32(1.0 / (w["capability"] + w["text"]))
+    get = comp["thrust"] * np.float32(w["thrust"])
+    den = np.full((len(has_need), 1), w["thrust"], dtype=np.float32)
+    if rule.country_applies:
+        # A company that names no member state has no country preference to meet.
+        row_w = (has_country * w["country"]).astype(np.float32)[:, None]
+        get += comp["country"] * row_w
+        den += row_w
+    if rule.back_applies and comp.get("capability_back") is not None:
+        row_w = (has_need * w["capability_back"]).astype(np.float32)[:, None]
+        get += comp["capability_back"] * row_w
+        den += row_w
+    get /= den
+    give *= get
+    np.maximum(give, 0.0, out=give)
+    np.sqrt(give, out=give)
+    give *= np.float32(1.0 - w["relationship"])
+    return give
+
+
+def component_block(company: Side, rows: np.ndarray | slice, other: Side, rule: KindRule):
+    """Every component for companies `rows` against all of `other`: a few matrix products."""
+    comp: dict[str, np.ndarray | None] = {
+        "capability": np.sqrt(company.offer[rows] @ other.need.T),
+        "thrust": company.thrust[rows] @ other.thrust.T,
+        "country": company.country[rows] @ other.country.T if rule.country_applies else None,
+        "capability_back": None,
+    }
+    if rule.back_applies and company.has_need[rows].any():
+        comp["capability_back"] = np.sqrt(company.need[rows] @ other.offer.T)
+    text = company.concept_offer[rows] @ other.concept_need.T
+    np.sqrt(text, out=text)
+    np.maximum(text, company.ngram[rows] @ other.ngram.T, out=text)
+    np.minimum(text, 1.0, out=text)
+    comp["text"] = text
+    return comp
+
+
+# --- The engine -----------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    """What to rank and what to leave out. `excluded[company]` holds (kind, counterpart) pairs
+    that must not be suggested (an open partnership, a recent rejection, a snooze);
+    `relationship[company][(kind, counterpart)]` is a value in [0, 1]."""
+
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    limits: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    excluded: Mapping[Key, set[tuple[str, Key]]] = field(default_factory=dict)
+    relationship: Mapping[Key, Mapping[tuple[str, Key], float]] = field(default_factory=dict)
+    min_score: float = MIN_SCORE
+
+
+class Engine:
+    """Feature matrices of one directory, ready to rank any subset of its companies."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        companies: Sequence[Profile],
+        counterparts: Mapping[str, Sequence[Profile]],
+    ) -> None:
+        self.space = Space(taxonomy)
+        self.companies, self.sides, self.idf = build_sides(
+            self.space, companies, {k: counterparts.get(k, []) for k in KIND_RULES}
+        )
+
+    def update(self, profiles: Sequence[Profile]) -> None:
+        """Take in edited or new profiles; everything else stays as it was."""
+        by_kind: dict[str, list[Profile]] = {}
+        for p in profiles:
+            by_kind.setdefault(p.kind, []).append(p)
+        for kind, ps in by_kind.items():
+            side = self.companies if kind == COMPANY else self.sides[kind]
+            side.update(ps, signals_for(self.space, ps, self.idf))
+
+    def profile(self, kind: str, key: Key) -> tuple[Profile, Signals]:
+        side = self.companies if kind == COMPANY else self.sides[kind]
+        i = side.row[key]
+        return side.profiles[i], side.signals[i]
+
+    def column_scores(self, kind: str, key: Key, weights: Mapping[str, float]) -> np.ndarray:
+        """Every company's score against one counterpart, exclusions aside (is it worth
+        recomputing a company after this counterpart changed?)."""
+        w = check_weights(weights)
+        side = self.sides[kind]
+        j = side.row[key]
+        one = SimpleNamespace(
+            **{name: getattr(side, name)[j : j + 1] for name in (*Side.BLOCKS, "ngram")}
+        )
+        rule = KIND_RULES[kind]
+        everyone = slice(None)
+        comp = component_block(self.companies, everyone, one, rule)
+        fused = fuse_block(comp, w, self.companies.has_need, self.companies.has_country, rule)
+        return fused[:, 0]
+
+    def iter_rank(
+        self,
+        company_keys: Sequence[Key] | None,
+        request: Request,
+        timings: Timings | None = None,
+    ) -> Iterator[tuple[list[Key], dict[Key, list[Match]]]]:
+        """Yield, block by block, each company's best matches, best first."""
+        w = check_weights(request.weights)
+        timings = timings or Timings()
+        keys = list(dict.fromkeys(self.companies.keys if company_keys is None else company_keys))
+        rows_all = np.array([self.companies.row[k] for k in keys], dtype=np.int64)
+        widest = max((len(s) for s in self.sides.values()), default=1) or 1
+        size = max(1, BLOCK_CELLS // widest)
+        for start in range(0, len(rows_all), size):
+            rows = rows_all[start : start + size]
+            block_keys = keys[start : start + size]
+            found: dict[Key, list[Match]] = {k: [] for k in block_keys}
+            for kind, side in self.sides.items():
+                if len(side) and request.limits.get(kind, 0) > 0:
+                    self._rank_kind(kind, side, rows, block_keys, request, w, timings, found)
+            for matches in found.values():
+                matches.sort(key=lambda m: (-m.score, m.kind != ORGANIZATION, str(m.counterpart)))
+            yield block_keys, found
+
+    def rank(self, company_keys: Sequence[Key] | None = None, request: Request | None = None):
+        out: dict[Key, list[Match]] = {}
+        for _keys, found in self.iter_rank(company_keys, request or Request()):
+            out.update(found)
+        return out
+
+    def _rank_kind(self, kind, side, rows, block_keys, request, w, timings, found) -> None:
+        rule = KIND_RULES[kind]
+        t0 = time.perf_counter()
+        comp = component_block(self.companies, rows, side, rule)
+        score = fuse_block(
+            comp, w, self.companies.has_need[rows], self.companies.has_country[rows], rule
+        )
+        fused_rel = w["relationship"]
+        for b, key in enumerate(block_keys):
+            for (k, cp), rel in request.relationship.get(key, {}).items():
+                j = side.row.get(cp) if k == kind else None
+                if j is not None and fused_rel > 0 and rel > 0:
+                    fused = score[b, j] / (1.0 - fused_rel) if fused_rel < 1 else 0.0
+                    score[b, j] += fused * fused_rel * rel
+            for k, cp in request.excluded.get(key, ()):
+                j = side.row.get(cp) if k == kind else None
+                if j is not None:
+                    score[b, j] = -1.0
+        self._filter(score, rows, side)
+        t1 = time.perf_counter()
+        limit = min(request.limits[kind], len(side))
+        cols = np.argpartition(score, -limit, axis=1)[:, -limit:]
+        top = np.take_along_axis(score, cols, axis=1)
+        picked = {
+            name: (np.take_along_axis(arr, cols, axis=1) if arr is not None else None)
+            for name, arr in comp.items()
+        }
+        t2 = time.perf_counter()
+        timings.scoring += t1 - t0
+        timings.top_k += t2 - t1
+        timings.pairs += score.size
+        self._collect(kind, side, block_keys, request, w, cols, top, picked, found)
+
+    def _filter(self, score: np.ndarray, rows: np.ndarray, side: Side) -> None:
+        """Hard exclusions: counterparts not accepting partners, and the countries and types a
+        company rules out."""
+        closed = np.flatnonzero(~side.accepting)
+        if len(closed):
+            score[:, closed] = -1.0
+        ruled = np.flatnonzero(self.companies.has_exclusion[rows])
+        if len(ruled):
+            hit = self.companies.excluded[rows[ruled]] @ side.attrs.T
+            sub = score[ruled]
+            sub[hit > 0] = -1.0
+            score[ruled] = sub
+
+    def _collect(self, kind, side, block_keys, request, w, cols, top, picked, found) -> None:
+        rule = KIND_RULES[kind]
+        rows = np.array([self.companies.row[k] for k in block_keys], dtype=np.int64)
+        need = self.companies.has_need[rows] & rule.back_applies
+        country = self.companies.has_country[rows] & rule.country_applies
+        rel = np.zeros(top.shape, dtype=np.float32)
+        for b, key in enumerate(block_keys):
+            rels = request.relationship.get(key)
+            for i, j in enumerate(cols[b]) if rels else ():
+                rel[b, i] = rels.get((kind, side.keys[j]), 0.0)
+        parts = contributions_block(picked, rel, need, country, w)
+        as_lists = {k: (v.tolist() if v is not None else None) for k, v in picked.items()}
+        part_lists = [parts[k].tolist() for k in COMPONENTS]
+        top_l, cols_l, rel_l = top.tolist(), cols.tolist(), rel.tolist()
+        cap, text, thrust = as_lists["capability"], as_lists["text"], as_lists["thrust"]
+        back, cty = as_lists["capability_back"], as_lists["country"]
+        for b, key in enumerate(block_keys):
+            has_need, has_country = bool(need[b]), bool(country[b])
+            out = found[key]
+            for i, s in enumerate(top_l[b]):
+                if s < request.min_score:
+                    continue
+                values = {
+                    "capability": cap[b][i],
+                    "text": text[b][i],
+                    "capability_back": back[b][i] if has_need and back is not None else None,
+                    "thrust": thrust[b][i],
+                    "country": cty[b][i] if has_country and cty is not None else None,
+                    "relationship": rel_l[b][i],
+                }
+                cp = side.keys[cols_l[b][i]]
+                out.append(
+                    Match(key, kind, cp, min(s, 1.0), values, tuple(p[b][i] for p in part_lists))
+                )
+
+
+def contributions_block(picked, rel, need, country, w) -> dict[str, np.ndarray]:
+    """`contributions` for arrays of pairs (rows: companies, columns: their top matches)."""
+    parts = {
+        "capability": picked["capability"] * w["capability"],
+        "text": picked["text"] * w["text"],
+        "thrust": picked["thrust"] * w["thrust"],
+    }
+    zeros = np.zeros_like(parts["thrust"])
+    need_col, country_col = need[:, None], country[:, None]
+    back = picked["capability_back"]
+    parts["capability_back"] = (
+        back * (w["capability_back"] * need_col) if back is not None else zeros.copy()
+    )
+    cty = picked["country"]
+    parts["country"] = cty * (w["country"] * country_col) if cty is not None else zeros.copy()
+    give_total = parts["capability"] + parts["text"]
+    get_total = parts["thrust"] + parts["country"] + parts["capability_back"]
+    den = w["thrust"] + w["country"] * country_col + w["capability_back"] * need_col
+    give = give_total / (w["capability"] + w["text"])
+    fused = np.sqrt(np.maximum(give, 0) * np.maximum(get_total / den, 0))
+    half = fused * (1.0 - w["relationship"]) * 0.5
+    out = {"relationship": fused * w["relationship"] * rel}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for names, total in ((GIVE, give_total), (GET, get_total)):
+            for k in names:
+                out[k] = np.where(total > 0, half * parts[k] / total, 0.0)
+    return out
+
+
+# --- The per-pair reference: the same signals, one pair at a time -------------------------------
+
+
+def _dot(a: Mapping[int, float], b: Mapping[int, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(k, 0.0) for k, v in a.items())
+
+
+def score_pair(
+    c: Signals, p: Signals, kind: str, weights: Mapping[str, float], rel: float = 0.0
+) -> tuple[float, dict[str, float | None]]:
+    rule = KIND_RULES[kind]
+    concepts = math.sqrt(_dot(c.concept_offer, p.concept_need))
+    text = max(concepts, _dot(c.ngram_sparse, p.ngram_sparse))
+    values: dict[str, float | None] = {
+        "capability": math.sqrt(_dot(c.offer, p.need)),
+        "text": min(text, 1.0),
+        "capability_back": math.sqrt(_dot(c.need, p.offer))
+        if rule.back_applies and c.need
+        else None,
+        "thrust": _dot(c.thrust, p.thrust),
+        "country": _dot(c.country, p.country) if rule.country_applies and c.country else None,
+        "relationship": rel,
+    }
+    return fuse_values(values, weights), values
+
+
+def rank_loop(engine: Engine, company_keys: Sequence[Key], request: Request) -> dict:
+    """The baseline the engine is measured against: a Python loop over every pair."""
+    w = check_weights(request.weights)
+    out: dict[Key, list[Match]] = {}
+    for key in company_keys:
+        cp_, cs = engine.profile(COMPANY, key)
+        excluded = request.excluded.get(key, set())
+        rels = request.relationship.get(key, {})
+        matches: list[Match] = []
+        for kind, side in engine.sides.items():
+            scored = []
+            for p, ps in zip(side.profiles, side.signals, strict=True):
+                if (kind, p.key) in excluded or not p.accepting or _ruled_out(cp_, p):
+                    continue
+                s, values = score_pair(cs, ps, kind, w, rels.get((kind, p.key), 0.0))
+                if s >= request.min_score:
+                    scored.append((s, str(p.key), Match(key, kind, p.key, s, values)))
+            best = heapq.nlargest(request.limits.get(kind, 0), scored, key=lambda t: t[0])
+            matches.extend(m for _s, _k, m in best)
+        matches.sort(key=lambda m: (-m.score, m.kind != ORGANIZATION, str(m.counterpart)))
+        out[key] = matches
+    return out
+
+
+def _ruled_out(company: Profile, p: Profile) -> bool:
+    if p.kind != ORGANIZATION:
+        return False
+    return bool(p.country and p.country in company.excluded_countries) or (
+        p.org_type in company.excluded_org_types
+    )
+
+
+# --- Why: the concrete reasons behind a match -------------------------------------------------
+
+
+def reasons(engine: Engine, m: Match, weights: Mapping[str, float]) -> dict:
+    """The facts an explanation names, as codes (rendered in a language by matching.explain)."""
+    space, companies, side = engine.space, engine.companies, engine.sides[m.kind]
+    row, col = companies.row[m.company], side.row[m.counterpart]
+    c, cs = companies.profiles[row], companies.signals[row]
+    p, ps = side.profiles[col], side.signals[col]
+    index, credit, concept = space.cap_index, cs.offer, cs.concept_offer
+    give, supplies, partial, missing = [], [], [], []
+    for code in ps.needs:
+        value = credit.get(index[code], 0.0)
+        if value >= 1:
+            give.append(code)
+        elif code in cs.supplies:
+            supplies.append([cs.supplies[code], code])
+        elif value > 0:
+            partial.append(code)
+        elif concept.get(index[code], 0.0) <= 0:
+            missing.append(code)  # not even its description mentions something close
+    text = [c for c in ps.mentions if c not in give and concept.get(index[c], 0.0) >= 1]
+    back = [code for code in cs.needs if ps.offer.get(index[code], 0.0) >= 1]
+    company_thrusts = {space.thrusts[col] for col in cs.thrust}
+    counterpart_thrusts = sorted(space.thrusts[col] for col in ps.thrust)
+    out = {
+        "give": give,
+        "supplies": supplies,
+        "partial": partial,
+        "missing": missing,
+        "text": text,
+        "back": back,
+        "thrusts": [t for t in counterpart_thrusts if t in company_thrusts],
+        "counterpart_thrusts": counterpart_thrusts,
+        "country": p.country if m.kind == ORGANIZATION else "",
+        "country_fit": _country_fit(c, p, m.kind),
+        "similar": bool((m.values.get("text") or 0) >= 0.3 and not (text or give or supplies)),
+        "engaged": bool((m.values.get("relationship") or 0) > 0),
+        "against": strongest_against(m.values, weights),
+    }
+    return {k: v for k, v in out.items() if v not in ([], "", None, False)}
+
+
+def _country_fit(c: Profile, p: Profile, kind: str) -> str:
+    if kind != ORGANIZATION:
+        return ""
+    if not p.country:
+        return "regional"
+    if p.country in c.priority_countries:
+        return "priority"
+    if p.country in c.presence_countries:
+        return "presence"
+    return "none"
+
+
+def strongest_against(values: Mapping[str, float | None], weights: Mapping[str, float]) -> str:
+    """The component whose shortfall costs its side the most (the relationship aside: most
+    pairs have none yet, which says nothing against them)."""
+    worst, cost = "", 0.05
+    for names in (GIVE, GET):
+        applies = [k for k in names if values.get(k) is not None]
+        total = sum(weights[k] for k in applies)
+        for k in applies:
+            shortfall = weights[k] * (1.0 - (values[k] or 0.0)) / total if total else 0.0
+            if shortfall > cost:
+                worst, cost = k, shortfall
+    return worst
+
+
+# --- Which kind of partnership an accepted match most likely becomes ------------------------
+
+_BY_CAPABILITY = (
+    ("EQP.SERVICE", "service_hub"),
+    ("TAL.MOBILITY", "scholarship_secondment"),
+    ("TAL.TRAINING", "training_programme"),
+    ("TAL.UNIVERSITY", "training_programme"),
+    ("RND.JOINT", "joint_rd_centre"),
+    ("RND.TTO", "technology_licensing"),
+    ("DES.IP", "technology_licensing"),
+    ("MAT.MINERAL", "materials_processing"),
+    ("MKT.JV", "joint_venture"),
+    ("INF.SHARED", "equipment_leasing"),
+    ("POL.INVEST", "investment"),
+    ("POL.STANDARDS", "policy_dialogue"),
+)
+_BY_COUNTERPART_TYPE = {
+    "university": "training_programme",
+    "research_institute": "joint_rd_centre",
+    "technology_transfer": "technology_licensing",
+    "investment_agency": "investment",
+    "industrial_park": "investment",
+    "government": "policy_dialogue",
+    "industry_association": "policy_dialogue",
+    "regional_body": "policy_dialogue",
+    "manufacturer": "supply_agreement",
+    "mineral_processing": "materials_processing",
+}
+_BY_THRUST = {
+    "T1": "pilot_project",
+    "T2": "joint_rd_centre",
+    "T3": "supply_agreement",
+    "T4": "investment",
+    "T5": "joint_venture",
+    "T6": "training_programme",
+}
+
+
+def infer_partnership_type(
+    *, matched: Sequence[str], counterpart_type: str = "", thrust: str = ""
+) -> str:
+    """A partnership type code: from what the company brings first, then from the kind of
+    counterpart, then from the thrust. The person accepting may change it."""
+    have = set(matched)
+    for code, ptype in _BY_CAPABILITY:
+        if code in have:
+            return ptype
+    if counterpart_type in _BY_COUNTERPART_TYPE:
+        return _BY_COUNTERPART_TYPE[counterpart_type]
+    if have & {"MAT", "EQP", "MFG"} or any(c.split(".")[0] in ("MAT", "EQP", "MFG") for c in have):
+        return "supply_agreement"
+    return _BY_THRUST.get(thrust, "pilot_project")

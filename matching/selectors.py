@@ -1,0 +1,107 @@
+"""Reads of suggestions and decisions, scoped by the access policy, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from engagement import policy
+from engagement.models import Capability, MemberState, Organization
+from matching.explain import Explanation, Labels, render
+from matching.models import MatchDecision, MatchSuggestion, SuggestionStatus
+
+
+def suggestions_visible(*, user: Any) -> QuerySet[MatchSuggestion]:
+    """Suggestions for the user's own company (program managers: every company)."""
+    qs = MatchSuggestion.objects.select_related(
+        "company",
+        "team",
+        "organization",
+        "organization__org_type",
+        "initiative",
+        "initiative__thrust",
+        "partnership",
+        "decided_by",
+    )
+    return policy.scope(user, qs)
+
+
+def suggestion_visible(*, user: Any, pk: Any) -> MatchSuggestion | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return suggestions_visible(user=user).filter(pk=pk).first()
+
+
+def decisions_visible(*, user: Any) -> QuerySet[MatchDecision]:
+    qs = MatchDecision.objects.select_related("company", "organization", "initiative", "decided_by")
+    return policy.scope(user, qs)
+
+
+def review_queue(
+    *,
+    user: Any,
+    company: int | None = None,
+    thrust: str = "",
+    country: str = "",
+    min_score: float | None = None,
+    status: str = SuggestionStatus.NEW,
+) -> QuerySet[MatchSuggestion]:
+    """The suggestions to review, best first within each company."""
+    qs = suggestions_visible(user=user)
+    if status:
+        qs = qs.filter(status=status)
+    if company:
+        qs = qs.filter(company_id=company)
+    if thrust:
+        qs = filter_thrust(qs, thrust)
+    if country:
+        qs = qs.filter(organization__country__iexact=country)
+    if min_score is not None:
+        qs = qs.filter(score__gte=min_score)
+    return qs.order_by("company__name", "company_id", "rank", "id")
+
+
+def filter_thrust(qs: QuerySet[MatchSuggestion], thrust: str) -> QuerySet[MatchSuggestion]:
+    """Counterparts on a thrust: an institution that declares it, an initiative under it."""
+    on_thrust = Organization.objects.filter(thrusts__code=thrust).values("pk")
+    return qs.filter(Q(organization__in=on_thrust) | Q(initiative__thrust__code=thrust))
+
+
+def companies_with_suggestions(*, user: Any) -> QuerySet[Organization]:
+    ids = suggestions_visible(user=user).values("company_id")
+    return Organization.objects.filter(pk__in=ids).order_by("name")
+
+
+def explanation_labels() -> Labels:
+    return Labels(
+        capabilities={
+            code: (en, ja)
+            for code, en, ja in Capability.objects.values_list("code", "name_en", "name_ja")
+        },
+        states={
+            iso: (en, ja)
+            for iso, en, ja in MemberState.objects.values_list("iso2", "name_en", "name_ja")
+        },
+    )
+
+
+def counterpart_name(suggestion: MatchSuggestion, lang: str | None) -> str:
+    japanese = (lang or "").startswith("ja")
+    if suggestion.initiative_id:
+        i = suggestion.initiative
+        return f"{i.code} {(i.name_ja if japanese and i.name_ja else i.name_en)}"
+    org = suggestion.organization
+    return org.name_ja if japanese and org.name_ja else org.name
+
+
+def explain(suggestion: MatchSuggestion, lang: str | None, labels: Labels) -> Explanation:
+    return render(
+        suggestion.reasons or {},
+        counterpart=counterpart_name(suggestion, lang),
+        kind=suggestion.kind,
+        lang=lang,
+        labels=labels,
+    )

@@ -1,0 +1,135 @@
+"""API shapes of match suggestions: the integrators' contract."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from matching.models import MatchSuggestion, RejectReason
+from matching.scoring import COMPONENTS
+from matching.selectors import counterpart_name, explain
+
+
+class NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CounterpartSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["organization", "initiative"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField(required=False, help_text="Initiatives only, e.g. T3-04.")
+
+
+class ComponentSerializer(serializers.Serializer):
+    value = serializers.FloatField(
+        allow_null=True, help_text="In [0, 1]; null when the component does not apply."
+    )
+    contribution = serializers.FloatField(help_text="Its share of the score (they sum to it).")
+
+
+class ComponentsSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {name: ComponentSerializer() for name in COMPONENTS}
+
+
+class ExplanationSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=["en", "ja"])
+    text = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    against = serializers.CharField(help_text="The strongest reason against; may be empty.")
+
+
+class MatchSuggestionSerializer(serializers.ModelSerializer):
+    company = serializers.SerializerMethodField()
+    counterpart = serializers.SerializerMethodField()
+    components = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField()
+    decided_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+
+    class Meta:
+        model = MatchSuggestion
+        fields = [
+            "id",
+            "company",
+            "counterpart",
+            "score",
+            "rank",
+            "components",
+            "explanation",
+            "status",
+            "stale",
+            "snoozed_until",
+            "partnership",
+            "model_version",
+            "generated_at",
+            "decided_by",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+    def _lang(self) -> str:
+        return "ja" if (get_language() or "en").startswith("ja") else "en"
+
+    @extend_schema_field(NamedSerializer)
+    def get_company(self, obj: MatchSuggestion) -> dict:
+        company = obj.company
+        name = company.name_ja if self._lang() == "ja" and company.name_ja else company.name
+        return {"id": obj.company_id, "name": name}
+
+    @extend_schema_field(CounterpartSerializer)
+    def get_counterpart(self, obj: MatchSuggestion) -> dict:
+        if obj.initiative_id:
+            i = obj.initiative
+            name = i.name_ja if self._lang() == "ja" and i.name_ja else i.name_en
+            return {"type": obj.kind, "id": i.pk, "name": name, "code": i.code}
+        return {
+            "type": obj.kind,
+            "id": obj.organization_id,
+            "name": counterpart_name(obj, self._lang()),
+        }
+
+    @extend_schema_field(ComponentsSerializer)
+    def get_components(self, obj: MatchSuggestion) -> dict:
+        empty = {"value": None, "contribution": 0.0}
+        return {name: obj.components.get(name, empty) for name in COMPONENTS}
+
+    @extend_schema_field(ExplanationSerializer)
+    def get_explanation(self, obj: MatchSuggestion) -> dict:
+        lang = self._lang()
+        found = explain(obj, lang, self.context["labels"])
+        return {
+            "language": lang,
+            "text": found.text,
+            "reasons": found.reasons,
+            "against": found.against,
+        }
+
+
+class AcceptSerializer(serializers.Serializer):
+    partnership_type = serializers.CharField(
+        required=False, max_length=40, help_text="A partnership type code; inferred when absent."
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    counterparts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=20,
+        help_text="ASEAN institutions to approach; required when accepting an initiative.",
+    )
+
+
+class AcceptedSerializer(serializers.Serializer):
+    partnership = serializers.IntegerField()
+    suggestion = MatchSuggestionSerializer()
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RejectReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class SnoozeSerializer(serializers.Serializer):
+    until = serializers.DateField(help_text="Hidden until this date (YYYY-MM-DD).")

@@ -1,0 +1,237 @@
+"""Deciding on a suggestion: accept (opens a partnership), reject (with a reason), snooze.
+
+Who may: the company's business-development team, or a program manager
+(engagement.policy.can_decide_matches_for). Each decision is claimed with a conditional UPDATE
+on the suggestion's status, so a double submit acts once, and is recorded as a MatchDecision
+(team-owned: who, when, why), which is also what learning fits on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from engagement import policy
+from engagement.errors import Conflict, NotPermitted, ValidationFailed
+from engagement.models import MemberState, PartnershipType, Role, Team
+from engagement.services.partnerships import partnership_create
+from matching.models import MatchDecision, MatchSuggestion, RejectReason, SuggestionStatus
+from matching.scoring import infer_partnership_type
+
+OPEN = (SuggestionStatus.NEW, SuggestionStatus.SNOOZED)
+SNOOZE_MAX = dt.timedelta(days=366)
+
+
+def _check(actor: Any, suggestion: MatchSuggestion) -> None:
+    if actor is not None and not policy.can_decide_matches_for(actor, suggestion.company_id):
+        raise NotPermitted(
+            "Only the company's business-development team or a program manager may decide on "
+            "its suggestions."
+        )
+
+
+def _claim(suggestion: MatchSuggestion, status: str, **fields: Any) -> None:
+    """Move an open suggestion to `status` in one conditional UPDATE: of two people deciding at
+    once, the second finds it decided and is refused."""
+    rows = MatchSuggestion.objects.filter(pk=suggestion.pk, status__in=OPEN).update(
+        status=status, **fields
+    )
+    if rows != 1:
+        now = MatchSuggestion.objects.filter(pk=suggestion.pk).values_list("status", flat=True)
+        current = now.first()
+        if current is None:  # a recompute replaced it
+            raise Conflict(
+                "This suggestion was replaced by a newer recompute; reload the suggestions.",
+                errors={"status": ["Replaced by a newer suggestion."]},
+            )
+        raise Conflict(
+            f"This suggestion was already {current}.",
+            errors={"status": [f"Already {current}; only new or snoozed suggestions are decided."]},
+        )
+    suggestion.refresh_from_db()
+
+
+def _record(suggestion: MatchSuggestion, decision: str, actor: Any, now, **extra) -> MatchDecision:
+    return MatchDecision.objects.create(
+        suggestion=suggestion,
+        team=suggestion.team or Team.objects.filter(company_id=suggestion.company_id).first(),
+        company_id=suggestion.company_id,
+        organization_id=suggestion.organization_id,
+        initiative_id=suggestion.initiative_id,
+        decision=decision,
+        components={k: v.get("value") for k, v in suggestion.components.items()},
+        score=suggestion.score,
+        model_version=suggestion.model_version,
+        company_fingerprint=suggestion.company_fingerprint,
+        counterpart_fingerprint=suggestion.counterpart_fingerprint,
+        decided_by=actor if getattr(actor, "pk", None) else None,
+        decided_at=now,
+        **extra,
+    )
+
+
+def _team_for(actor: Any, suggestion: MatchSuggestion) -> Team:
+    team = getattr(actor, "team", None)
+    if team is not None and team.company_id == suggestion.company_id:
+        return team
+    team = Team.objects.filter(company_id=suggestion.company_id).order_by("pk").first()
+    if team is None:
+        name = suggestion.company.name
+        raise Conflict(
+            f"{name} has no business-development team to own the partnership; create one "
+            f"(manage.py create_team SLUG --company {name!r}) and accept again.",
+            errors={"team": [f"{name} has no team."]},
+        )
+    return team
+
+
+def suggested_partnership_type(suggestion: MatchSuggestion) -> str:
+    """The type an accepted suggestion most likely becomes (the person accepting may change it)."""
+    r = suggestion.reasons or {}
+    matched = [*r.get("give", []), *(need for _offer, need in r.get("supplies", []))]
+    if suggestion.initiative_id:
+        return infer_partnership_type(matched=matched, thrust=suggestion.initiative.thrust.code)
+    return infer_partnership_type(
+        matched=matched, counterpart_type=suggestion.organization.org_type.code
+    )
+
+
+@transaction.atomic
+def match_accept(
+    *,
+    actor: Any,
+    suggestion: MatchSuggestion,
+    partnership_type: str | None = None,
+    title: str | None = None,
+    counterparts: Sequence[int] | None = None,
+    now: dt.datetime | None = None,
+) -> MatchSuggestion:
+    """Open a partnership at stage `identified` for the company's team and link it back.
+
+    An initiative is not a party to a partnership: accepting one names the ASEAN institution(s)
+    to approach about it in `counterparts`."""
+    _check(actor, suggestion)
+    now = now or timezone.now()
+    team = _team_for(actor, suggestion)
+    ptype = partnership_type or suggested_partnership_type(suggestion)
+    if not PartnershipType.objects.filter(code=ptype).exists():
+        raise ValidationFailed({"partnership_type": [f"Unknown partnership type code: {ptype!r}."]})
+    parties = [int(c) for c in counterparts or [] if str(c).strip()]
+    if suggestion.organization_id and suggestion.organization_id not in parties:
+        parties.insert(0, suggestion.organization_id)
+    if not parties:
+        raise ValidationFailed(
+            {"counterparts": ["Name the ASEAN institution(s) to approach about this initiative."]}
+        )
+    _claim(suggestion, SuggestionStatus.ACCEPTED, decided_by=_who(actor), decided_at=now)
+    extra: dict[str, Any] = {}
+    if suggestion.initiative_id:
+        extra["initiatives"] = [suggestion.initiative.code]
+    country = suggestion.organization.country if suggestion.organization_id else ""
+    if country and MemberState.objects.filter(iso2=country).exists():
+        extra["priority_country"] = country
+    # The company's own BD member opens it as theirs; a program manager's acceptance opens it
+    # for the company's team (policy lets them decide matches, not write team records).
+    creator = actor if _is_member(actor, team) else None
+    partnership = partnership_create(
+        actor=creator,
+        team=team,
+        title=(title or "").strip() or _title(suggestion),
+        counterparts=parties,
+        partnership_type=ptype,
+        notes=f"Accepted from match suggestion {suggestion.pk}.",
+        **extra,
+    )
+    MatchSuggestion.objects.filter(pk=suggestion.pk).update(partnership=partnership)
+    suggestion.partnership = partnership
+    decision = _record(
+        suggestion, MatchDecision.Decision.ACCEPTED, actor, now, partnership=partnership
+    )
+    _emit_accepted(decision, suggestion, team, partnership)
+    return suggestion
+
+
+def _who(actor: Any):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _is_member(actor: Any, team: Team) -> bool:
+    return getattr(actor, "team_id", None) == team.pk and getattr(actor, "role", "") in (
+        Role.BD_MEMBER,
+        Role.INTEGRATOR,
+    )
+
+
+def _title(suggestion: MatchSuggestion) -> str:
+    return f"{suggestion.company.name} × {suggestion.counterpart_label}"[:200]
+
+
+def _emit_accepted(decision, suggestion, team, partnership) -> None:
+    from engagement.services.webhooks import webhook_emit
+
+    webhook_emit(
+        "match.accepted",
+        decision,
+        data={
+            "id": suggestion.pk,
+            "team": team.slug,
+            "company": suggestion.company_id,
+            "counterpart": {
+                "type": suggestion.kind,
+                "id": suggestion.organization_id or suggestion.initiative_id,
+            },
+            "partnership": partnership.pk,
+        },
+    )
+
+
+@transaction.atomic
+def match_reject(
+    *,
+    actor: Any,
+    suggestion: MatchSuggestion,
+    reason: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> MatchSuggestion:
+    """Reject with a reason from RejectReason (and, for "other", a note). The pair is not
+    suggested again for MATCH_REJECTION_COOLDOWN_DAYS unless either profile changes."""
+    _check(actor, suggestion)
+    note = (note or "").strip()
+    if reason not in RejectReason.values:
+        raise ValidationFailed({"reason": [f"One of: {', '.join(RejectReason.values)}."]})
+    if reason == RejectReason.OTHER and not note:
+        raise ValidationFailed({"note": ["Say why when the reason is 'other'."]})
+    now = now or timezone.now()
+    _claim(suggestion, SuggestionStatus.REJECTED, decided_by=_who(actor), decided_at=now)
+    _record(suggestion, MatchDecision.Decision.REJECTED, actor, now, reason=reason, note=note)
+    return suggestion
+
+
+@transaction.atomic
+def match_snooze(
+    *,
+    actor: Any,
+    suggestion: MatchSuggestion,
+    until: dt.date,
+    now: dt.datetime | None = None,
+) -> MatchSuggestion:
+    """Hide a suggestion until a date (within a year); it competes again from that day."""
+    _check(actor, suggestion)
+    now = now or timezone.now()
+    today = now.astimezone(dt.UTC).date()
+    if not isinstance(until, dt.date) or until <= today or until > today + SNOOZE_MAX:
+        raise ValidationFailed({"until": ["A date after today and within a year."]})
+    _claim(
+        suggestion,
+        SuggestionStatus.SNOOZED,
+        snoozed_until=until,
+        decided_by=_who(actor),
+        decided_at=now,
+    )
+    _record(suggestion, MatchDecision.Decision.SNOOZED, actor, now, snoozed_until=until)
+    return suggestion

@@ -1,0 +1,392 @@
+"""Recomputing suggestions: one company, a list of companies, a range, or all of them.
+
+A recompute replaces a company's `new` suggestions with fresh ones, in one transaction per batch
+of companies: readers see the old set or the new one, never half of each. Decided suggestions
+(accepted, rejected, snoozed) are records and stay. What must not be suggested again is filtered
+out before ranking: a pair with an open partnership, a rejection of the last
+MATCH_REJECTION_COOLDOWN_DAYS unless either profile changed since (their fingerprints differ),
+and a snooze not yet over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from engagement.models import Engagement, Organization, Partnership, Stage, Team
+from matching.features import COMPANY, INITIATIVE, ORGANIZATION
+from matching.models import MatchDecision, MatchingModel, MatchSuggestion, SuggestionStatus
+from matching.scoring import (
+    COMPONENTS,
+    DEFAULT_WEIGHTS,
+    Engine,
+    Match,
+    Request,
+    Timings,
+    check_weights,
+    contributions,
+    reasons,
+)
+from matching.services.loading import engine_for_directory
+
+BATCH = 1000
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+NEW = SuggestionStatus.NEW.value
+# An engagement counts towards the relationship signal for this long.
+RELATIONSHIP_WINDOW = dt.timedelta(days=730)
+_COLUMNS = (
+    "company_id",
+    "team_id",
+    "organization_id",
+    "initiative_id",
+    "score",
+    "rank",
+    "components",
+    "reasons",
+    "model_version",
+    "generated_at",
+    "status",
+    "stale",
+    "company_fingerprint",
+    "counterpart_fingerprint",
+)
+
+
+@dataclass
+class RecomputeReport:
+    companies: int = 0
+    suggestions: int = 0
+    pairs: int = 0
+    features_s: float = 0.0
+    scoring_s: float = 0.0
+    top_k_s: float = 0.0
+    write_s: float = 0.0
+
+
+def limits() -> dict[str, int]:
+    return {
+        ORGANIZATION: settings.MATCH_TOP_ORGANIZATIONS,
+        INITIATIVE: settings.MATCH_TOP_INITIATIVES,
+    }
+
+
+def active_model() -> MatchingModel:
+    """The active weights; version 1 (the defaults) is created the first time it is asked for."""
+    model = MatchingModel.objects.filter(is_active=True).first()
+    if model is not None:
+        return model
+    try:
+        with transaction.atomic():
+            return MatchingModel.objects.create(
+                version=1,
+                weights=dict(DEFAULT_WEIGHTS),
+                is_active=True,
+                activated_at=timezone.now(),
+                note="Default weights.",
+            )
+    except IntegrityError:  # another process created it first
+        return MatchingModel.objects.get(is_active=True)
+
+
+def matches_recompute(*, company: Organization | int, now: dt.datetime | None = None):
+    """Replace one company's new suggestions (after its profile changed, or on demand)."""
+    return matches_recompute_companies(company_ids=[getattr(company, "pk", company)], now=now)
+
+
+def matches_recompute_companies(
+    *,
+    company_ids: Sequence[int] | None = None,
+    now: dt.datetime | None = None,
+    fresh: bool = False,
+    built_after: dt.datetime | None = None,
+    engine: Engine | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RecomputeReport:
+    """Replace the new suggestions of `company_ids` (every company when None)."""
+    now = now or timezone.now()
+    report = RecomputeReport()
+    started = time.perf_counter()
+    engine = engine or engine_for_directory(fresh=fresh, built_after=built_after)
+    report.features_s = time.perf_counter() - started
+    model = active_model()
+    weights = check_weights(model.weights)
+    if company_ids is None:
+        keys = sorted(engine.companies.keys)
+    else:
+        keys = sorted({k for k in company_ids if k in engine.companies.row})
+    teams = _teams()
+    timings = Timings()
+    for start in range(0, len(keys), BATCH):
+        batch = keys[start : start + BATCH]
+        started_batch = timezone.now()
+        request = _request(engine, batch, weights, now)
+        rows: list[tuple] = []
+        for _keys, found in engine.iter_rank(batch, request, timings):
+            t0 = time.perf_counter()
+            rows.extend(_rows(engine, found, weights, model.version, now, teams))
+            report.write_s += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        _replace(batch, rows, now, started_batch)
+        report.write_s += time.perf_counter() - t0
+        report.companies += len(batch)
+        report.suggestions += len(rows)
+        if progress:
+            progress(len(batch))
+    report.scoring_s, report.top_k_s, report.pairs = timings.scoring, timings.top_k, timings.pairs
+    return report
+
+
+def matches_recompute_counterpart(*, organization: Organization | int, now=None):
+    """An institution changed: recompute the companies it was suggested to and those whose
+    lists it now enters (its score beats their weakest suggestion)."""
+    org_id = getattr(organization, "pk", organization)
+    engine = engine_for_directory()
+    if org_id not in engine.sides[ORGANIZATION].row:
+        affected = set()
+    else:
+        weights = check_weights(active_model().weights)
+        scores = engine.column_scores(ORGANIZATION, org_id, weights)
+        weakest = {
+            row["company_id"]: (row["low"], row["n"])
+            for row in MatchSuggestion.objects.filter(
+                status=SuggestionStatus.NEW, organization__isnull=False
+            )
+            .values("company_id")
+            .annotate(low=Min("score"), n=Count("pk"))
+        }
+        limit = limits()[ORGANIZATION]
+        affected = set()
+        for i, key in enumerate(engine.companies.keys):
+            score = float(scores[i])
+            if score < settings.MATCH_MIN_SCORE:
+                continue
+            low, n = weakest.get(key, (0.0, 0))
+            if n < limit or score > low:
+                affected.add(key)
+    affected |= set(
+        MatchSuggestion.objects.filter(
+            organization_id=org_id, status=SuggestionStatus.NEW
+        ).values_list("company_id", flat=True)
+    )
+    return matches_recompute_companies(company_ids=sorted(affected), now=now, engine=engine)
+
+
+# --- What is left out, and the relationship signal -------------------------------------------
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return now.astimezone(dt.UTC).date()
+
+
+def _teams() -> dict[int, int]:
+    """Company → its team (the oldest, when a company has several)."""
+    out: dict[int, int] = {}
+    for company_id, team_id in Team.objects.order_by("-pk").values_list("company_id", "pk"):
+        out[company_id] = team_id
+    return out
+
+
+def _pair(org_id: int | None, initiative_id: int | None) -> tuple[str, int]:
+    return (ORGANIZATION, org_id) if org_id else (INITIATIVE, initiative_id)
+
+
+def _request(engine: Engine, batch: list[int], weights: dict, now: dt.datetime) -> Request:
+    excluded: dict[int, set] = defaultdict(set)
+    open_deals = Partnership.objects.filter(company_id__in=batch).exclude(stage=Stage.LOST)
+    for company_id, org_id in open_deals.values_list("company_id", "counterparts"):
+        if org_id:
+            excluded[company_id].add((ORGANIZATION, org_id))
+    for company_id, init_id in open_deals.values_list("company_id", "initiatives"):
+        if init_id:
+            excluded[company_id].add((INITIATIVE, init_id))
+    for company_id, org_id, init_id in MatchSuggestion.objects.filter(
+        company_id__in=batch, status=SuggestionStatus.SNOOZED, snoozed_until__gt=_today(now)
+    ).values_list("company_id", "organization_id", "initiative_id"):
+        excluded[company_id].add(_pair(org_id, init_id))
+    cooldown = now - dt.timedelta(days=settings.MATCH_REJECTION_COOLDOWN_DAYS)
+    for company_id, org_id, init_id, company_fp, counterpart_fp in MatchDecision.objects.filter(
+        company_id__in=batch,
+        decision=MatchDecision.Decision.REJECTED,
+        decided_at__gte=cooldown,
+    ).values_list(
+        "company_id",
+        "organization_id",
+        "initiative_id",
+        "company_fingerprint",
+        "counterpart_fingerprint",
+    ):
+        kind, key = _pair(org_id, init_id)
+        if not _changed(engine, company_id, kind, key, company_fp, counterpart_fp):
+            excluded[company_id].add((kind, key))
+    return Request(
+        weights=weights,
+        limits=limits(),
+        excluded=excluded,
+        relationship=_relationship(batch, now),
+        min_score=settings.MATCH_MIN_SCORE,
+    )
+
+
+def _changed(engine: Engine, company_id, kind, key, company_fp: str, counterpart_fp: str) -> bool:
+    """Has either profile changed materially since the rejection?"""
+    side = engine.sides[kind]
+    if key not in side.row:
+        return False
+    _c, company_signals = engine.profile(COMPANY, company_id)
+    _p, counterpart_signals = engine.profile(kind, key)
+    return (company_signals.fingerprint, counterpart_signals.fingerprint) != (
+        company_fp,
+        counterpart_fp,
+    )
+
+
+def _relationship(batch: list[int], now: dt.datetime) -> dict[int, dict]:
+    """1 − ½ⁿ for n engagements of the company's team with the counterpart in the window."""
+    counts: Counter = Counter()
+    recent = Engagement.objects.filter(
+        team__company_id__in=batch, occurred_at__gte=now - RELATIONSHIP_WINDOW
+    )
+    for company_id, org_id in recent.values_list("team__company_id", "organizations"):
+        if org_id:
+            counts[(company_id, ORGANIZATION, org_id)] += 1
+    for company_id, init_id in recent.values_list("team__company_id", "initiatives"):
+        if init_id:
+            counts[(company_id, INITIATIVE, init_id)] += 1
+    out: dict[int, dict] = defaultdict(dict)
+    for (company_id, kind, key), n in counts.items():
+        out[company_id][(kind, key)] = 1.0 - 0.5**n
+    return out
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+def components_json(values: dict, weights: dict) -> dict:
+    return json.loads(components_text(values, weights))
+
+
+_TEMPLATES: dict[tuple[bool, ...], str] = {}
+
+
+def _template(missing: tuple[bool, ...]) -> str:
+    if missing not in _TEMPLATES:
+        fields = (
+            f'"{name}":{{"value":{"null" if gone else "%.4f"},"contribution":%.4f}}'
+            for name, gone in zip(COMPONENTS, missing, strict=True)
+        )
+        _TEMPLATES[missing] = "{" + ",".join(fields) + "}"
+    return _TEMPLATES[missing]
+
+
+def components_text(values: dict, weights: dict, given: tuple[float, ...] = ()) -> str:
+    """Each component's value and contribution as JSON text, formatted directly: this runs once
+    per suggestion, hundreds of thousands of times in a full recompute."""
+    parts = dict(zip(COMPONENTS, given, strict=True)) if given else contributions(values, weights)
+    missing = tuple(values.get(name) is None for name in COMPONENTS)
+    numbers: list[float] = []
+    for name, gone in zip(COMPONENTS, missing, strict=True):
+        if not gone:
+            numbers.append(values[name])
+        numbers.append(parts[name])
+    return _template(missing) % tuple(numbers)
+
+
+def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams) -> list[tuple]:
+    rows = []
+    company_side = engine.companies
+    for company_id, matches in found.items():
+        company_fp = company_side.signals[company_side.row[company_id]].fingerprint
+        for rank, m in enumerate(matches, start=1):
+            side = engine.sides[m.kind]
+            rows.append(
+                (
+                    company_id,
+                    teams.get(company_id),
+                    m.counterpart if m.kind == ORGANIZATION else None,
+                    m.counterpart if m.kind == INITIATIVE else None,
+                    round(m.score, 6),
+                    rank,
+                    components_text(m.values, weights, m.parts),
+                    _encode(reasons(engine, m, weights)),
+                    version,
+                    now,
+                    NEW,
+                    False,
+                    company_fp,
+                    side.signals[side.row[m.counterpart]].fingerprint,
+                )
+            )
+    return rows
+
+
+def _still_open(batch: list[int], rows: list[tuple], started: dt.datetime) -> list[tuple]:
+    """Leave out pairs decided while this batch was being scored: a snooze taken meanwhile
+    would clash with a new row for the same pair, an acceptance would be suggested again."""
+    decided = set(
+        MatchSuggestion.objects.filter(company_id__in=batch)
+        .filter(
+            Q(status=SuggestionStatus.SNOOZED)
+            | Q(
+                decided_at__gt=started,
+                status__in=[SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED],
+            )
+        )
+        .values_list("company_id", "organization_id", "initiative_id")
+    )
+    if not decided:
+        return rows
+    return [r for r in rows if (r[0], r[2], r[3]) not in decided]
+
+
+def _replace(batch: list[int], rows: list[tuple], now: dt.datetime, started) -> None:
+    table = MatchSuggestion._meta.db_table
+    marks = ", ".join(["%s"] * len(batch))
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A snooze that is over: the pair competes again like any other.
+        expired = list(
+            MatchSuggestion.objects.filter(
+                company_id__in=batch,
+                status=SuggestionStatus.SNOOZED,
+                snoozed_until__lte=_today(now),
+            ).values_list("pk", flat=True)
+        )
+        if expired:
+            MatchDecision.objects.filter(suggestion_id__in=expired).update(suggestion=None)
+            MatchSuggestion.objects.filter(pk__in=expired).update(status=SuggestionStatus.NEW)
+        cursor.execute(
+            f"DELETE FROM {table} WHERE status = %s AND company_id IN ({marks})",
+            [SuggestionStatus.NEW.value, *batch],
+        )
+        _insert(cursor, table, _still_open(batch, rows, started))
+
+
+def _insert(cursor, table: str, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    columns = ", ".join(_COLUMNS)
+    if connection.vendor == "postgresql":
+        # COPY: several times faster than INSERTs for a few hundred thousand rows.
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    at = _COLUMNS.index("generated_at")
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp = {}
+    prepared = []
+    for row in rows:
+        when = row[at]
+        if when not in stamp:
+            stamp[when] = adapt(when)
+        prepared.append((*row[:at], stamp[when], *row[at + 1 :]))
+    marks = ", ".join(["%s"] * len(_COLUMNS))
+    cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)

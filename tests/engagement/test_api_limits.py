@@ -1,0 +1,165 @@
+"""The API's limits, as an integrator meets them: the per-token rate (429 with Retry-After,
+counted in the shared cache), the largest request body (413) and the largest page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from engagement.api.pagination import CursorPagination
+from engagement.api.throttling import PrincipalRateThrottle
+from engagement.models import ApiToken, Organization
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)
+ORGS = "/api/v1/organizations/"
+
+
+def _key(token: str) -> str:
+    """Where the throttle keeps a token's recent requests in the shared cache."""
+    pk = ApiToken.objects.get(prefix=token[: ApiToken._meta.get_field("prefix").max_length]).pk
+    return PrincipalRateThrottle.cache_format % {"scope": "principal", "ident": f"token:{pk}"}
+
+
+@pytest.fixture
+def three_a_minute(monkeypatch):
+    # DRF reads the rates once, into the class: set the rate where the throttle looks.
+    monkeypatch.setattr(PrincipalRateThrottle, "rate", "3/min", raising=False)
+
+
+@pytest.fixture
+def token(users):
+    key = factories.token(users["integrator_a"], name="erp")
+    cache.delete(_key(key))
+    yield key
+    cache.delete(_key(key))
+
+
+def test_the_fourth_request_in_a_minute_answers_429_with_retry_after(api, token, three_a_minute):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    with time_machine.travel(NOW, tick=False):
+        allowed = [api.get(ORGS).status_code for _ in range(3)]
+        refused = api.get(ORGS)
+
+    assert allowed == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert refused.json() == {
+        "type": "throttled",
+        "detail": "Request was throttled. Expected available in 60 seconds.",
+        "errors": {},
+    }
+
+
+def test_the_count_is_kept_per_token_in_the_shared_cache(api, users, token, three_a_minute):
+    other = factories.token(users["integrator_a"], name="second")
+    cache.delete(_key(other))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(3):
+            api.get(ORGS)
+        refused = api.get(ORGS).status_code
+        api.credentials(HTTP_AUTHORIZATION=f"Token {other}")
+        second_token = api.get(ORGS).status_code
+        # Every web process reads and writes the same entry: N processes allow one rate.
+        counted = (len(cache.get(_key(token))), len(cache.get(_key(other))))
+
+    assert counted == (3, 1)
+    assert (refused, second_token) == (429, 200)
+    cache.delete(_key(other))
+
+
+def test_the_rate_allows_requests_again_once_the_window_has_passed(api, token, three_a_minute):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(3):
+            api.get(ORGS)
+        assert api.get(ORGS).status_code == 429
+    with time_machine.travel(NOW + dt.timedelta(seconds=45), tick=False):
+        waiting = api.get(ORGS)
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        later = api.get(ORGS)
+
+    assert (waiting.status_code, waiting["Retry-After"]) == (429, "15")
+    assert later.status_code == 200
+
+
+# --- Request bodies -------------------------------------------------------------------------
+
+USM = {"kind": "asean_institution", "org_type": "university", "name": "USM", "country": "MY"}
+
+
+@pytest.fixture
+def client(api, users):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {factories.token(users['bd_a'])}")
+    return api
+
+
+@pytest.mark.parametrize("encoding", ["json", "multipart"])
+def test_a_body_over_the_limit_answers_413_naming_the_limit(client, settings, encoding):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+
+    response = client.post(ORGS, {**USM, "description": "x" * 3000}, format=encoding)
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "type": "request_too_large",
+        "detail": (
+            "The request body is larger than the 2000 bytes this API accepts "
+            "(DATA_UPLOAD_MAX_MEMORY_SIZE; files uploaded as multipart are limited separately)."
+        ),
+        "errors": {},
+    }
+    assert not Organization.objects.filter(name="USM").exists()
+
+
+def test_a_body_over_the_limit_with_an_idempotency_key_answers_413_too(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+
+    response = client.post(
+        ORGS, {**USM, "description": "x" * 3000}, format="json", HTTP_IDEMPOTENCY_KEY="big-1"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["type"] == "request_too_large"
+
+
+def test_a_body_under_the_limit_is_accepted(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+
+    response = client.post(ORGS, {**USM, "description": "x" * 1500}, format="json")
+
+    assert response.status_code == 201
+
+
+def test_too_many_form_fields_answer_400_in_the_error_shape(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+
+    response = client.post(
+        ORGS, {**USM, **{f"extra{i}": "x" for i in range(10)}}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in response.json()["detail"]
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def test_a_page_size_above_the_maximum_is_capped_on_team_records(client, users, monkeypatch):
+    monkeypatch.setattr(CursorPagination, "max_page_size", 3)
+    usm = factories.institution("Universiti Sains Malaysia")
+    for _ in range(5):
+        factories.engagement(users["bd_a"].team, actor=users["bd_a"], organizations=[usm])
+
+    first = client.get("/api/v1/engagements/", {"page_size": 100}).json()
+    second = client.get(first["next"]).json()
+
+    assert (len(first["results"]), len(second["results"])) == (3, 2)

@@ -1,0 +1,432 @@
+"""The scoring engine on plain data: no database. Profiles come from the reference fixtures and
+small hand-made directories, so every number below can be worked out by hand."""
+
+import math
+
+import pytest
+
+from matching.evaluation import demo_from_csv, reference_from_csv
+from matching.explain import Labels, render
+from matching.features import (
+    COMPANY,
+    INITIATIVE,
+    ORGANIZATION,
+    PARTIAL_CREDIT,
+    SUPPLY_CREDIT,
+    Profile,
+    fingerprint,
+)
+from matching.scoring import (
+    COMPONENTS,
+    DEFAULT_WEIGHTS,
+    Engine,
+    Request,
+    check_weights,
+    contributions,
+    fuse_values,
+    infer_partnership_type,
+    rank_loop,
+    reasons,
+)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return reference_from_csv()
+
+
+@pytest.fixture(scope="module")
+def taxonomy(reference):
+    return reference[0]
+
+
+@pytest.fixture(scope="module")
+def priorities(reference):
+    return reference[1]
+
+
+def company(key="C", **kw):
+    kw.setdefault("org_type", "equipment")
+    kw.setdefault("country", "JP")
+    return Profile(key=key, kind=COMPANY, **_sets(kw))
+
+
+def institution(key="I", **kw):
+    kw.setdefault("country", "MY")
+    kw.setdefault("org_type", "industrial_park")
+    return Profile(key=key, kind=ORGANIZATION, **_sets(kw))
+
+
+def initiative(key, **kw):
+    return Profile(key=key, kind=INITIATIVE, **_sets(kw))
+
+
+def _sets(kw):
+    sets = (
+        "offers",
+        "needs",
+        "thrusts",
+        "type_thrusts",
+        "priority_countries",
+        "presence_countries",
+        "excluded_countries",
+        "excluded_org_types",
+    )
+    return {k: frozenset(v) if k in sets else v for k, v in kw.items()}
+
+
+def engine(taxonomy, companies, institutions=(), initiatives=()):
+    return Engine(
+        taxonomy,
+        list(companies),
+        {ORGANIZATION: list(institutions), INITIATIVE: list(initiatives)},
+    )
+
+
+def only(result, key):
+    return {m.counterpart: m for m in result[key]}
+
+
+# --- Text: Japanese meets English ---------------------------------------------------------------
+
+
+def test_the_tagger_reads_the_same_capability_in_japanese_and_in_english(taxonomy):
+    tagger = engine(taxonomy, []).space.tagger
+
+    assert tagger.tags("フォトレジストと高純度薬液を製造") == {"MAT.RESIST", "MAT.CHEM"}
+    assert tagger.tags("photoresist supply for a new fab") == {"MAT.RESIST"}
+    assert tagger.tags("ＡＴＥ and ﾌｫﾄﾚｼﾞｽﾄ") == {"EQP.TEST", "MAT.RESIST"}
+
+
+def test_the_tagger_needs_whole_words_and_the_case_of_acronyms(taxonomy):
+    tagger = engine(taxonomy, []).space.tagger
+
+    assert tagger.tags("silicon carbide wafers") == {"MAT.COMPOUND", "MAT.WAFER"}
+    assert "APP.AUTO" not in tagger.tags("silicon carbide")
+    assert tagger.tags("we ate lunch at the hf office") == frozenset()
+
+
+def test_a_japanese_only_profile_meets_an_english_need(taxonomy, priorities):
+    jp = company(
+        "resist-maker",
+        org_type="materials_chemicals",
+        type_thrusts=priorities["materials_chemicals"],
+        text="フォトレジストと高純度薬液を製造",
+    )
+    fab = institution("new-fab", org_type="manufacturer", text="photoresist supply for a new fab")
+    other = institution("design-hub", text="IC design and EDA training for students")
+
+    ranked = engine(taxonomy, [jp], [fab, other]).rank()["resist-maker"]
+
+    assert [m.counterpart for m in ranked][:1] == ["new-fab"]
+    assert ranked[0].values["text"] == pytest.approx(1.0)
+    assert ranked[0].values["thrust"] == pytest.approx(0.75)  # T1 is a priority of its type
+
+
+# --- Capability fit -------------------------------------------------------------------------
+
+
+def test_a_need_met_by_another_capability_of_its_branch_earns_partial_credit(taxonomy):
+    e = engine(
+        taxonomy,
+        [company(offers={"EQP.ETCH"}, thrusts={"T1"})],
+        [institution(needs={"EQP.DEP"}, thrusts={"T1"})],
+    )
+
+    assert e.rank()["C"][0].values["capability"] == pytest.approx(PARTIAL_CREDIT)
+
+
+def test_dicing_tools_serve_a_back_end_cluster_that_needs_assembly_and_test(taxonomy):
+    e = engine(
+        taxonomy,
+        [company(offers={"EQP.DICING"}, thrusts={"T3"})],
+        [institution(needs={"MFG.ATP"}, thrusts={"T3"})],
+    )
+
+    assert e.rank()["C"][0].values["capability"] == pytest.approx(SUPPLY_CREDIT)
+
+
+def test_coverage_is_the_quadratic_mean_over_needs(taxonomy):
+    e = engine(
+        taxonomy,
+        [company(offers={"EQP.DICING", "EQP.SERVICE"})],
+        [institution(needs={"EQP.SERVICE", "MFG.ATP", "DES.IC"})],
+    )
+
+    value = e.rank()["C"][0].values["capability"]
+
+    assert value == pytest.approx(math.sqrt((1 + SUPPLY_CREDIT**2 + 0) / 3), abs=1e-6)
+
+
+def test_the_counterpart_offering_what_the_company_needs_counts_the_other_way(taxonomy):
+    needy = company("needy", offers={"EQP.DEP"}, needs={"TAL.TRAINING"}, thrusts={"T1"})
+    e = engine(
+        taxonomy,
+        [needy],
+        [
+            institution("academy", needs={"EQP.DEP"}, offers={"TAL.TRAINING"}, thrusts={"T1"}),
+            institution("fab", needs={"EQP.DEP"}, thrusts={"T1"}),
+        ],
+    )
+
+    got = only(e.rank(), "needy")
+
+    assert got["academy"].values["capability_back"] == pytest.approx(1.0)
+    assert got["fab"].values["capability_back"] == pytest.approx(0.0)
+    assert got["academy"].score > got["fab"].score
+
+
+# --- Two-sided fusion, applicability, relationship ------------------------------------------
+
+
+def test_a_one_sided_match_ranks_below_a_balanced_one(taxonomy):
+    c = company(offers={"EQP.DICING"}, thrusts={"T3"}, priority_countries={"MY"})
+    lopsided = institution("lopsided", needs={"EQP.DICING"}, thrusts={"T6"})
+    balanced = institution("balanced", needs={"EQP.DICING", "DES.IC"}, thrusts={"T3"})
+
+    ranked = engine(taxonomy, [c], [lopsided, balanced]).rank()["C"]
+
+    assert [m.counterpart for m in ranked] == ["balanced", "lopsided"]
+    assert only({"C": ranked}, "C")["lopsided"].values["capability"] == pytest.approx(1.0)
+
+
+def test_country_does_not_apply_to_initiatives_nor_capability_back_to_a_company_without_needs(
+    taxonomy,
+):
+    e = engine(
+        taxonomy,
+        [company(offers={"EQP.SERVICE"}, thrusts={"T3"}, priority_countries={"MY"})],
+        [institution(needs={"EQP.SERVICE"}, thrusts={"T3"})],
+        [initiative("T3-04", needs={"EQP.SERVICE", "EQP.COMPONENTS"}, thrusts={"T3"})],
+    )
+
+    got = only(e.rank(), "C")
+
+    assert got["T3-04"].values["country"] is None
+    assert got["I"].values["country"] == pytest.approx(1.0)
+    assert got["I"].values["capability_back"] is None
+
+
+def test_a_company_naming_no_member_state_has_no_country_preference(taxonomy):
+    e = engine(taxonomy, [company(offers={"EQP.SERVICE"})], [institution(needs={"EQP.SERVICE"})])
+
+    assert e.rank()["C"][0].values["country"] is None
+
+
+def test_an_existing_relationship_raises_the_score_by_at_most_its_weight(taxonomy):
+    e = engine(
+        taxonomy,
+        [company(offers={"EQP.SERVICE"}, thrusts={"T3"})],
+        [institution(needs={"EQP.SERVICE"}, thrusts={"T3"})],
+    )
+    cold = e.rank()["C"][0]
+
+    warm = e.rank(request=Request(relationship={"C": {(ORGANIZATION, "I"): 1.0}}))["C"][0]
+
+    assert cold.score == pytest.approx(1.0 - DEFAULT_WEIGHTS["relationship"], abs=1e-6)
+    assert warm.score == pytest.approx(1.0, abs=1e-6)
+    assert warm.values["relationship"] == 1.0
+
+
+def test_contributions_add_up_to_the_score(taxonomy, priorities):
+    companies, institutions = demo_from_csv(priorities)
+    e = engine(taxonomy, companies[:5], institutions)
+
+    for matches in e.rank(request=Request(limits={ORGANIZATION: 5})).values():
+        for m in matches:
+            parts = contributions(m.values, DEFAULT_WEIGHTS)
+            assert set(parts) == set(COMPONENTS)
+            assert m.parts == pytest.approx([parts[k] for k in COMPONENTS], abs=1e-5)
+            assert sum(parts.values()) == pytest.approx(m.score, abs=1e-5)
+            assert 0.0 <= m.score <= 1.0
+
+
+def test_weights_must_leave_each_side_something_to_weigh():
+    with pytest.raises(ValueError):
+        check_weights({**DEFAULT_WEIGHTS, "capability": 0, "text": 0})
+    with pytest.raises(ValueError):
+        check_weights({**DEFAULT_WEIGHTS, "country": -0.1})
+
+
+# --- Filters, not penalties ------------------------------------------------------------------
+
+
+def test_hard_exclusions_remove_pairs_however_well_they_score(taxonomy):
+    c = company(
+        offers={"EQP.SERVICE"},
+        thrusts={"T3"},
+        excluded_countries={"VN"},
+        excluded_org_types={"university"},
+    )
+    perfect = {"needs": {"EQP.SERVICE"}, "thrusts": {"T3"}}
+    e = engine(
+        taxonomy,
+        [c],
+        [
+            institution("closed", accepting=False, **perfect),
+            institution("in-vietnam", country="VN", **perfect),
+            institution("a-university", org_type="university", **perfect),
+            institution("declined-before", **perfect),
+            institution("weak", needs={"EQP.COMPONENTS"}, thrusts={"T3"}),
+        ],
+    )
+
+    ranked = e.rank(request=Request(excluded={"C": {(ORGANIZATION, "declined-before")}}))["C"]
+
+    assert [m.counterpart for m in ranked] == ["weak"]
+
+
+def test_only_the_best_k_above_the_minimum_are_kept(taxonomy):
+    c = company(offers={"EQP.SERVICE"}, thrusts={"T3"})
+    insts = [institution(f"i{n}", needs={"EQP.SERVICE"}, thrusts={"T3"}) for n in range(6)]
+    insts.append(institution("nothing-in-common", needs={"TAL.MOBILITY"}, thrusts={"T6"}))
+    e = engine(taxonomy, [c], insts)
+
+    assert len(e.rank(request=Request(limits={ORGANIZATION: 3}))["C"]) == 3
+    assert "nothing-in-common" not in only(
+        e.rank(request=Request(min_score=0.1, limits={ORGANIZATION: 20})), "C"
+    )
+
+
+# --- The vectorised engine and the per-pair loop agree ---------------------------------------
+
+
+def test_the_matrix_engine_and_the_per_pair_loop_give_the_same_answers(taxonomy, priorities):
+    companies, institutions = demo_from_csv(priorities)
+    companies[0] = Profile(**{**companies[0].__dict__, "needs": frozenset({"TAL.TRAINING"})})
+    e = engine(taxonomy, companies, institutions, reference_from_csv()[2])
+    request = Request(
+        relationship={companies[1].key: {(ORGANIZATION, institutions[3].key): 0.5}},
+        excluded={companies[2].key: {(ORGANIZATION, institutions[0].key)}},
+    )
+    keys = [c.key for c in companies[:8]]
+
+    fast = e.rank(keys, request)
+    slow = rank_loop(e, keys, request)
+
+    for key in keys:
+        assert [m.score for m in fast[key]] == pytest.approx([m.score for m in slow[key]], abs=1e-5)
+        for f, s in zip(fast[key], slow[key], strict=True):
+            assert f.values.keys() == s.values.keys()
+            for name, value in f.values.items():
+                assert value == pytest.approx(s.values[name], abs=1e-5), (key, name)
+            assert f.score == pytest.approx(fuse_values(f.values, DEFAULT_WEIGHTS), abs=1e-5)
+
+
+def test_an_edited_profile_replaces_its_row_and_a_new_one_is_added(taxonomy):
+    c = company(offers={"EQP.SERVICE"}, thrusts={"T3"})
+    e = engine(taxonomy, [c], [institution("a", needs={"DES.IC"}, thrusts={"T3"})])
+    assert e.rank()["C"] == []
+
+    e.update(
+        [
+            institution("a", needs={"EQP.SERVICE"}, thrusts={"T3"}),
+            institution("b", needs={"EQP.SERVICE", "DES.IC"}, thrusts={"T3"}),
+        ]
+    )
+
+    got = only(e.rank(), "C")
+    assert got["a"].values["capability"] == pytest.approx(1.0)
+    assert got["b"].values["capability"] == pytest.approx(math.sqrt(0.5), abs=1e-6)
+
+
+# --- Reasons and explanations ---------------------------------------------------------------
+
+
+def _labels(taxonomy):
+    return Labels(
+        capabilities={c.code: (c.name_en, c.name_ja) for c in taxonomy.capabilities},
+        states={"MY": ("Malaysia", "マレーシア"), "LA": ("Lao PDR", "ラオス")},
+    )
+
+
+def test_an_explanation_names_concrete_reasons_and_the_strongest_one_against(taxonomy):
+    disco = company(
+        "DISCO",
+        offers={"EQP.DICING", "EQP.SERVICE"},
+        thrusts={"T1", "T3", "T6"},
+        priority_countries={"MY"},
+    )
+    penang = institution(
+        "PDC", needs={"EQP.SERVICE", "MFG.ATP", "DES.IC"}, thrusts={"T3"}, country="MY"
+    )
+    e = engine(taxonomy, [disco], [penang])
+    m = e.rank()["DISCO"][0]
+
+    why = reasons(e, m, DEFAULT_WEIGHTS)
+    en = render(
+        why,
+        counterpart="the Penang cluster",
+        kind=ORGANIZATION,
+        lang="en",
+        labels=_labels(taxonomy),
+    )
+    ja = render(why, counterpart="ペナン", kind=ORGANIZATION, lang="ja", labels=_labels(taxonomy))
+
+    assert why["give"] == ["EQP.SERVICE"]
+    assert why["supplies"] == [["EQP.DICING", "MFG.ATP"]]
+    assert why["missing"] == ["DES.IC"]
+    assert (why["country_fit"], why["thrusts"], why["against"]) == (
+        "priority",
+        ["T3"],
+        "capability",
+    )
+    assert en.text == (
+        "Offers equipment service, maintenance and leasing that the Penang cluster needs; "
+        "offers dicing, grinding and polishing equipment for the assembly, test and packaging "
+        "(OSAT) that the Penang cluster needs; Malaysia is a priority member state; both on "
+        "Thrust 3. Against: the Penang cluster also needs IC design services, which the company "
+        "does not offer."
+    )
+    assert ja.text.startswith("ペナンが必要とする装置保守・サービス・リースを提供できる")
+    assert "マレーシアは重点加盟国" in ja.text
+    assert ja.against == "ペナンが必要とするIC設計は提供していない"
+
+
+def test_the_reason_against_a_pair_in_a_member_state_the_company_ignores_is_the_country(taxonomy):
+    c = company(offers={"EQP.SERVICE"}, thrusts={"T3"}, priority_countries={"MY"})
+    e = engine(taxonomy, [c], [institution(needs={"EQP.SERVICE"}, thrusts={"T3"}, country="LA")])
+    m = e.rank()["C"][0]
+
+    text = render(
+        reasons(e, m, DEFAULT_WEIGHTS),
+        counterpart="X",
+        kind=ORGANIZATION,
+        lang="en",
+        labels=_labels(taxonomy),
+    ).text
+
+    assert text.endswith("Against: Lao PDR is not among its priority member states.")
+
+
+def test_a_rejection_stands_until_what_matching_reads_changes(taxonomy):
+    tagger = engine(taxonomy, []).space.tagger
+    before = company(text="We make photoresists.")
+    reworded = company(text="Our photoresists are the best.")
+    new_line = company(text="We make photoresists and CMP slurry.")
+
+    def fp(p):
+        return fingerprint(p, tagger.tags(p.text))
+
+    assert fp(before) == fp(reworded)
+    assert fp(before) != fp(new_line)
+
+
+@pytest.mark.parametrize(
+    ("matched", "counterpart_type", "thrust", "expected"),
+    [
+        (["EQP.SERVICE"], "industrial_park", "", "service_hub"),
+        (["EQP.DEP"], "manufacturer", "", "supply_agreement"),
+        (["TAL.TRAINING"], "university", "", "training_programme"),
+        ([], "university", "", "training_programme"),
+        (["MAT.MINERAL"], "", "T1", "materials_processing"),
+        ([], "", "T2", "joint_rd_centre"),
+    ],
+)
+def test_the_partnership_type_is_inferred_from_what_the_company_brings(
+    matched, counterpart_type, thrust, expected
+):
+    assert (
+        infer_partnership_type(matched=matched, counterpart_type=counterpart_type, thrust=thrust)
+        == expected
+    )
