@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from engagement import policy
+from engagement.api.filters import DateTimeFilter
 from engagement.api.mixins import idempotent
 from engagement.api.pagination import CursorPagination
 from engagement.api.permissions import PolicyPermission
@@ -55,7 +56,7 @@ class MatchSuggestionFilter(filters.FilterSet):
     )
     min_score = filters.NumberFilter(field_name="score", lookup_expr="gte")
     max_score = filters.NumberFilter(field_name="score", lookup_expr="lte")
-    generated_since = filters.IsoDateTimeFilter(field_name="generated_at", lookup_expr="gte")
+    generated_since = DateTimeFilter(field_name="generated_at", lookup_expr="gte")
 
     class Meta:
         model = MatchSuggestion

@@ -47,7 +47,9 @@ class MatchSuggestionSerializer(serializers.ModelSerializer):
     counterpart = serializers.SerializerMethodField()
     components = serializers.SerializerMethodField()
     explanation = serializers.SerializerMethodField()
-    decided_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, allow_null=True, help_text="Username."
+    )
 
     class Meta:
         model = MatchSuggestion

@@ -15,7 +15,7 @@ from rest_framework.reverse import reverse
 from engagement import policy
 from engagement.api import serializers as s
 from engagement.api.export import ExportMixin
-from engagement.api.filters import ContactFilter, OrganizationFilter
+from engagement.api.filters import ContactFilter, DateTimeFilter, OrganizationFilter
 from engagement.api.mixins import ETagMixin, expected_version, idempotent
 from engagement.api.related import ManyValuesMixin
 from engagement.errors import StaleWrite, ValidationFailed
@@ -54,7 +54,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 def _reference_filterset(model_cls, extra: dict | None = None):
     attrs = {
-        "updated_since": filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte"),
+        "updated_since": DateTimeFilter(field_name="updated_at", lookup_expr="gte"),
         "search": filters.CharFilter(method="filter_search"),
         "filter_search": lambda self, qs, name, value: qs.filter(
             Q(name_en__icontains=value) | Q(name_ja__icontains=value)
@@ -267,7 +267,7 @@ class ContactViewSet(ServiceBackedViewSet):
 
 
 class ChangesFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="deleted_at", lookup_expr="gte")
+    since = DateTimeFilter(field_name="deleted_at", lookup_expr="gte")
     resource = filters.CharFilter(field_name="resource")
 
     class Meta:
@@ -308,6 +308,7 @@ def api_root(request, format=None):
         "implementation-statuses",
         "policy-updates",
         "follows",
+        "match-suggestions",
         "webhook-endpoints",
         "webhook-deliveries",
         "thrusts",

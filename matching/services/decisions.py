@@ -20,7 +20,7 @@ from engagement.errors import Conflict, NotPermitted, ValidationFailed
 from engagement.models import MemberState, PartnershipType, Role, Team
 from engagement.services.partnerships import partnership_create
 from matching.models import MatchDecision, MatchSuggestion, RejectReason, SuggestionStatus
-from matching.scoring import infer_partnership_type
+from matching.reasons import infer_partnership_type
 
 OPEN = (SuggestionStatus.NEW, SuggestionStatus.SNOOZED)
 SNOOZE_MAX = dt.timedelta(days=366)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from engagement.models import Engagement, Organization, Partnership, Stage, Team
 from matching.features import COMPANY, INITIATIVE, ORGANIZATION
 from matching.models import MatchDecision, MatchingModel, MatchSuggestion, SuggestionStatus
+from matching.reasons import reasons
 from matching.scoring import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
@@ -34,7 +35,6 @@ from matching.scoring import (
     Timings,
     check_weights,
     contributions,
-    reasons,
 )
 from matching.services.loading import engine_for_directory
 

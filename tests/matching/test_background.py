@@ -190,3 +190,15 @@ def test_the_nightly_task_queues_one_task_per_chunk_once(
 
     assert (first, second) == (1, 0)
     assert MatchRun.objects.get().key == "nightly-2026-11-26"
+
+
+def test_a_new_organization_asks_for_a_recompute_too(db):
+    with time_machine.travel(T0, tick=False):
+        fab = factories.institution("Brand New Fab", needs=["EQP.ETCH"])
+
+    request = MatchRecomputeRequest.objects.get()
+    assert (request.organization, request.edits, request.due_at) == (
+        fab,
+        1,
+        T0 + dt.timedelta(seconds=60),
+    )

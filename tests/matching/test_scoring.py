@@ -16,6 +16,7 @@ from matching.features import (
     Profile,
     fingerprint,
 )
+from matching.reasons import infer_partnership_type, reasons
 from matching.scoring import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
@@ -24,9 +25,7 @@ from matching.scoring import (
     check_weights,
     contributions,
     fuse_values,
-    infer_partnership_type,
     rank_loop,
-    reasons,
 )
 
 
