@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from engagement import policy
 from engagement.api import crm_serializers as s
-from engagement.api.filters import IdFilter
+from engagement.api.filters import DateTimeFilter, IdFilter
 from engagement.api.mixins import idempotent
 from engagement.api.views import IDEMPOTENCY_KEY, IF_MATCH, ServiceBackedViewSet
 from engagement.errors import ValidationFailed
@@ -40,7 +40,7 @@ from engagement.services import pilots as pilot_services
 
 
 def _updated_since():
-    return filters.IsoDateTimeFilter(
+    return DateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Changed at or after this ISO 8601 time.",
@@ -71,8 +71,8 @@ TIMELINE_PARAMETERS = [
 
 class EngagementFilter(filters.FilterSet):
     updated_since = _updated_since()
-    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = DateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = DateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     organization = IdFilter(field_name="organizations")
     partnership = IdFilter(field_name="partnership")
     thrust = filters.CharFilter(field_name="thrusts__code")

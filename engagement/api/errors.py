@@ -16,7 +16,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -114,6 +114,17 @@ def exception_handler(exc, context):
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return Response(
             error_body("validation_error", str(exc), {"non_field_errors": [str(exc)]}),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, DataError):
+        # A value the database cannot store or compare (out of its range): the caller's input.
+        log.warning("Data error reached the API: %s", exc)
+        return Response(
+            error_body(
+                "validation_error",
+                "A value in the request is out of range.",
+                {"non_field_errors": ["A value is out of the range the database accepts."]},
+            ),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, OverflowError):

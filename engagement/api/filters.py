@@ -1,5 +1,9 @@
+import datetime as dt
+
 import django_filters as filters
 from django import forms
+from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 
 from engagement.models import Contact, Organization, OrganizationKind
 from engagement.selectors.directory import organizations_search
@@ -20,8 +24,30 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, as UTC. Python accepts offsets up to ±24 h, PostgreSQL up to ±15:59:
+    converted here, "2026-01-01T00:00+18:30" filters as it should instead of failing there."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is not None and timezone.is_aware(parsed):
+            try:
+                return parsed.astimezone(dt.UTC)
+            except OverflowError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+        return parsed
+
+
+class DateTimeFilter(filters.IsoDateTimeFilter):
+    """`updated_since=`, `since=`...: an ISO 8601 time, compared in UTC."""
+
+    field_class = UTCIsoDateTimeField
+
+
 class UpdatedSinceFilterSet(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Only records changed at or after this ISO 8601 time (for incremental sync).",

@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from engagement.api.filters import MAX_ID
+from engagement.api.filters import MAX_ID, DateTimeFilter
 from engagement.api.permissions import PolicyPermission
 from engagement.models import Notification
 from engagement.services.notifications import notifications_mark_read
@@ -47,7 +47,7 @@ class MarkedSerializer(serializers.Serializer):
 
 class NotificationFilter(filters.FilterSet):
     unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Notification

@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from engagement import policy
+from engagement.api.filters import DateTimeFilter
 from engagement.api.mixins import idempotent
 from engagement.api.views import IDEMPOTENCY_KEY
 from engagement.errors import NotPermitted
@@ -60,7 +61,7 @@ class ImplementationStatusInputSerializer(serializers.Serializer):
 
 
 class ImplementationStatusFilter(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     initiative = filters.CharFilter(field_name="initiative__code")
     member_state = filters.CharFilter(field_name="member_state__iso2")
     thrust = filters.CharFilter(field_name="initiative__thrust__code")
@@ -190,7 +191,7 @@ class PolicyUpdateInputSerializer(serializers.Serializer):
 
 
 class PolicyUpdateFilter(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     member_state = filters.CharFilter(field_name="member_states__iso2")
     thrust = filters.CharFilter(field_name="thrusts__code")
     initiative = filters.CharFilter(field_name="initiatives__code")

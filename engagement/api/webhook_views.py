@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from engagement.api.filters import DateTimeFilter
 from engagement.api.mixins import idempotent
 from engagement.api.views import IDEMPOTENCY_KEY
 from engagement.models import ApiToken, WebhookDelivery, WebhookEndpoint
@@ -112,7 +113,7 @@ class WebhookEndpointFilter(filters.FilterSet):
 
 
 class WebhookDeliveryFilter(filters.FilterSet):
-    created_since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = WebhookDelivery

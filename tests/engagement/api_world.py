@@ -36,6 +36,9 @@ from engagement.services.notifications import notify
 from engagement.services.pilots import kpi_add, milestone_add, pilot_start
 from engagement.services.webhooks import EVENTS as WEBHOOK_EVENTS
 from engagement.services.webhooks import webhook_endpoint_create
+from matching.models import MatchSuggestion
+from matching.services.loading import reset_engine_cache
+from matching.services.recompute import matches_recompute_companies
 from tests import factories
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -151,10 +154,14 @@ def build_world(team_a=None, team_b=None):
         disco = factories.company("DISCO", name_ja="ディスコ", capabilities=["EQP.DICING"])
         team_a = factories.team("team-a", company=disco)
     if team_b is None:
-        tel = factories.company("Tokyo Electron", name_ja="東京エレクトロン")
+        tel = factories.company(
+            "Tokyo Electron", name_ja="東京エレクトロン", capabilities=["EQP.ETCH"]
+        )
         team_b = factories.team("team-b", company=tel)
     today = timezone.localdate()
-    usm = factories.institution("Universiti Sains Malaysia", country="MY", needs=["EQP.DICING"])
+    usm = factories.institution(
+        "Universiti Sains Malaysia", country="MY", needs=["EQP.DICING", "EQP.ETCH"]
+    )
     factories.contact(usm, "Nur Aisyah", email="aisyah@usm.example")
     people = {
         "bd_a": factories.user("bd_a", role="bd_member", team=team_a),
@@ -166,6 +173,21 @@ def build_world(team_a=None, team_b=None):
     }
     a = build_side("A", team_a, people["bd_a"], people["integrator_a"], usm=usm, today=today)
     b = build_side("B", team_b, people["bd_b"], people["integrator_b"], usm=usm, today=today)
+    # Partner suggestions for each team's company (matching), one of them per side: an
+    # institution neither team works with yet.
+    factories.institution(
+        "Hanoi Fab", country="VN", org_type="manufacturer", needs=["EQP.DICING", "EQP.ETCH"]
+    )
+    reset_engine_cache()
+    matches_recompute_companies()
+    reset_engine_cache()
+    for side in (a, b):
+        suggestion = (
+            MatchSuggestion.objects.filter(team=side.team, organization__isnull=False)
+            .order_by("rank", "pk")
+            .first()
+        )
+        side.ids.update(company=side.team.company_id, match_suggestion=suggestion.pk)
     return SimpleNamespace(a=a, b=b, usm=usm.pk, today=today, people=people)
 
 
@@ -204,6 +226,7 @@ def fingerprint() -> tuple:
         rows(Notification, "read_at"),
         rows(WebhookEndpoint, "url", "is_active", "secret"),
         rows(WebhookDelivery, "status", "attempts"),
+        rows(MatchSuggestion, "status", "partnership_id"),
         Tombstone.objects.count(),
         TimelineEvent.objects.count(),
     )

@@ -65,6 +65,7 @@ class Op:
     key: Callable[[dict], Any] = _id
     multipart: bool = False
     outsider: str = "not_found"  # a personal write by anyone but its owner
+    program_manager: str = ""  # when a rule of its own lets program managers do it
 
     @property
     def id(self) -> str:
@@ -116,6 +117,7 @@ def create(resource, action, url, body, field) -> Op:
 
 
 E, P, M, PI, F = "engagements", "partnerships", "mous", "pilots", "follow-ups"
+MS, SUGGESTION = "match-suggestions", "/match-suggestions/{match_suggestion}/"
 WH, WD, HOOK = "webhook-endpoints", "webhook-deliveries", "/webhook-endpoints/{webhook_endpoint}/"
 V = "/api/v1"
 ENG, DEAL = "/engagements/{engagement}/", "/partnerships/{partnership}/"
@@ -256,6 +258,19 @@ OPS: list[Op] = [
     write(WD, "replay", "POST", "/webhook-deliveries/{webhook_delivery}/replay/",
           scope="personal"),
 
+    # Partner suggestions: a company's are its team's (and program managers', who may also
+    # decide them: engagement.policy.can_decide_matches_for)
+    lst(MS, "list", "/match-suggestions/", lambda s: {s.match_suggestion}),
+    lst(MS, "filter-company", "/match-suggestions/?company={company}",
+        lambda s: {s.match_suggestion}),
+    read(MS, "detail", SUGGESTION),
+    write(MS, "accept", "POST", SUGGESTION + "accept/", lambda s, w: {},
+          program_manager="allowed"),
+    write(MS, "reject", "POST", SUGGESTION + "reject/", lambda s, w: {"reason": "not_relevant"},
+          program_manager="allowed"),
+    write(MS, "snooze", "POST", SUGGESTION + "snooze/", lambda s, w: {"until": _day(w, 30)},
+          program_manager="allowed"),
+
     # Import jobs: their uploader's
     lst("import-jobs", "list", "/import-jobs/", lambda s: {s.import_job}, scope="personal"),
     read("import-jobs", "detail", "/import-jobs/{import_job}/", scope="personal"),
@@ -315,7 +330,7 @@ def expected(op: Op, actor: str) -> str:
     if actor in OUTSIDERS:
         return {"read": "not_found", "write": "not_found", "create": "unknown_reference"}[op.kind]
     if actor == "program_manager":
-        return "forbidden" if writes else "ok"
+        return op.program_manager or ("forbidden" if writes else "ok")
     return "allowed" if writes else "ok"  # admin
 
 

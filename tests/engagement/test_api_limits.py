@@ -163,3 +163,29 @@ def test_a_page_size_above_the_maximum_is_capped_on_team_records(client, users, 
     second = client.get(first["next"]).json()
 
     assert (len(first["results"]), len(second["results"])) == (3, 2)
+
+
+# --- Values beyond what the database holds ----------------------------------------------------
+
+
+def test_a_time_with_an_offset_postgresql_refuses_is_compared_in_utc(client):
+    # Python accepts offsets up to ±24 h, PostgreSQL only up to ±15:59.
+    response = client.get("/api/v1/engagements/", {"updated_since": "2026-01-01T00:00:00+18:30"})
+
+    assert response.status_code == 200
+
+
+def test_an_id_filter_beyond_64_bits_answers_400_naming_it(client):
+    response = client.get("/api/v1/engagements/", {"organization": str(2**63)})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "organization": ["Ensure this value is less than or equal to 9223372036854775807."]
+    }
+
+
+def test_an_id_in_a_body_beyond_64_bits_answers_400_naming_it(client):
+    response = client.post("/api/v1/notifications/mark-read/", {"ids": [2**63]}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["ids.0"]

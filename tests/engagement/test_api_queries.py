@@ -13,6 +13,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from engagement.api import crm_serializers as crm_s
+from engagement.api import serializers as api_s
 from engagement.models import Capability, Initiative, MemberState, Thrust
 from engagement.services.directory import organization_update
 from engagement.services.engagements import engagement_delete, engagement_update
@@ -279,3 +281,36 @@ def test_a_list_page_shows_each_record_exactly_as_its_detail_does(client, resour
 
     assert len(page) == MANY
     assert page == details
+
+
+@pytest.mark.parametrize(
+    ("serializer_class", "model_name"),
+    [
+        (api_s.OrganizationSerializer, "Organization"),
+        (api_s.ContactSerializer, "Contact"),
+        (api_s.CapabilitySerializer, "Capability"),
+        (api_s.InitiativeSerializer, "Initiative"),
+        (crm_s.EngagementSerializer, "Engagement"),
+        (crm_s.PartnershipSerializer, "Partnership"),
+        (crm_s.MoUSerializer, "MoU"),
+        (crm_s.PilotSerializer, "Pilot"),
+        (crm_s.FollowUpSerializer, "FollowUp"),
+    ],
+)
+def test_the_short_road_for_plain_fields_says_what_drf_says(
+    db, world, serializer_class, model_name
+):
+    # engagement.api.related.ModelSerializer reads plain fields directly; DRF's own
+    # to_representation is the reference.
+    from django.apps import apps
+    from rest_framework import serializers as drf
+
+    model = apps.get_model("engagement", model_name)
+    objects = list(model.objects.all()[:MANY])
+    serializer = serializer_class(context={"request": None})
+
+    fast = [serializer.to_representation(obj) for obj in objects]
+    reference = [drf.ModelSerializer.to_representation(serializer, obj) for obj in objects]
+
+    assert objects
+    assert fast == reference
