@@ -167,9 +167,10 @@ def _decide(request, pk: int, act, done: str):
 @require_POST
 def accept(request, pk: int):
     parties = [p for p in request.POST.getlist("counterparts") if p.isdigit()]
+    accepted = {}
 
     def act(s):
-        decisions.match_accept(
+        accepted["suggestion"] = decisions.match_accept(
             actor=request.user,
             suggestion=s,
             partnership_type=request.POST.get("partnership_type") or None,
@@ -177,7 +178,14 @@ def accept(request, pk: int):
             counterparts=[int(p) for p in parties],
         )
 
-    return _decide(request, pk, act, _("Accepted: a partnership was opened at stage Identified."))
+    response = _decide(
+        request, pk, act, _("Accepted: a partnership was opened at stage Identified.")
+    )
+    done = accepted.get("suggestion")
+    if done is not None and done.partnership_id:
+        # Land on the partnership just opened: its first stage move and engagement are next.
+        return redirect("partnership-detail", pk=done.partnership_id)
+    return response
 
 
 @login_required

@@ -17,7 +17,7 @@ from django.db import transaction
 from engagement.models import OrganizationKind, OrganizationNameKey, Role, Team, User
 from engagement.normalize import normalize_name
 from engagement.services.accounts import team_create, user_create
-from engagement.services.demo_crm import demo_crm_load
+from engagement.services.demo_crm import demo_crm_load, demo_watch_load
 from engagement.services.directory import organization_create
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
@@ -143,4 +143,5 @@ def demo_load(*, tick: Callable[[], None] = lambda: None) -> DemoReport:
         )
         report.users_created.append(username)
     report.partnerships_created = demo_crm_load()
+    demo_watch_load()
     return report

@@ -163,3 +163,44 @@ def demo_crm_load(*, seed: int = 2026) -> int:
             continue
         created += _team_demo(team, actor, rng, now)
     return created
+
+
+# Illustrative observations for the implementation watch, marked as demo data in their note.
+DEMO_STATUSES = (
+    ("T6-02", "VN", "launched", -250, "Education-industry linkage programme for chip design"),
+    ("T6-03", "MY", "in_progress", -200, "Workforce training under the national strategy"),
+    ("T3-03", "MY", "launched", -400, "Semiconductor zones in Penang and Kulim"),
+    ("T1-01", "TH", "planned", -120, "Shared pilot line announced in the Eastern corridor"),
+    ("T4-03", "ID", "in_progress", -90, "Tax holiday scheme for back-end investment"),
+    ("T2-01", "SG", "launched", -500, "Technology transfer office network"),
+)
+
+
+@transaction.atomic
+def demo_watch_load() -> int:
+    from engagement.models import ImplementationStatus
+    from engagement.services.watch import implementation_status_record, policy_update_create
+
+    if ImplementationStatus.objects.exists():
+        return 0
+    today = timezone.localdate()
+    for code, state, status, days, note in DEMO_STATUSES:
+        implementation_status_record(
+            initiative=code,
+            member_state=state,
+            status=status,
+            effective_on=today + dt.timedelta(days=days),
+            note=f"{note} (demo data)",
+            source_title="Demo data: illustrative, not an official announcement",
+        )
+    policy_update_create(
+        kind="call_for_partners",
+        published_on=today - dt.timedelta(days=3),
+        title="Viet Nam invites partners for chip-design training (demo)",
+        title_ja="ベトナムが半導体設計研修のパートナーを募集（デモ）",
+        member_states=["VN"],
+        thrusts=["T6"],
+        initiatives=["T6-02"],
+        source_title="Demo data: illustrative, not an official announcement",
+    )
+    return len(DEMO_STATUSES)

@@ -233,9 +233,12 @@ def _shoot(page, path: str, name: str) -> None:
 
 
 def test_screenshots_of_each_page_in_english_and_japanese(browser, live_server):
+    from matching.services.recompute import matches_recompute
+
     demo_load()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     user = User.objects.get(username="disco.bd")
+    matches_recompute(company=user.team.company)
     deal = Partnership.objects.filter(team=user.team, stage="pilot").first()
     institution = deal.counterparts.first()
     pages = {
@@ -244,6 +247,8 @@ def test_screenshots_of_each_page_in_english_and_japanese(browser, live_server):
         "organization": f"/organizations/{institution.pk}/",
         "partnership": f"/partnerships/{deal.pk}/",
         "follow-ups": "/follow-ups/",
+        "review-queue": "/matches/review/",
+        "coverage-map": "/coverage/",
     }
     assert Organization.objects.count() > 90
     context = browser.new_context(viewport=LAPTOP, base_url=live_server.url)
@@ -270,3 +275,24 @@ def test_screenshots_of_each_page_in_english_and_japanese(browser, live_server):
     expected = [f"{n}-{lang}.png" for n in pages for lang in ("en", "ja")]
     expected += ["dashboard-en-tablet.png", "partnership-en-tablet.png"]
     assert set(expected) <= set(written)
+
+
+def test_accepting_a_suggestion_lands_on_the_new_partnership(page, users, team_a):
+    from matching.services.recompute import matches_recompute
+
+    factories.institution(
+        "Penang Back-end Cluster", country="MY", needs=["EQP.DICING"], thrusts=["T3"]
+    )
+    matches_recompute(company=team_a.company)
+    sign_in(page, "pm")
+    page.goto("/matches/review/")
+
+    with page.expect_navigation():
+        page.locator("form[data-action=accept] button[type=submit]").first.click()
+
+    deal = Partnership.objects.get()
+    assert page.url.endswith(f"/partnerships/{deal.pk}/")
+    assert page.get_by_role("status").first.inner_text() == (
+        "Accepted: a partnership was opened at stage Identified."
+    )
+    assert (deal.team, deal.stage) == (team_a, "identified")
