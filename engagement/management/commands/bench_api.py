@@ -60,8 +60,6 @@ def _free_port() -> int:
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
     index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
     return sorted_values[index]
 
@@ -90,9 +88,9 @@ class LoadResult:
             "ok": len(lat),
             "errors": {str(k): v for k, v in self.errors.items()},
             "rps": round(len(lat) / elapsed, 1) if elapsed else 0.0,
-            "p50_ms": round(_percentile(lat, 0.50) * 1000, 1),
-            "p95_ms": round(_percentile(lat, 0.95) * 1000, 1),
-            "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else float("nan"),
+            "p50_ms": round(_percentile(lat, 0.50) * 1000, 1) if lat else None,
+            "p95_ms": round(_percentile(lat, 0.95) * 1000, 1) if lat else None,
+            "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
         }
 
 
@@ -147,7 +145,7 @@ class Command(BaseCommand):
             "--pages", type=int, default=20, help="Pages a client walks before starting over."
         )
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
-        parser.add_argument("--threads", type=int, default=8, help="Threads per gunicorn worker.")
+        parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker.")
         parser.add_argument(
             "--only", choices=sorted(ENDPOINTS), action="append", help="Measure only these lists."
         )
@@ -301,7 +299,7 @@ class Command(BaseCommand):
                 bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s {postfix}",
             ) as bar:
                 while any(t.is_alive() for t in threads):
-                    time.sleep(0.5)
+                    time.sleep(0.2)
                     bar.n = min(seconds, round(time.perf_counter() - began, 1))
                     bar.set_postfix_str(f"{result.requests} requests")
             result.elapsed += time.perf_counter() - began
@@ -354,7 +352,7 @@ class Command(BaseCommand):
                     "floor": floor,
                     "ratio_rps": round(floor["rps"] / api["rps"], 2) if api["rps"] else None,
                     "ratio_p95": round(api["p95_ms"] / floor["p95_ms"], 2)
-                    if floor["p95_ms"]
+                    if api["p95_ms"] and floor["p95_ms"]
                     else None,
                 }
         finally:
