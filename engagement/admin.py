@@ -22,6 +22,7 @@ from engagement.models import (
     Thrust,
     User,
 )
+from engagement.services.accounts import api_token_revoke
 from engagement.services.directory import (
     ORGANIZATION_M2M_FIELDS,
     ORGANIZATION_TEXT_FIELDS,
@@ -209,10 +210,17 @@ class ApiTokenAdmin(PolicyAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["read_only"]
     readonly_fields = ["prefix", "key_hash", "last_used_at", "created_at"]
+    actions = ["revoke_selected"]
 
     def has_add_permission(self, request):
         # Keys are issued by create_api_token or the API, which show the key once.
         return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_selected(self, request, queryset):
+        for token in queryset:
+            api_token_revoke(token=token)
+        self.message_user(request, f"{queryset.count()} token(s) revoked.")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
