@@ -4,6 +4,7 @@ and what a staff user sees is scoped by the access policy."""
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from engagement import policy
@@ -102,6 +103,14 @@ class ContactInline(admin.TabularInline):
 class ServiceSaveMixin:
     """Route admin saves through the service so validation and the duplicate guard apply."""
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as exc:
+            # The service refused and wrote nothing: say why on the same form.
+            self._report(request, exc)
+            return HttpResponseRedirect(request.get_full_path())
+
     def _report(self, request, exc: ServiceError):
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
         self.message_user(request, f"{exc.detail} {details}", level=messages.ERROR)
@@ -138,15 +147,6 @@ class OrganizationAdmin(ServiceSaveMixin, PolicyAdminMixin, SimpleHistoryAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:
-            self._report(request, exc)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.get_full_path())
-
 
 @admin.register(Contact)
 class ContactAdmin(ServiceSaveMixin, PolicyAdminMixin, SimpleHistoryAdmin):
@@ -170,15 +170,6 @@ class ContactAdmin(ServiceSaveMixin, PolicyAdminMixin, SimpleHistoryAdmin):
         else:
             saved = contact_create(actor=request.user, **data)
         obj.pk, obj.version = saved.pk, saved.version
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:
-            self._report(request, exc)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Team)

@@ -17,7 +17,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 from engagement import policy
 from engagement.errors import NotPermitted, ServiceError
 from engagement.models import MemberState, PartnershipType, Thrust
+from engagement.web.navigation import safe_next
 from matching import selectors
 from matching.models import RejectReason, SuggestionStatus
 from matching.scoring import COMPONENTS
@@ -139,12 +139,7 @@ def _institutions_for(request, suggestion, known: dict) -> list:
 
 
 def _back(request) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        return target
-    return reverse("match-review")
+    return safe_next(request, reverse("match-review"))
 
 
 def _decide(request, pk: int, act, done: str):

@@ -21,7 +21,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -48,6 +47,7 @@ from engagement.services.mous import mou_attach_document, mou_create, mou_renew,
 from engagement.services.partnerships import partnership_create, partnership_transition
 from engagement.services.pilots import milestone_complete
 from engagement.web import charts, forms
+from engagement.web.navigation import safe_next
 from engagement.web.timeline import present, stage_label
 
 PAGE_SIZE = 25
@@ -55,15 +55,6 @@ TIMELINE_PAGE = 30
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        return target
-    return default
 
 
 def refuse(request, message: str) -> HttpResponse:
@@ -494,7 +485,7 @@ def milestone_complete_view(request, pk: int):
         messages.error(request, exc.detail)
     else:
         messages.success(request, _("Milestone “%(title)s” done.") % {"title": milestone.title})
-    return redirect(_safe_next(request, f"{reverse('partnership-detail', args=[p.pk])}#pilots"))
+    return redirect(safe_next(request, f"{reverse('partnership-detail', args=[p.pk])}#pilots"))
 
 
 @login_required
@@ -585,7 +576,7 @@ def engagement_new(request):
         if org
         else reverse("dashboard")
     )
-    next_url = _safe_next(request, default_next)
+    next_url = safe_next(request, default_next)
     form = forms.EngagementForm(
         request.POST or None,
         initial={
@@ -658,7 +649,7 @@ def _finish_followup(request, pk: int, action: Callable, done_message: str) -> H
         messages.error(request, exc.detail)
     else:
         messages.success(request, done_message % {"note": followup.note[:80]})
-    return redirect(_safe_next(request, reverse("followup-list")))
+    return redirect(safe_next(request, reverse("followup-list")))
 
 
 @login_required

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +23,7 @@ from engagement.models import (
 from engagement.selectors.directory import organizations_search, organizations_visible
 from engagement.services.accounts import user_preferences_update
 from engagement.services.calendar import calendar_feed_regenerate, calendar_render
+from engagement.web.navigation import safe_next
 
 PAGE_SIZE = 25
 
@@ -80,10 +80,7 @@ def preferences(request):
         messages.error(request, "; ".join(m for ms in exc.errors.values() for m in ms))
     else:
         messages.success(request, _("Preferences saved."))
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request, "/"))
 
 
 def calendar_feed(request, token: str):
@@ -102,10 +99,4 @@ def calendar_feed(request, token: str):
 def calendar_regenerate(request):
     calendar_feed_regenerate(user=request.user)
     messages.success(request, _("Your calendar address was changed; the old one no longer works."))
-    return redirect(
-        request.POST.get("next")
-        if url_has_allowed_host_and_scheme(
-            request.POST.get("next"), {request.get_host()}, request.is_secure()
-        )
-        else "/"
-    )
+    return redirect(safe_next(request, "/"))

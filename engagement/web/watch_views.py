@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,13 +27,11 @@ from engagement.services.watch import (
     policy_update_create,
 )
 from engagement.web.coverage import coverage_csv, coverage_png, coverage_svg
+from engagement.web.navigation import safe_next
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return "/coverage/"
+    return safe_next(request, "/coverage/")
 
 
 def _coverage(request):
