@@ -76,6 +76,8 @@ _FOR = {
         "thrusts": "both on {thrusts}",
         "thrusts_initiative": "{cp} is on {thrusts}, a priority thrust",
         "engaged": "already in touch with {cp}",
+        "launched": "{state} launched {code} in {month}",
+        "in_progress": "{state} has had {code} under way since {month}",
     },
     "ja": {
         "give": "{cp}が必要とする{caps}を提供できる",
@@ -91,6 +93,8 @@ _FOR = {
         "thrusts": "双方とも{thrusts}に取り組む",
         "thrusts_initiative": "{cp}は重点とする{thrusts}に属する",
         "engaged": "{cp}とは既に接点がある",
+        "launched": "{state}が{month}に{code}を開始",
+        "in_progress": "{state}で{code}が{month}から進行中",
     },
 }
 _AGAINST = {
@@ -153,9 +157,25 @@ def _reasons_for(r: Mapping, cp: str, kind: str, labels: Labels, lang: str) -> l
         thrusts = _join([_thrust(x, lang) for x in r["thrusts"]], lang)
         key = "thrusts_initiative" if kind == "initiative" else "thrusts"
         out.append(t[key].format(thrusts=thrusts, cp=cp))
+    for state, code, status, month in r.get("implementation") or []:
+        if status in ("launched", "in_progress"):
+            out.append(
+                t[status].format(
+                    state=_label(labels.states, state, lang),
+                    code=code,
+                    month=_month(month, lang),
+                )
+            )
     if r.get("engaged"):
         out.append(t["engaged"].format(cp=cp))
     return out
+
+
+def _month(yyyy_mm: str, lang: str) -> str:
+    """ "2026-03" in English, 「2026年3月」 in Japanese."""
+    if lang != "ja" or len(yyyy_mm) != 7:
+        return yyyy_mm
+    return f"{yyyy_mm[:4]}年{int(yyyy_mm[5:])}月"
 
 
 def _against(r: Mapping, cp: str, labels: Labels, lang: str) -> str:

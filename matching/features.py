@@ -200,6 +200,9 @@ class Signals:
     needs: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
     supplies: dict[str, str] = field(default_factory=dict)
+    # A company's priority member states alone (country above also weighs presence): what the
+    # implementation watch is read against.
+    priority: dict[int, float] = field(default_factory=dict)
 
 
 def fingerprint(profile: Profile, tags: frozenset[str]) -> str:
@@ -299,13 +302,16 @@ def build_signals(space: Space, p: Profile, counts: np.ndarray, idf: np.ndarray)
         needs=tuple(space.known(needs)),
         mentions=tuple(space.known(needs | tags)),
         supplies={need: offer for offer in space.known(offers) for need in SUPPLIES.get(offer, ())},
+        priority={space.state_index[s]: 1.0 for s in p.priority_countries if s in space.state_index}
+        if p.kind == COMPANY
+        else {},
     )
 
 
 class Side:
     """The dense feature matrices of one side (companies, or one kind of counterpart)."""
 
-    BLOCKS = ("offer", "need", "concept_offer", "concept_need", "thrust", "country")
+    BLOCKS = ("offer", "need", "concept_offer", "concept_need", "thrust", "country", "priority")
 
     def __init__(self, space: Space, profiles: Sequence[Profile], signals: Sequence[Signals]):
         self.space = space
@@ -336,6 +342,7 @@ class Side:
             "concept_need": caps,
             "thrust": len(self.space.thrusts),
             "country": len(self.space.states) + 1,
+            "priority": len(self.space.states),
         }
 
     def _fill(self, i: int, p: Profile, s: Signals) -> None:

@@ -6,11 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from matching.features import ORGANIZATION, Profile
-from matching.scoring import GET, GIVE, Engine, Match
+from matching.scoring import GET, GIVE, Engine, LiveView, Match
+
+# Statuses an explanation names, at most.
+LIVE_FACTS = 2
 
 
-def reasons(engine: Engine, m: Match, weights: Mapping[str, float]) -> dict:
-    """The facts an explanation names, as codes (rendered in a language by matching.explain)."""
+def reasons(
+    engine: Engine, m: Match, weights: Mapping[str, float], live: LiveView | None = None
+) -> dict:
+    """The facts an explanation names, as codes (rendered in a language by matching.explain).
+    `live` is the implementation watch the match was ranked with."""
     space, companies, side = engine.space, engine.companies, engine.sides[m.kind]
     row, col = companies.row[m.company], side.row[m.counterpart]
     c, cs = companies.profiles[row], companies.signals[row]
@@ -44,9 +50,18 @@ def reasons(engine: Engine, m: Match, weights: Mapping[str, float]) -> dict:
         "country_fit": _country_fit(c, p, m.kind),
         "similar": bool((m.values.get("text") or 0) >= 0.3 and not (text or give or supplies)),
         "engaged": bool((m.values.get("relationship") or 0) > 0),
+        "implementation": _live_facts(live, m, col, c) if m.values.get("implementation") else [],
         "against": strongest_against(m.values, weights),
     }
     return {k: v for k, v in out.items() if v not in ([], "", None, False)}
+
+
+def _live_facts(live: LiveView | None, m: Match, col: int, c: Profile) -> list[list[str]]:
+    """[state, initiative code, status, "YYYY-MM"] for the statuses behind the boost."""
+    if live is None:
+        return []
+    facts = [x for x in live.facts[m.kind].get(col, ()) if x.state in c.priority_countries]
+    return [[x.state, x.code, x.status, x.effective_on[:7]] for x in facts[:LIVE_FACTS]]
 
 
 def _country_fit(c: Profile, p: Profile, kind: str) -> str:

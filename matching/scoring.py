@@ -13,13 +13,21 @@ Components, each in [0, 1] and kept apart so that they can be shown and learnt f
   priorities).
 - country: the counterpart's member state is a priority of the company, or it is present there.
 - relationship: the company's team has engaged with the counterpart before.
+- implementation: an initiative the counterpart is tied to is launched (1) or in progress (0.6)
+  in one of the company's priority member states (the implementation watch). An initiative is
+  tied to itself; an institution to the initiatives of its thrusts whose capabilities it offers
+  or needs, in its own member state.
 
 Two-sided fusion: `give` (capability, text: what the company brings) and `get` (capability_back,
 thrust, country: what the counterpart brings the company) are weighted means, fused by their
 geometric mean, so a match that is strong on one side only ranks low. A missing relationship
 costs at most the relationship weight:
 
-    score = sqrt(give × get) × (1 − w_relationship × (1 − relationship))
+    base = sqrt(give × get) × (1 − w_relationship × (1 − relationship))
+    score = base + w_implementation × implementation × (1 − base)     (when base ≥ BOOST_FLOOR)
+
+The implementation boost closes a share of the gap to 1, so it is small, never lifts a score
+past 1, and never brings in a pair that does not qualify on its own merits.
 
 A component that does not apply (country for an initiative, capability_back for a company that
 declared no needs) is left out of its side's mean. Hard exclusions are filters: an excluded pair
@@ -53,7 +61,7 @@ from matching.features import (
 Key = int | str
 GIVE = ("capability", "text")
 GET = ("capability_back", "thrust", "country")
-COMPONENTS = (*GIVE, *GET, "relationship")
+COMPONENTS = (*GIVE, *GET, "relationship", "implementation")
 DEFAULT_WEIGHTS: dict[str, float] = {
     "capability": 0.6,
     "text": 0.4,
@@ -61,8 +69,14 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "thrust": 0.5,
     "country": 0.4,
     "relationship": 0.1,
+    "implementation": 0.1,
 }
 MIN_SCORE = 0.05
+# Below this a pair gets no implementation boost: market news makes a good match better, it
+# does not make an unrelated counterpart a match.
+BOOST_FLOOR = MIN_SCORE
+# How much an initiative's current status in a priority member state counts.
+LIVE_VALUES = {"launched": 1.0, "in_progress": 0.6}
 DEFAULT_LIMITS = {ORGANIZATION: 20, INITIATIVE: 5}
 # Rows × columns scored at once: a few 16 MB float32 arrays, whatever the directory's size.
 BLOCK_CELLS = 4_000_000
@@ -106,8 +120,8 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
         raise ValueError("Weights must be non-negative numbers.")
     if out["capability"] + out["text"] <= 0 or out["thrust"] <= 0:
         raise ValueError("capability + text and thrust need positive weights.")
-    if out["relationship"] > 1:
-        raise ValueError("The relationship weight is at most 1.")
+    if out["relationship"] > 1 or out["implementation"] > 1:
+        raise ValueError("The relationship and implementation weights are at most 1.")
     return out
 
 
@@ -122,11 +136,23 @@ def _sides(values: Mapping[str, float | None], w: Mapping[str, float]) -> tuple[
     return give, get
 
 
-def fuse_values(values: Mapping[str, float | None], weights: Mapping[str, float]) -> float:
+def _base(values: Mapping[str, float | None], weights: Mapping[str, float]) -> float:
     give, get = _sides(values, weights)
     fused = math.sqrt(max(give, 0.0) * max(get, 0.0))
     rel = values.get("relationship") or 0.0
     return fused * (1.0 - weights["relationship"] * (1.0 - rel))
+
+
+def boost(base: float, implementation: float | None, weights: Mapping[str, float]) -> float:
+    """The implementation boost on top of a pair's base score (0 below BOOST_FLOOR)."""
+    if not implementation or base < BOOST_FLOOR:
+        return 0.0
+    return weights["implementation"] * implementation * (1.0 - base)
+
+
+def fuse_values(values: Mapping[str, float | None], weights: Mapping[str, float]) -> float:
+    base = _base(values, weights)
+    return base + boost(base, values.get("implementation"), weights)
 
 
 def contributions(
@@ -151,6 +177,7 @@ def contributions(
         out[k] = half * parts[k] / give_total if give_total > 0 else 0.0
     for k in GET:
         out[k] = half * parts[k] / get_total if get_total > 0 else 0.0
+    out["implementation"] = boost(_base(values, weights), values.get("implementation"), weights)
     return {k: out[k] for k in COMPONENTS}
 
 
@@ -203,6 +230,53 @@ def component_block(company: Side, rows: np.ndarray | slice, other: Side, rule: 
     return comp
 
 
+# --- The implementation watch, as the engine reads it -----------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """An initiative's current status in a member state, when it is launched or in progress.
+    `initiative` is the initiative profile's key; `effective_on` an ISO date."""
+
+    initiative: Key
+    code: str
+    state: str
+    status: str
+    effective_on: str
+
+    @property
+    def value(self) -> float:
+        return LIVE_VALUES.get(self.status, 0.0)
+
+
+@dataclass
+class LiveView:
+    """Per kind of counterpart: a (counterparts × member states) matrix of the strongest live
+    status tied to each counterpart in each state, the rows that have any, and the statuses
+    behind each cell (for explanations), strongest and newest first."""
+
+    values: dict[str, np.ndarray]
+    rows: dict[str, np.ndarray]
+    facts: dict[str, dict[int, list[LiveStatus]]]
+
+    def implementation(self, kind: str, priority: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The component for companies with `priority` rows (b × states) against counterparts
+        `cols` (b × k, one list per company, or k for all): capped at 1."""
+        values = self.values[kind][cols]
+        pairs = "bs,ks->bk" if values.ndim == 2 else "bs,bks->bk"
+        out = np.einsum(pairs, priority, values)
+        return np.minimum(out, 1.0, out=out)
+
+
+def _capabilities_meet(space: Space, ours: Sequence[str], theirs: Sequence[str]) -> bool:
+    """The same capability, or one is the other's branch."""
+    for a in ours:
+        for b in theirs:
+            if a == b or space.parent.get(a) == b or space.parent.get(b) == a:
+                return True
+    return False
+
+
 # --- The engine -----------------------------------------------------------------------------
 
 
@@ -210,13 +284,15 @@ def component_block(company: Side, rows: np.ndarray | slice, other: Side, rule: 
 class Request:
     """What to rank and what to leave out. `excluded[company]` holds (kind, counterpart) pairs
     that must not be suggested (an open partnership, a recent rejection, a snooze);
-    `relationship[company][(kind, counterpart)]` is a value in [0, 1]."""
+    `relationship[company][(kind, counterpart)]` is a value in [0, 1]; `implementation` the
+    live statuses of the implementation watch."""
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     limits: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     excluded: Mapping[Key, set[tuple[str, Key]]] = field(default_factory=dict)
     relationship: Mapping[Key, Mapping[tuple[str, Key], float]] = field(default_factory=dict)
     min_score: float = MIN_SCORE
+    implementation: Sequence[LiveStatus] = ()
 
 
 class Engine:
@@ -232,6 +308,9 @@ class Engine:
         self.companies, self.sides, self.idf = build_sides(
             self.space, companies, {k: counterparts.get(k, []) for k in KIND_RULES}
         )
+        # Bumped by every update: a kept LiveView is good for one generation of profiles.
+        self.generation = 0
+        self._live: tuple[tuple, LiveView] | None = None
 
     def update(self, profiles: Sequence[Profile]) -> None:
         """Take in edited or new profiles; everything else stays as it was."""
@@ -241,6 +320,60 @@ class Engine:
         for kind, ps in by_kind.items():
             side = self.companies if kind == COMPANY else self.sides[kind]
             side.update(ps, signals_for(self.space, ps, self.idf))
+        self.generation += 1
+
+    def live_view(self, statuses: Sequence[LiveStatus]) -> LiveView:
+        """Which counterparts the live statuses reach, kept until the statuses or the profiles
+        change (a recompute of one company reads it again and again)."""
+        key = (self.generation, tuple(statuses))
+        kept = self._live
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        states = len(self.space.states)
+        view = LiveView(values={}, rows={}, facts={})
+        for kind, side in self.sides.items():
+            values = np.zeros((len(side), states), dtype=np.float32)
+            facts: dict[int, list[LiveStatus]] = {}
+            for j, s, status in self._ties(kind, side, statuses):
+                values[j, s] = max(values[j, s], status.value)
+                facts.setdefault(j, []).append(status)
+            for found in facts.values():
+                found.sort(key=lambda x: (x.value, x.effective_on), reverse=True)
+            view.values[kind] = values
+            view.rows[kind] = np.flatnonzero(values.any(axis=1))
+            view.facts[kind] = facts
+        self._live = (key, view)
+        return view
+
+    def _ties(self, kind: str, side: Side, statuses: Sequence[LiveStatus]):
+        """(counterpart row, state column, status) for every counterpart a status reaches."""
+        index = self.space.state_index
+        live = [(index[x.state], x) for x in statuses if x.value > 0 and x.state in index]
+        if kind == INITIATIVE:
+            for s, x in live:
+                if x.initiative in side.row:
+                    yield side.row[x.initiative], s, x
+            return
+        initiatives = self.sides.get(INITIATIVE)
+        by_state: dict[str, list[tuple[int, LiveStatus, Profile, Signals]]] = {}
+        for s, x in live:
+            if initiatives is not None and x.initiative in initiatives.row:
+                i = initiatives.row[x.initiative]
+                by_state.setdefault(x.state, []).append(
+                    (s, x, initiatives.profiles[i], initiatives.signals[i])
+                )
+        if not by_state:
+            return
+        thrusts = self.space.thrusts
+        for j, (p, sig) in enumerate(zip(side.profiles, side.signals, strict=True)):
+            reached = by_state.get(p.country)
+            if not reached:
+                continue
+            own = {thrusts[col] for col in sig.thrust}
+            codes = (*sig.offers, *sig.needs)
+            for s, x, init, init_sig in reached:
+                if own & init.thrusts and _capabilities_meet(self.space, codes, init_sig.needs):
+                    yield j, s, x
 
     def profile(self, kind: str, key: Key) -> tuple[Profile, Signals]:
         side = self.companies if kind == COMPANY else self.sides[kind]
@@ -275,13 +408,14 @@ class Engine:
         rows_all = np.array([self.companies.row[k] for k in keys], dtype=np.int64)
         widest = max((len(s) for s in self.sides.values()), default=1) or 1
         size = max(1, BLOCK_CELLS // widest)
+        live = self.live_view(request.implementation)
         for start in range(0, len(rows_all), size):
             rows = rows_all[start : start + size]
             block_keys = keys[start : start + size]
             found: dict[Key, list[Match]] = {k: [] for k in block_keys}
             for kind, side in self.sides.items():
                 if len(side) and request.limits.get(kind, 0) > 0:
-                    self._rank_kind(kind, side, rows, block_keys, request, w, timings, found)
+                    self._rank_kind(kind, side, rows, block_keys, request, w, timings, found, live)
             for matches in found.values():
                 matches.sort(key=lambda m: (-m.score, m.kind != ORGANIZATION, str(m.counterpart)))
             yield block_keys, found
@@ -292,7 +426,7 @@ class Engine:
             out.update(found)
         return out
 
-    def _rank_kind(self, kind, side, rows, block_keys, request, w, timings, found) -> None:
+    def _rank_kind(self, kind, side, rows, block_keys, request, w, timings, found, live) -> None:
         rule = KIND_RULES[kind]
         t0 = time.perf_counter()
         comp = component_block(self.companies, rows, side, rule)
@@ -310,6 +444,7 @@ class Engine:
                 j = side.row.get(cp) if k == kind else None
                 if j is not None:
                     score[b, j] = -1.0
+        self._boost(kind, score, rows, w, live)
         self._filter(score, rows, side)
         t1 = time.perf_counter()
         limit = min(request.limits[kind], len(side))
@@ -319,11 +454,22 @@ class Engine:
             name: (np.take_along_axis(arr, cols, axis=1) if arr is not None else None)
             for name, arr in comp.items()
         }
+        picked["implementation"] = live.implementation(kind, self.companies.priority[rows], cols)
         t2 = time.perf_counter()
         timings.scoring += t1 - t0
         timings.top_k += t2 - t1
         timings.pairs += score.size
         self._collect(kind, side, block_keys, request, w, cols, top, picked, found)
+
+    def _boost(self, kind: str, score: np.ndarray, rows: np.ndarray, w, live: LiveView) -> None:
+        """The implementation boost, on the few counterparts a live status reaches."""
+        cols = live.rows[kind]
+        if not len(cols) or w["implementation"] <= 0:
+            return
+        impl = live.implementation(kind, self.companies.priority[rows], cols)
+        sub = score[:, cols]
+        gain = np.float32(w["implementation"]) * impl * (1.0 - sub)
+        score[:, cols] = np.where(sub >= BOOST_FLOOR, sub + gain, sub)
 
     def _filter(self, score: np.ndarray, rows: np.ndarray, side: Side) -> None:
         """Hard exclusions: counterparts not accepting partners, and the countries and types a
@@ -343,6 +489,7 @@ class Engine:
         rows = np.array([self.companies.row[k] for k in block_keys], dtype=np.int64)
         need = self.companies.has_need[rows] & rule.back_applies
         country = self.companies.has_country[rows] & rule.country_applies
+        priority = self.companies.priority[rows].any(axis=1)
         rel = np.zeros(top.shape, dtype=np.float32)
         for b, key in enumerate(block_keys):
             rels = request.relationship.get(key)
@@ -353,9 +500,14 @@ class Engine:
         part_lists = [parts[k].tolist() for k in COMPONENTS]
         top_l, cols_l, rel_l = top.tolist(), cols.tolist(), rel.tolist()
         cap, text, thrust = as_lists["capability"], as_lists["text"], as_lists["thrust"]
-        back, cty = as_lists["capability_back"], as_lists["country"]
+        back, cty, impl = (
+            as_lists["capability_back"],
+            as_lists["country"],
+            as_lists["implementation"],
+        )
         for b, key in enumerate(block_keys):
             has_need, has_country = bool(need[b]), bool(country[b])
+            has_priority = bool(priority[b])
             out = found[key]
             for i, s in enumerate(top_l[b]):
                 if s < request.min_score:
@@ -367,6 +519,7 @@ class Engine:
                     "thrust": thrust[b][i],
                     "country": cty[b][i] if has_country and cty is not None else None,
                     "relationship": rel_l[b][i],
+                    "implementation": impl[b][i] if has_priority else None,
                 }
                 cp = side.keys[cols_l[b][i]]
                 out.append(
@@ -400,6 +553,9 @@ def contributions_block(picked, rel, need, country, w) -> dict[str, np.ndarray]:
         for names, total in ((GIVE, give_total), (GET, get_total)):
             for k in names:
                 out[k] = np.where(total > 0, half * parts[k] / total, 0.0)
+    base = fused * (1.0 - w["relationship"]) + out["relationship"]
+    gain = w["implementation"] * picked["implementation"] * (1.0 - base)
+    out["implementation"] = np.where(base >= BOOST_FLOOR, gain, 0.0)
     return out
 
 
@@ -413,7 +569,12 @@ def _dot(a: Mapping[int, float], b: Mapping[int, float]) -> float:
 
 
 def score_pair(
-    c: Signals, p: Signals, kind: str, weights: Mapping[str, float], rel: float = 0.0
+    c: Signals,
+    p: Signals,
+    kind: str,
+    weights: Mapping[str, float],
+    rel: float = 0.0,
+    implementation: float | None = None,
 ) -> tuple[float, dict[str, float | None]]:
     rule = KIND_RULES[kind]
     concepts = math.sqrt(_dot(c.concept_offer, p.concept_need))
@@ -427,6 +588,7 @@ def score_pair(
         "thrust": _dot(c.thrust, p.thrust),
         "country": _dot(c.country, p.country) if rule.country_applies and c.country else None,
         "relationship": rel,
+        "implementation": implementation,
     }
     return fuse_values(values, weights), values
 
@@ -434,6 +596,7 @@ def score_pair(
 def rank_loop(engine: Engine, company_keys: Sequence[Key], request: Request) -> dict:
     """The baseline the engine is measured against: a Python loop over every pair."""
     w = check_weights(request.weights)
+    live = engine.live_view(request.implementation)
     out: dict[Key, list[Match]] = {}
     for key in company_keys:
         cp_, cs = engine.profile(COMPANY, key)
@@ -442,10 +605,11 @@ def rank_loop(engine: Engine, company_keys: Sequence[Key], request: Request) -> 
         matches: list[Match] = []
         for kind, side in engine.sides.items():
             scored = []
-            for p, ps in zip(side.profiles, side.signals, strict=True):
+            for j, (p, ps) in enumerate(zip(side.profiles, side.signals, strict=True)):
                 if (kind, p.key) in excluded or not p.accepting or _ruled_out(cp_, p):
                     continue
-                s, values = score_pair(cs, ps, kind, w, rels.get((kind, p.key), 0.0))
+                impl = _implementation(cs, live.facts[kind].get(j, ()), engine.space)
+                s, values = score_pair(cs, ps, kind, w, rels.get((kind, p.key), 0.0), impl)
                 if s >= request.min_score:
                     scored.append((s, str(p.key), Match(key, kind, p.key, s, values)))
             best = heapq.nlargest(request.limits.get(kind, 0), scored, key=lambda t: t[0])
@@ -453,6 +617,17 @@ def rank_loop(engine: Engine, company_keys: Sequence[Key], request: Request) -> 
         matches.sort(key=lambda m: (-m.score, m.kind != ORGANIZATION, str(m.counterpart)))
         out[key] = matches
     return out
+
+
+def _implementation(c: Signals, facts: Sequence[LiveStatus], space: Space) -> float | None:
+    """The implementation component of one pair, from the statuses tied to the counterpart."""
+    if not c.priority:
+        return None
+    strongest: dict[int, float] = {}
+    for x in facts:
+        s = space.state_index[x.state]
+        strongest[s] = max(strongest.get(s, 0.0), x.value)
+    return min(1.0, sum(c.priority.get(s, 0.0) * v for s, v in strongest.items()))
 
 
 def _ruled_out(company: Profile, p: Profile) -> bool:

@@ -38,6 +38,7 @@ COMPONENT_LABELS = {
     "thrust": gettext_lazy("Thrust fit"),
     "country": gettext_lazy("Member-state fit"),
     "relationship": gettext_lazy("Existing relationship"),
+    "implementation": gettext_lazy("Launched in a priority member state"),
 }
 
 

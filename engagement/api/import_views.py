@@ -1,6 +1,6 @@
 """Bulk import through the API: upload a file, get a job (202), follow the job.
 
-POST /api/v1/{organizations,contacts,engagements}/import/   multipart: file, dry_run
+POST /api/v1/{kind}/import/          multipart: file, dry_run; kind as in import_kinds.KINDS
 GET  /api/v1/import-jobs/            your own jobs
 GET  /api/v1/import-jobs/{id}/       status, progress, errors [{row, column, reason}]
 """
@@ -18,7 +18,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from engagement.models import ImportJob
-from engagement.services import import_jobs, imports
+from engagement.services import import_jobs, import_kinds
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -81,7 +81,8 @@ class ImportUploadSerializer(serializers.Serializer):
 def _columns_doc(kind: str) -> str:
     lines = [
         f"- `{field}`{' (required)' if required else ''}: {' / '.join(aliases)}"
-        for field, aliases, required in imports.column_help(kind)
+        + (f"; one of {', '.join(f'`{c}`' for c in codes)} or its label" if codes else "")
+        for field, aliases, required, codes in import_kinds.column_help(kind)
     ]
     return "\n".join(lines)
 
@@ -106,17 +107,19 @@ class ImportView(APIView):
 
 
 def import_view(kind: str):
+    noun = kind.replace("-", " ")
     description = (
-        f"Import {kind} from a CSV or XLSX file, all or nothing, in the background. "
+        f"Import {noun} from a CSV or XLSX file, all or nothing, in the background. "
         "`dry_run` (default true) checks every row and writes nothing. Answers 202 with the job; "
         "`GET` its `url` for status, progress and every bad row as {row, column, reason}. "
         f"A file over IMPORT_MAX_BYTES ({settings.IMPORT_MAX_BYTES} bytes here) or "
-        f"IMPORT_MAX_ROWS ({settings.IMPORT_MAX_ROWS} rows here) is refused with 400.\n\n"
+        f"IMPORT_MAX_ROWS ({settings.IMPORT_MAX_ROWS} rows here) is refused with 400, and a "
+        f"caller whose role may not create {noun} with 403.\n\n"
         f"Columns (any of the header names):\n\n{_columns_doc(kind)}"
     )
 
     @extend_schema(
-        operation_id=f"{kind}_import",
+        operation_id=f"{kind.replace('-', '_')}_import",
         description=description,
         request={"multipart/form-data": ImportUploadSerializer},
         responses={202: ImportJobSerializer},
@@ -125,7 +128,8 @@ def import_view(kind: str):
     def post(self, request):
         return ImportView.post(self, request)
 
-    view_class = type(f"{kind.title()}ImportView", (ImportView,), {"kind": kind, "post": post})
+    name = "".join(part.title() for part in kind.split("-"))
+    view_class = type(f"{name}ImportView", (ImportView,), {"kind": kind, "post": post})
     return view_class.as_view()
 
 
@@ -154,7 +158,7 @@ _jobs.register("import-jobs", ImportJobViewSet, basename="import-jobs")
 urlpatterns = [
     *(
         path(f"v1/{kind}/import/", import_view(kind), name=f"{kind}-import")
-        for kind in imports.KINDS
+        for kind in import_kinds.KINDS
     ),
     path("v1/", include(_jobs.urls)),
 ]

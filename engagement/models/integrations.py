@@ -73,6 +73,8 @@ class ImportJob(models.Model):
         ORGANIZATIONS = "organizations", _("Organizations")
         CONTACTS = "contacts", _("Contacts")
         ENGAGEMENTS = "engagements", _("Engagements")
+        IMPLEMENTATION_STATUSES = "implementation-statuses", _("Implementation statuses")
+        POLICY_UPDATES = "policy-updates", _("Policy updates")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -83,7 +85,7 @@ class ImportJob(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
     dry_run = models.BooleanField(default=True)

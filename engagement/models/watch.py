@@ -48,6 +48,11 @@ class ImplementationStatus(models.Model):
                 condition=~models.Q(source_url="", source_title=""),
                 name="implementation_status_has_source",
             ),
+            # The same observation once: a second import of the same file records nothing new.
+            models.UniqueConstraint(
+                fields=["initiative", "member_state", "status", "effective_on"],
+                name="implementation_status_once",
+            ),
         ]
         verbose_name = _("implementation status")
         verbose_name_plural = _("implementation statuses")
@@ -90,6 +95,17 @@ class PolicyUpdate(models.Model):
             ),
             models.CheckConstraint(
                 condition=~models.Q(source_url="", source_title=""), name="policy_update_has_source"
+            ),
+            # One update per title and publication day, in each language.
+            models.UniqueConstraint(
+                fields=["published_on", "title"],
+                condition=~models.Q(title=""),
+                name="policy_update_title_once",
+            ),
+            models.UniqueConstraint(
+                fields=["published_on", "title_ja"],
+                condition=~models.Q(title_ja=""),
+                name="policy_update_title_ja_once",
             ),
         ]
 

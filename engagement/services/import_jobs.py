@@ -27,7 +27,7 @@ from django.utils import timezone
 from engagement import policy
 from engagement.errors import NotPermitted, ServiceError, ValidationFailed
 from engagement.models import ImportJob
-from engagement.services import imports
+from engagement.services import import_kinds, imports
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +67,27 @@ def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB"
 
 
-def _check_may_import(actor: Any, kind: str) -> None:
-    if kind not in imports.KINDS:
-        raise ValidationFailed({"kind": [f"Must be one of: {', '.join(imports.KINDS)}."]})
-    if not policy.can_create(actor, imports.KIND_MODELS[kind]):
-        raise NotPermitted(f"Your role may not import {kind}.")
+def _refusal(actor: Any, kind: str) -> str | None:
+    """Why `actor` may not import `kind` (one of import_kinds.KINDS), or None when they may. Only
+    engagements are a team's records; the directory and market intelligence need no team."""
+    if not policy.can_create(actor, import_kinds.KIND_MODELS[kind]):
+        return f"Your role may not import {kind.replace('-', ' ')}."
     if kind == "engagements" and getattr(actor, "team_id", None) is None:
-        raise NotPermitted("Only members of a company's team import engagements.")
+        return "Only members of a company's team import engagements."
+    return None
+
+
+def importable_kinds(actor: Any) -> list[str]:
+    """The kinds the import page offers `actor`."""
+    return [kind for kind in import_kinds.KINDS if _refusal(actor, kind) is None]
+
+
+def _check_may_import(actor: Any, kind: str) -> None:
+    if kind not in import_kinds.KINDS:
+        raise ValidationFailed({"kind": [f"Must be one of: {', '.join(import_kinds.KINDS)}."]})
+    refusal = _refusal(actor, kind)
+    if refusal is not None:
+        raise NotPermitted(refusal)
 
 
 def _check_upload(upload: UploadedFile) -> str:

@@ -1,25 +1,30 @@
-"""Bulk import of organizations, contacts and engagements from CSV and XLSX files.
+"""Bulk import from CSV and XLSX files, the same way for every kind (organizations, contacts,
+engagements, implementation statuses, policy updates: engagement.services.import_kinds says what
+each kind's columns are and which service writes its rows).
 
 Files are read as Excel in Japan writes them: CSV in UTF-8 (with or without a byte-order mark)
 or Shift_JIS (CP932, Excel's "CSV (comma delimited)" on a Japanese Windows), or XLSX. Header
-names may be English or Japanese (see COLUMNS). Rows are streamed, never loaded into a list: a
-100,000-row file takes the memory of a few rows plus what the duplicate check keeps (one key
-per organization name).
+names may be English or Japanese (see import_kinds.COLUMNS). Rows are streamed, never loaded into
+a list: a 100,000-row file takes the memory of a few rows plus what the duplicate check keeps
+(one key per organization name).
 
 Every row goes through the same service as the API (organization_create, contact_create,
-engagement_log): the same rules, the same history and timeline. One exception, for speed: an
-organizations file of BULK_MIN_ROWS rows or more is written a batch at a time by
-_OrganizationBatches, which applies organization_create's own validator, duplicate guard and
-steps (see there, and the test that holds it to the service). A refused row is reported as
-{row, column, reason} for each message the service gave, with `row` the row number as Excel
-shows it (the header is row 1) and `column` the header as written in the file.
+engagement_log, implementation_status_record, policy_update_create): the same rules, the same
+history and timeline. One exception, for speed: an organizations file of BULK_MIN_ROWS rows or
+more is written a batch at a time by _OrganizationBatches, which applies organization_create's
+own validator, duplicate guard and steps (see there, and the test that holds it to the service).
+A refused row is reported as {row, column, reason} for each message the service gave, with `row`
+the row number as Excel shows it (the header is row 1) and `column` the header as written in the
+file.
 
 All or nothing: the whole import runs in one transaction. Each row is written through its service
 (whose own atomic block is a savepoint: a refused row leaves the transaction usable, and the
 importer adds no savepoint of its own). When any row is refused, or on a dry run, the transaction
 is rolled back at the end: nothing is written and the report lists every bad row. Duplicates
 within the file (the same normalised organization name in the same country, the same contact
-email) are reported against the row that came first.
+email, the same status observation, the same policy update title on the same day) are reported
+against the row that came first; a duplicate of a record already there is refused by the
+service. So importing a file twice writes its records once: the second run is refused whole.
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,13 +41,11 @@ from typing import IO, Any
 
 from django.db import DatabaseError, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from engagement import policy
 from engagement.errors import NotPermitted, ServiceError, ValidationFailed
 from engagement.models import (
-    Contact,
-    Engagement,
     MemberState,
     Organization,
     OrganizationKind,
@@ -51,13 +53,21 @@ from engagement.models import (
     OrgType,
     Team,
 )
-from engagement.normalize import normalize_email, normalize_name
+from engagement.normalize import normalize_name
 from engagement.services import directory
-from engagement.services.directory import contact_create, organization_create
-from engagement.services.engagements import engagement_log
+from engagement.services.import_kinds import (
+    ALIASES,
+    CHOICES,
+    COLUMNS,
+    IN_FILE_KEYS,
+    KIND_MODELS,
+    KINDS,
+    Column,
+    choice_map,
+    create_record,
+    header_key,
+)
 
-KINDS = ("organizations", "contacts", "engagements")
-KIND_MODELS = {"organizations": Organization, "contacts": Contact, "engagements": Engagement}
 FORMATS = (".csv", ".xlsx")
 PROGRESS_EVERY = 250
 # Organization files of at least this many rows take the batched path (_OrganizationBatches).
@@ -69,105 +79,11 @@ CSV_ENCODINGS = ("utf-8-sig", "cp932")
 ProgressFn = Callable[[int], None]
 Row = tuple[int, list[Any]]  # (row number as Excel shows it, cell values)
 
-
-# --- Columns ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    aliases: tuple[str, ...]
-    # text | list (codes) | country | countries | ref / refs (organization ids or names) | bool
-    # | choice | datetime | date | id
-    type: str = "text"
-    required: bool = False
-
-
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    "organizations": (
-        Column("name", ("name", "name (english)", "名称", "組織名", "名称（英語）"), required=True),
-        Column("name_ja", ("name_ja", "name (japanese)", "名称（日本語）", "日本語名")),
-        Column("kind", ("kind", "種別"), "choice"),
-        Column("org_type", ("org_type", "organization type", "組織タイプ"), required=True),
-        Column("country", ("country", "国"), "country"),
-        Column("website", ("website", "url", "ウェブサイト")),
-        Column("description", ("description", "description (english)", "説明", "説明（英語）")),
-        Column("description_ja", ("description_ja", "description (japanese)", "説明（日本語）")),
-        Column("capabilities", ("capabilities", "提供能力"), "list"),
-        Column("needs", ("needs", "ニーズ"), "list"),
-        Column("thrusts", ("thrusts", "戦略的重点"), "list"),
-        Column("priority_countries", ("priority_countries", "重点国"), "countries"),
-        Column("presence_countries", ("presence_countries", "拠点国"), "countries"),
-        Column("accepting_partners", ("accepting_partners", "パートナー受入"), "bool"),
-        Column("source", ("source", "出典")),
-    ),
-    "contacts": (
-        Column("organization", ("organization", "組織", "組織名"), "ref", required=True),
-        Column("name", ("name", "氏名", "名前"), required=True),
-        Column("name_reading", ("name_reading", "reading", "よみがな", "ふりがな", "フリガナ")),
-        Column("title", ("title", "役職")),
-        Column("email", ("email", "e-mail", "メール", "メールアドレス")),
-        Column("phone", ("phone", "電話", "電話番号")),
-        Column("notes", ("notes", "メモ", "備考")),
-        Column("opted_out", ("opted_out", "配信停止"), "bool"),
-    ),
-    "engagements": (
-        Column("occurred_at", ("occurred_at", "when", "日時"), "datetime", required=True),
-        Column("kind", ("kind", "種類"), "choice", required=True),
-        Column("organizations", ("organizations", "組織"), "refs", required=True),
-        Column("summary", ("summary", "概要"), required=True),
-        Column("outcome", ("outcome", "結果")),
-        Column("next_step", ("next_step", "next step", "次のステップ")),
-        Column("next_step_due", ("next_step_due", "期限"), "date"),
-        Column("thrusts", ("thrusts", "戦略的重点"), "list"),
-        Column("initiatives", ("initiatives", "イニシアティブ"), "list"),
-        Column("partnership", ("partnership", "パートナーシップ"), "id"),
-    ),
-}
-
-# Choice columns take the code, the English label or the Japanese one.
-_EXTRA_CHOICES = {
-    ("organizations", "kind"): {"日本企業": "japanese_company", "ASEAN機関": "asean_institution"},
-    ("engagements", "kind"): {
-        "会議": "meeting",
-        "打合せ": "meeting",
-        "ミーティング": "meeting",
-        "電話": "call",
-        "訪問": "site_visit",
-        "現地訪問": "site_visit",
-        "イベント": "event",
-        "メール": "email",
-        "ワークショップ": "workshop",
-        "その他": "other",
-    },
-}
-_CHOICES = {
-    ("organizations", "kind"): OrganizationKind,
-    ("engagements", "kind"): Engagement.Kind,
-}
-
 _CODE_SPLIT = re.compile(r"[;；、,\n]")
 _REF_SPLIT = re.compile(r"[;；\n]")
 _TRUE = {"1", "true", "yes", "y", "はい", "○", "〇", "有"}
 _FALSE = {"0", "false", "no", "n", "いいえ", "×", "無"}
 _FORMULA_ESCAPED = re.compile(r"^'[=+\-@]")
-
-
-def header_key(text: str) -> str:
-    """How a header is compared: width and case folded, spaces, _ and - ignored."""
-    folded = unicodedata.normalize("NFKC", str(text or "")).casefold().strip().rstrip("*")
-    return re.sub(r"[\s_\-]+", "", folded)
-
-
-_ALIASES = {
-    kind: {header_key(a): col for col in cols for a in (col.field, *col.aliases)}
-    for kind, cols in COLUMNS.items()
-}
-
-
-def column_help(kind: str) -> list[tuple[str, tuple[str, ...], bool]]:
-    """(field, accepted headers, required) for the import page and the API documentation."""
-    return [(c.field, c.aliases, c.required) for c in COLUMNS[kind]]
 
 
 # --- Report -------------------------------------------------------------------------------------
@@ -198,7 +114,7 @@ class ImportReport:
         return self.ok and not self.dry_run
 
     def summary(self) -> str:
-        noun = self.kind
+        noun = self.kind.replace("-", " ")
         if self.errors:
             return (
                 f"{len(self.errors)} problem(s) in {self.bad_rows} row(s) of "
@@ -371,19 +287,6 @@ def _as_date(value: Any) -> Any:
     return parsed.date() if isinstance(parsed, dt.datetime) else _text(value)
 
 
-def _choice_map(kind: str, field_name: str) -> dict[str, str]:
-    choices = _CHOICES[(kind, field_name)]
-    out: dict[str, str] = {}
-    for code, label in choices.choices:
-        out[header_key(code)] = code
-        out[header_key(str(label))] = code
-        with translation.override("ja"):
-            out[header_key(str(label))] = code
-    for alias, code in _EXTRA_CHOICES.get((kind, field_name), {}).items():
-        out[header_key(alias)] = code
-    return out
-
-
 # --- Row context (lookups cached for the whole file) -----------------------------------------
 
 
@@ -394,7 +297,7 @@ class _Lookups:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.choices = {f: _choice_map(kind, f) for (k, f) in _CHOICES if k == kind}
+        self.choices = {f: choice_map(kind, f) for (k, f) in CHOICES if k == kind}
         self.org_types = {}
         for t in OrgType.objects.all():
             for label in (t.code, t.name_en, t.name_ja):
@@ -547,18 +450,10 @@ class _InFileDuplicates:
         self.seen: dict[str, int] = {}
 
     def check(self, row: int, data: dict[str, Any]) -> dict[str, list[str]]:
-        if self.kind == "organizations":
-            country = str(data.get("country") or "").strip().upper()
-            names = [("name", data.get("name")), ("name_ja", data.get("name_ja"))]
-            keys = [(col, f"{country}\x00{normalize_name(n)}") for col, n in names if n]
-            keys = [(col, k) for col, k in keys if not k.endswith("\x00")]
-            message = "Same organization as row {} of this file."
-        elif self.kind == "contacts":
-            email = normalize_email(str(data.get("email") or ""))
-            keys = [("email", email)] if email else []
-            message = "Same email as row {} of this file."
-        else:
+        if self.kind not in IN_FILE_KEYS:
             return {}
+        keys_of, message = IN_FILE_KEYS[self.kind]
+        keys = keys_of(data)
         problems: dict[str, list[str]] = {}
         for col, key in keys:
             first = self.seen.get(key)
@@ -567,14 +462,6 @@ class _InFileDuplicates:
         for _col, key in keys:
             self.seen.setdefault(key, row)
         return problems
-
-
-def _create(kind: str, data: dict[str, Any], actor: Any, team: Team | None) -> Any:
-    if kind == "organizations":
-        return organization_create(actor=actor, **data)
-    if kind == "contacts":
-        return contact_create(actor=actor, **data)
-    return engagement_log(actor=actor, team=team, **data)
 
 
 # --- The import ---------------------------------------------------------------------------------
@@ -588,7 +475,7 @@ def _map_header(kind: str, cells: list[Any], report: ImportReport) -> dict[str, 
         text = _text(cell)
         if not text:
             continue
-        col = _ALIASES[kind].get(header_key(text))
+        col = ALIASES[kind].get(header_key(text))
         if col is None:
             known = ", ".join(c.field for c in COLUMNS[kind])
             report.add(
@@ -623,7 +510,7 @@ def import_rows(
         raise ValidationFailed({"kind": [f"Must be one of: {', '.join(KINDS)}."]})
     report = ImportReport(kind=kind, dry_run=dry_run, total_rows=total_rows)
     if actor is not None and not policy.can_create(actor, KIND_MODELS[kind]):
-        raise NotPermitted(f"Your role may not create {kind}.")
+        raise NotPermitted(f"Your role may not create {kind.replace('-', ' ')}.")
     rows = iter(rows_iter)
     first = next(rows, None)
     if first is None or _blank(first[1]):
@@ -694,7 +581,7 @@ class _RowImporter:
             if self.batches is not None:
                 self.batches.add(number, data, self)
                 return
-            _create(self.kind, data, self.actor, self.team)
+            create_record(self.kind, data, self.actor, self.team)
         except _RowProblems as exc:
             _report_fields(report, number, exc.problems, self.header_of, "")
         except NotPermitted:
@@ -713,7 +600,7 @@ class _RowImporter:
     def one_by_one(self, number: int, data: dict[str, Any]) -> None:
         """The per-row path for one row that has passed the file's own checks."""
         try:
-            _create(self.kind, data, self.actor, self.team)
+            create_record(self.kind, data, self.actor, self.team)
         except ServiceError as exc:
             self.service_error(number, exc)
         except DatabaseError as exc:

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from engagement import policy
@@ -23,6 +24,7 @@ from engagement.models import (
 )
 from engagement.services.common import resolve_codes
 from engagement.services.team_records import as_date
+from matching.services.background import matching_watch_changed
 
 SOURCE_FIELDS = ("source_url", "source_title", "source_publisher")
 
@@ -48,31 +50,20 @@ def _source(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str
 def implementation_status_record(
     *,
     actor: Any = None,
-    initiative: Any,
-    member_state: Any,
-    status: str,
-    effective_on: Any,
+    initiative: Any = None,
+    member_state: Any = None,
+    status: str = "",
+    effective_on: Any = None,
     note: str = "",
     source_date: Any = None,
     **source: Any,
 ) -> ImplementationStatus:
-    """Add a dated observation; the newest by effective date becomes the current status."""
+    """Add a dated observation; the newest by effective date becomes the current status. The
+    same observation (initiative, member state, status, effective date) is recorded once."""
     _may_record(actor, ImplementationStatus)
     errors: dict[str, list[str]] = {}
-    init = (
-        initiative
-        if isinstance(initiative, Initiative)
-        else Initiative.objects.filter(code=initiative).first()
-    )
-    if init is None:
-        errors["initiative"] = [f"Unknown initiative code: {initiative!r}."]
-    state = (
-        member_state
-        if isinstance(member_state, MemberState)
-        else MemberState.objects.filter(iso2=str(member_state or "").upper()).first()
-    )
-    if state is None:
-        errors["member_state"] = [f"{member_state!r} is not an ASEAN member state code."]
+    init = _status_initiative(initiative, errors)
+    state = _status_member_state(member_state, errors)
     if status not in ImplementationStatus.Status.values:
         errors["status"] = [f"Must be one of: {', '.join(ImplementationStatus.Status.values)}."]
     effective = as_date(effective_on, "effective_on", errors, required=True)
@@ -82,15 +73,67 @@ def implementation_status_record(
     clean_source = _source(source, errors)
     if errors:
         raise ValidationFailed(errors)
-    return ImplementationStatus.objects.create(
-        initiative=init,
-        member_state=state,
-        status=status,
-        effective_on=effective,
-        note=(note or "").strip(),
-        source_date=src_date,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
-        **clean_source,
+    observation = {
+        "initiative": init,
+        "member_state": state,
+        "status": status,
+        "effective_on": effective,
+    }
+    _refuse_recorded_status(observation)
+    try:
+        with transaction.atomic():
+            record = ImplementationStatus.objects.create(
+                **observation,
+                note=(note or "").strip(),
+                source_date=src_date,
+                recorded_by=actor if getattr(actor, "pk", None) else None,
+                **clean_source,
+            )
+    except IntegrityError:
+        # Someone recorded the same observation between our check and our write.
+        _refuse_recorded_status(observation)
+        raise
+    # Matching reads the current statuses: the companies that care about this state re-rank.
+    matching_watch_changed(member_state_id=state.pk)
+    return record
+
+
+def _status_initiative(value: Any, errors: dict[str, list[str]]) -> Initiative | None:
+    if isinstance(value, Initiative):
+        return value
+    if value in (None, ""):
+        errors["initiative"] = ["This field is required."]
+        return None
+    found = Initiative.objects.filter(code=value).first()
+    if found is None:
+        errors["initiative"] = [f"Unknown initiative code: {value!r}."]
+    return found
+
+
+def _status_member_state(value: Any, errors: dict[str, list[str]]) -> MemberState | None:
+    if isinstance(value, MemberState):
+        return value
+    if value in (None, ""):
+        errors["member_state"] = ["This field is required."]
+        return None
+    found = MemberState.objects.filter(iso2=str(value).upper()).first()
+    if found is None:
+        errors["member_state"] = [f"{value!r} is not an ASEAN member state code."]
+    return found
+
+
+def _refuse_recorded_status(observation: dict[str, Any]) -> None:
+    existing = ImplementationStatus.objects.filter(**observation).first()
+    if existing is None:
+        return
+    label = (
+        f"{existing.initiative.code} in {existing.member_state.iso2} {existing.status} "
+        f"from {existing.effective_on.isoformat()}"
+    )
+    raise Conflict(
+        f"This status is already recorded: {label}, id {existing.pk}.",
+        errors={"status": [f"Duplicate of existing status {label} (id {existing.pk})."]},
+        existing=existing,
     )
 
 
@@ -100,7 +143,9 @@ def implementation_status_delete(*, actor: Any = None, record: ImplementationSta
     if actor is not None and not policy.can_change(actor, record):
         raise NotPermitted("Only program managers and administrators correct market intelligence.")
     Tombstone.objects.create(resource="implementation-statuses", object_id=record.pk)
+    state_id = record.member_state_id
     record.delete()
+    matching_watch_changed(member_state_id=state_id)
 
 
 def _policy_update_clean(data: dict[str, Any], current: PolicyUpdate | None) -> dict[str, Any]:
@@ -141,10 +186,39 @@ def _save_policy_update(update: PolicyUpdate, clean: dict[str, Any]) -> PolicyUp
     links = {k: clean.pop(k) for k in ("member_states", "thrusts", "initiatives") if k in clean}
     for field, value in clean.items():
         setattr(update, field, value)
-    update.save()
+    _refuse_published_update(update)
+    try:
+        with transaction.atomic():
+            update.save()
+    except IntegrityError:
+        # Someone published the same update between our check and our write.
+        _refuse_published_update(update)
+        raise
     for field, items in links.items():
         getattr(update, field).set(items)
     return update
+
+
+def _refuse_published_update(update: PolicyUpdate) -> None:
+    """One policy update per title (English or Japanese) and publication day."""
+    same_title = Q()
+    for field in ("title", "title_ja"):
+        if getattr(update, field):
+            same_title |= Q(**{field: getattr(update, field)})
+    existing = (
+        PolicyUpdate.objects.filter(same_title, published_on=update.published_on)
+        .exclude(pk=update.pk)
+        .first()
+    )
+    if existing is None:
+        return
+    field = "title" if update.title and update.title == existing.title else "title_ja"
+    label = f"{existing} of {existing.published_on.isoformat()}"
+    raise Conflict(
+        f"This policy update is already recorded: {label}, id {existing.pk}.",
+        errors={field: [f"Duplicate of existing policy update {label} (id {existing.pk})."]},
+        existing=existing,
+    )
 
 
 @transaction.atomic

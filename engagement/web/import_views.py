@@ -17,14 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagement.errors import NotPermitted, ServiceError
 from engagement.models import ImportJob
-from engagement.services import import_jobs, imports
+from engagement.services import import_jobs, import_kinds
+from engagement.web.crm_views import refuse
 from engagement.web.forms import show_service_error
 
 REPORT_ROWS_SHOWN = 500
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("What to import"), choices=ImportJob.Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("What to import"))
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy(
@@ -38,6 +39,10 @@ class ImportForm(forms.Form):
         required=False,
         initial=True,
     )
+
+    def __init__(self, *args, kinds: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, ImportJob.Kind(k).label) for k in kinds]
 
 
 def _own_job(request, pk: int) -> ImportJob:
@@ -64,7 +69,15 @@ def _status(job: ImportJob) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
+    kinds = import_jobs.importable_kinds(request.user)
+    posted = request.POST.get("kind")
+    if posted in import_kinds.KINDS and posted not in kinds:
+        # A kind the page does not offer this person: a refusal, not "not a valid choice".
+        label = ImportJob.Kind(posted).label
+        return refuse(
+            request, _("You may not import this kind of record: %(kind)s.") % {"kind": label}
+        )
+    form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
     status = 200
     if request.method == "POST":
         status = 400
@@ -84,7 +97,7 @@ def import_page(request):
             else:
                 return redirect("import-job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user)[:10]
-    columns = {kind: imports.column_help(kind) for kind in imports.KINDS}
+    columns = [(ImportJob.Kind(kind).label, import_kinds.column_help(kind)) for kind in kinds]
     return render(
         request,
         "engagement/import_form.html",

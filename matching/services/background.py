@@ -64,6 +64,37 @@ def matching_profile_changed(*, organization: Organization, now: dt.datetime | N
         bumped.update(edits=F("edits") + 1)
 
 
+def matching_watch_changed(*, member_state_id: int, now: dt.datetime | None = None) -> int:
+    """An implementation status changed in a member state: the companies that name it a
+    priority get their suggestions recomputed shortly (their implementation component may have
+    moved). The same debounced requests as a profile edit, written in a few statements however
+    many companies it reaches; returns how many."""
+    now = now or timezone.now()
+    ids = list(
+        Organization.objects.filter(
+            kind=OrganizationKind.JAPANESE_COMPANY, priority_countries=member_state_id
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    MatchSuggestion.objects.filter(status=SuggestionStatus.NEW, company_id__in=ids).update(
+        stale=True
+    )
+    asked = MatchRecomputeRequest.objects.filter(organization_id__in=ids)
+    waiting = set(asked.values_list("organization_id", flat=True))
+    asked.update(edits=F("edits") + 1)
+    # A row another edit creates meanwhile is due after ours commits: losing the race is fine.
+    MatchRecomputeRequest.objects.bulk_create(
+        [
+            MatchRecomputeRequest(organization_id=pk, due_at=now + _delay(), requested_at=now)
+            for pk in ids
+            if pk not in waiting
+        ],
+        ignore_conflicts=True,
+    )
+    return len(ids)
+
+
 def matches_recompute_due(*, now: dt.datetime | None = None, limit: int = DUE_SCAN_LIMIT) -> int:
     """Recompute for every request that is due; returns how many were handled."""
     now = now or timezone.now()

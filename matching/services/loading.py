@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from engagement.models import (
     Capability,
+    ImplementationStatus,
     Initiative,
     MemberState,
     Organization,
@@ -29,7 +30,7 @@ from engagement.models import (
 )
 from matching.features import COMPANY, INITIATIVE, ORGANIZATION, CapabilityTerm, Profile, Taxonomy
 from matching.models import MatchingPreference
-from matching.scoring import Engine
+from matching.scoring import LIVE_VALUES, Engine, LiveStatus
 
 # Rows committed late by a long transaction can carry an updated_at a little older than the
 # newest one already seen: look back this far each time.
@@ -216,6 +217,32 @@ def initiative_profiles(ref: Reference) -> list[Profile]:
         )
         for pk, code, name_en, name_ja, description, thrust_id in rows
     ]
+
+
+def live_statuses(*, as_of: dt.date) -> tuple[LiveStatus, ...]:
+    """The implementation watch as matching reads it: per (initiative, member state), the
+    latest observation in effect on `as_of`, kept when it is launched or in progress. Derived
+    from the history each time (one query), never stored."""
+    rows = (
+        ImplementationStatus.objects.filter(effective_on__lte=as_of)
+        .order_by("initiative_id", "member_state_id", "-effective_on", "-recorded_at", "-id")
+        .values_list(
+            "initiative_id",
+            "member_state_id",
+            "initiative__code",
+            "member_state__iso2",
+            "status",
+            "effective_on",
+        )
+    )
+    current: dict[tuple[int, int], tuple] = {}
+    for init_id, state_id, *rest in rows:
+        current.setdefault((init_id, state_id), (init_id, *rest))
+    return tuple(
+        LiveStatus(init_id, code, iso2, status, effective_on.isoformat())
+        for init_id, code, iso2, status, effective_on in sorted(current.values())
+        if status in LIVE_VALUES
+    )
 
 
 def build_engine(ref: Reference | None = None) -> Engine:

@@ -36,7 +36,7 @@ from matching.scoring import (
     check_weights,
     contributions,
 )
-from matching.services.loading import engine_for_directory
+from matching.services.loading import engine_for_directory, live_statuses
 
 BATCH = 1000
 _encode = json.JSONEncoder(separators=(",", ":")).encode
@@ -129,10 +129,11 @@ def matches_recompute_companies(
         batch = keys[start : start + BATCH]
         started_batch = timezone.now()
         request = _request(engine, batch, weights, now)
+        live = engine.live_view(request.implementation)
         rows: list[tuple] = []
         for _keys, found in engine.iter_rank(batch, request, timings):
             t0 = time.perf_counter()
-            rows.extend(_rows(engine, found, weights, model.version, now, teams))
+            rows.extend(_rows(engine, found, weights, model.version, now, teams, live))
             report.write_s += time.perf_counter() - t0
         t0 = time.perf_counter()
         _replace(batch, rows, now, started_batch)
@@ -233,6 +234,7 @@ def _request(engine: Engine, batch: list[int], weights: dict, now: dt.datetime) 
         excluded=excluded,
         relationship=_relationship(batch, now),
         min_score=settings.MATCH_MIN_SCORE,
+        implementation=live_statuses(as_of=_today(now)),
     )
 
 
@@ -300,7 +302,7 @@ def components_text(values: dict, weights: dict, given: tuple[float, ...] = ()) 
     return _template(missing) % tuple(numbers)
 
 
-def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams) -> list[tuple]:
+def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams, live) -> list[tuple]:
     rows = []
     company_side = engine.companies
     for company_id, matches in found.items():
@@ -316,7 +318,7 @@ def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams) -
                     round(m.score, 6),
                     rank,
                     components_text(m.values, weights, m.parts),
-                    _encode(reasons(engine, m, weights)),
+                    _encode(reasons(engine, m, weights, live)),
                     version,
                     now,
                     NEW,

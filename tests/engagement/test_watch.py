@@ -15,6 +15,7 @@ from engagement.services.watch import (
     implementation_status_delete,
     implementation_status_record,
     policy_update_create,
+    policy_update_update,
 )
 from tests import factories
 
@@ -121,6 +122,67 @@ def test_a_policy_update_links_states_thrusts_and_initiatives(users):
     assert list(update.member_states.values_list("iso2", flat=True)) == ["VN"]
     assert list(update.initiatives.values_list("code", flat=True)) == ["T6-01"]
     assert update.recorded_by == users["pm"]
+
+
+def test_the_same_observation_is_recorded_once(users):
+    first = _record(users, "launched", "2026-03-01")
+
+    with pytest.raises(Conflict) as refused:
+        _record(users, "launched", "2026-03-01")
+
+    assert refused.value.errors == {
+        "status": [
+            f"Duplicate of existing status T6-01 in VN launched from 2026-03-01 (id {first.pk})."
+        ]
+    }
+    assert refused.value.existing == first
+    assert ImplementationStatus.objects.count() == 1
+    # Another status on the same day is another observation.
+    _record(users, "paused", "2026-03-01")
+    assert ImplementationStatus.objects.count() == 2
+
+
+def test_the_database_refuses_the_same_observation_twice(users):
+    first = _record(users, "launched", "2026-03-01")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ImplementationStatus.objects.create(
+            initiative=first.initiative,
+            member_state=first.member_state,
+            status="launched",
+            effective_on=dt.date(2026, 3, 1),
+            source_title="Copy",
+        )
+
+
+def test_a_policy_update_with_a_title_already_published_that_day_is_refused(users):
+    first = policy_update_create(
+        actor=users["pm"], kind="news", published_on="2026-03-02", title_ja="予算発表", **SOURCE
+    )
+
+    with pytest.raises(Conflict) as refused:
+        policy_update_create(
+            actor=users["pm"],
+            kind="regulation",
+            published_on="2026-03-02",
+            title="Budget",
+            title_ja="予算発表",
+            **SOURCE,
+        )
+
+    assert refused.value.errors == {
+        "title_ja": [f"Duplicate of existing policy update 予算発表 of 2026-03-02 (id {first.pk})."]
+    }
+    assert PolicyUpdate.objects.count() == 1
+    # The same title on another day is another update; editing it, or the first, is no duplicate.
+    later = policy_update_create(
+        actor=users["pm"], kind="news", published_on="2026-03-03", title_ja="予算発表", **SOURCE
+    )
+    policy_update_update(actor=users["pm"], update=first, summary_ja="三月の予算")
+    with pytest.raises(Conflict):
+        policy_update_update(actor=users["pm"], update=later, published_on="2026-03-02")
+    later.refresh_from_db()
+    assert (PolicyUpdate.objects.count(), later.published_on) == (2, dt.date(2026, 3, 3))
 
 
 def test_following_the_same_thing_twice_is_refused(users):

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from engagement.models import ImportJob, Organization
+from engagement.models import ImplementationStatus, ImportJob, Organization
 from engagement.tasks import run_import_job
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +140,55 @@ def test_the_import_page_needs_a_sign_in(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+STATUSES = [
+    ["施策コード", "加盟国", "状況", "発効日", "出典名"],
+    ["T6-02", "VN", "launched", "2026/03/01", "MIC announcement"],
+    ["T6-03", "MY", "planned", "2026/01/15", "NSS"],
+]
+
+
+def test_a_program_manager_imports_statuses_from_the_page(client, users):
+    client.force_login(users["pm"])
+    page = client.get("/import/")
+    assert [value for value, _label in page.context["form"].fields["kind"].choices] == [
+        "organizations",
+        "contacts",
+        "implementation-statuses",
+        "policy-updates",
+    ]
+    assert "施策コード" in page.content.decode()  # the statuses' Japanese headers are listed
+
+    response = client.post("/import/", {"kind": "implementation-statuses", "file": _file(STATUSES)})
+
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/import/{job.pk}/"
+    assert (job.kind, job.dry_run) == ("implementation-statuses", False)
+    run_import_job(job.pk)
+    html = client.get(f"/import/{job.pk}/").content.decode()
+    assert "Implementation statuses" in html
+    assert "2 records created." in html
+    assert sorted(ImplementationStatus.objects.values_list("initiative__code", "status")) == [
+        ("T6-02", "launched"),
+        ("T6-03", "planned"),
+    ]
+
+
+def test_a_bd_member_is_not_offered_market_intelligence_and_is_refused_it(bd):
+    page = bd.get("/import/")
+    assert [value for value, _label in page.context["form"].fields["kind"].choices] == [
+        "organizations",
+        "contacts",
+        "engagements",
+    ]
+    assert "施策コード" not in page.content.decode()
+
+    response = bd.post("/import/", {"kind": "implementation-statuses", "file": _file(STATUSES)})
+
+    assert response.status_code == 403
+    assert response.templates[0].name == "engagement/refused.html"
+    assert "You may not import this kind of record: Implementation statuses." in (
+        response.content.decode()
+    )
+    assert ImportJob.objects.count() == ImplementationStatus.objects.count() == 0

@@ -78,6 +78,7 @@ def test_a_company_suggestions_come_ranked_with_components_and_an_explanation(
         "thrust",
         "country",
         "relationship",
+        "implementation",
     }
     assert first["components"]["country"] == {
         "value": 1.0,

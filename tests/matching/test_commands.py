@@ -72,6 +72,10 @@ def test_bench_matching_ends_with_one_json_line_of_figures():
     } <= set(last)
     assert last["pairs"] == 12 * (40 + last["initiatives"])
     assert last["suggestions"] == MatchSuggestion.objects.count()
+    # Every initiative launched in four member states, priced on the same companies.
+    assert last["watch_statuses"] == 4 * last["initiatives"]
+    assert last["watch_ratio"] > 0
+    assert 0 < last["watch_boosted_share"] <= 1
 
 
 def test_train_matching_says_why_it_cannot_learn_yet():

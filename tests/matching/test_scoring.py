@@ -21,6 +21,7 @@ from matching.scoring import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
     Engine,
+    LiveStatus,
     Request,
     check_weights,
     contributions,
@@ -229,15 +230,131 @@ def test_an_existing_relationship_raises_the_score_by_at_most_its_weight(taxonom
 
 def test_contributions_add_up_to_the_score(taxonomy, priorities):
     companies, institutions = demo_from_csv(priorities)
-    e = engine(taxonomy, companies[:5], institutions)
+    e = engine(taxonomy, companies[:5], institutions, reference_from_csv()[2])
+    request = Request(limits={ORGANIZATION: 5, INITIATIVE: 5}, implementation=LIVE)
 
-    for matches in e.rank(request=Request(limits={ORGANIZATION: 5})).values():
+    ranked = e.rank(request=request)
+
+    assert any(m.values["implementation"] for ms in ranked.values() for m in ms)
+    for matches in ranked.values():
         for m in matches:
             parts = contributions(m.values, DEFAULT_WEIGHTS)
             assert set(parts) == set(COMPONENTS)
             assert m.parts == pytest.approx([parts[k] for k in COMPONENTS], abs=1e-5)
             assert sum(parts.values()) == pytest.approx(m.score, abs=1e-5)
             assert 0.0 <= m.score <= 1.0
+
+
+# --- The implementation watch ------------------------------------------------------------------
+
+# Live statuses across the reference initiatives: launched and in progress, in several states.
+LIVE = (
+    LiveStatus("T6-02", "T6-02", "VN", "launched", "2026-03-01"),
+    LiveStatus("T6-03", "T6-03", "MY", "in_progress", "2026-01-15"),
+    LiveStatus("T3-01", "T3-01", "MY", "launched", "2025-11-01"),
+    LiveStatus("T1-01", "T1-01", "SG", "launched", "2026-02-01"),
+    LiveStatus("T2-01", "T2-01", "VN", "in_progress", "2026-04-01"),
+)
+
+
+def _vietnam(taxonomy, *, priority=("VN",), live=LIVE, university_country="VN"):
+    c = company(
+        offers={"TAL.TRAINING", "TAL.UNIVERSITY"}, thrusts={"T6"}, priority_countries=set(priority)
+    )
+    hust = institution(
+        "HUST",
+        country=university_country,
+        org_type="university",
+        offers={"TAL.UNIVERSITY"},
+        needs={"TAL.UNIVERSITY", "TAL.MOBILITY"},
+        thrusts={"T6"},
+    )
+    linkages = initiative("T6-02", needs={"TAL.UNIVERSITY"}, thrusts={"T6"})
+    e = engine(taxonomy, [c], [hust], [linkages])
+    cold = only(e.rank(), "C")
+    warm = only(e.rank(request=Request(implementation=live)), "C")
+    return e, cold, warm
+
+
+def test_a_launch_in_a_priority_state_lifts_its_initiative_and_tied_institutions_a_little(
+    taxonomy,
+):
+    _e, cold, warm = _vietnam(taxonomy)
+
+    for key in ("HUST", "T6-02"):
+        base = cold[key].score
+        assert cold[key].values["implementation"] == 0.0
+        assert warm[key].values["implementation"] == 1.0
+        assert warm[key].score == pytest.approx(base + 0.1 * (1.0 - base), abs=1e-6)
+        parts = dict(zip(COMPONENTS, warm[key].parts, strict=True))
+        assert parts["implementation"] == pytest.approx(0.1 * (1.0 - base), abs=1e-6)
+        assert sum(parts.values()) == pytest.approx(warm[key].score, abs=1e-6)
+
+
+def test_in_progress_counts_for_less_than_launched(taxonomy):
+    in_progress = (LiveStatus("T6-02", "T6-02", "VN", "in_progress", "2026-03-01"),)
+
+    _e, cold, warm = _vietnam(taxonomy, live=in_progress)
+
+    base = cold["T6-02"].score
+    assert warm["T6-02"].values["implementation"] == pytest.approx(0.6)
+    assert warm["T6-02"].score == pytest.approx(base + 0.1 * 0.6 * (1.0 - base), abs=1e-6)
+
+
+def test_no_boost_outside_the_priority_states_nor_for_a_company_naming_none(taxonomy):
+    _e, cold, elsewhere = _vietnam(taxonomy, priority=("TH",))
+    _e, _cold, none = _vietnam(taxonomy, priority=())
+    _e, cold_th, institution_in_thailand = _vietnam(taxonomy, university_country="TH")
+
+    assert elsewhere["T6-02"].values["implementation"] == 0.0
+    assert elsewhere["T6-02"].score == pytest.approx(cold["T6-02"].score, abs=1e-6)
+    assert none["T6-02"].values["implementation"] is None
+    # The launch is Vietnam's: an institution in Thailand is not reached by it.
+    assert institution_in_thailand["HUST"].values["implementation"] == 0.0
+    assert institution_in_thailand["HUST"].score == pytest.approx(cold_th["HUST"].score)
+
+
+def test_an_institution_is_tied_to_an_initiative_by_thrust_and_capability(taxonomy):
+    c = company(offers={"TAL.UNIVERSITY"}, thrusts={"T6", "T3"}, priority_countries={"VN"})
+    other_thrust = institution(
+        "park", country="VN", offers={"TAL.UNIVERSITY"}, needs={"TAL.UNIVERSITY"}, thrusts={"T3"}
+    )
+    other_capability = institution(
+        "lab", country="VN", offers={"DES.IC"}, needs={"TAL.TRAINING"}, thrusts={"T6"}
+    )
+    e = engine(
+        taxonomy,
+        [c],
+        [other_thrust, other_capability],
+        [initiative("T6-02", needs={"TAL.UNIVERSITY"}, thrusts={"T6"})],
+    )
+
+    view = e.live_view(LIVE)
+
+    assert view.facts[ORGANIZATION] == {}
+    assert view.facts[INITIATIVE] == {0: [LIVE[0]]}
+
+
+def test_a_pair_below_the_floor_is_not_lifted_into_the_list(taxonomy):
+    c = company(offers={"DES.IC"}, thrusts={"T2"}, priority_countries={"VN"})
+    e = engine(taxonomy, [c], (), [initiative("T6-02", needs={"TAL.UNIVERSITY"}, thrusts={"T6"})])
+
+    assert e.rank(request=Request(implementation=LIVE, min_score=0.0))["C"][0].score == 0.0
+
+
+def test_the_explanation_names_the_launch_in_english_and_japanese(taxonomy):
+    e, _cold, warm = _vietnam(taxonomy)
+    labels = Labels(states={"VN": ("Vietnam", "ベトナム")})
+    live = e.live_view(LIVE)
+
+    why = reasons(e, warm["HUST"], DEFAULT_WEIGHTS, live)
+    en = render(why, counterpart="HUST", kind=ORGANIZATION, lang="en", labels=labels)
+    ja = render(why, counterpart="HUST", kind=ORGANIZATION, lang="ja", labels=labels)
+
+    assert why["implementation"] == [["VN", "T6-02", "launched", "2026-03"]]
+    assert "Vietnam launched T6-02 in 2026-03" in en.reasons
+    assert "ベトナムが2026年3月にT6-02を開始" in ja.reasons
+    assert "implementation" not in reasons(e, warm["HUST"], DEFAULT_WEIGHTS)
 
 
 def test_weights_must_leave_each_side_something_to_weigh():
@@ -297,12 +414,15 @@ def test_the_matrix_engine_and_the_per_pair_loop_give_the_same_answers(taxonomy,
     request = Request(
         relationship={companies[1].key: {(ORGANIZATION, institutions[3].key): 0.5}},
         excluded={companies[2].key: {(ORGANIZATION, institutions[0].key)}},
+        implementation=LIVE,
     )
     keys = [c.key for c in companies[:8]]
 
     fast = e.rank(keys, request)
     slow = rank_loop(e, keys, request)
 
+    boosted = [m for key in keys for m in fast[key] if m.values["implementation"]]
+    assert len(boosted) >= 5
     for key in keys:
         assert [m.score for m in fast[key]] == pytest.approx([m.score for m in slow[key]], abs=1e-5)
         for f, s in zip(fast[key], slow[key], strict=True):

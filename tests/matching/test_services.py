@@ -106,6 +106,7 @@ def test_a_recompute_ranks_partners_with_components_and_reasons(directory, penan
         "thrust",
         "country",
         "relationship",
+        "implementation",
     }
     assert top.components["country"]["value"] == 1.0
     assert top.components["capability_back"] == {"value": None, "contribution": 0.0}

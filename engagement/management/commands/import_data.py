@@ -7,17 +7,18 @@ from tqdm import tqdm
 from engagement.errors import ServiceError
 from engagement.management.base import describe
 from engagement.models import Team, User
-from engagement.services import imports
+from engagement.services import import_kinds, imports
 
 
 class Command(BaseCommand):
     help = (
-        "Import organizations, contacts or engagements from a CSV (UTF-8 or Shift_JIS) or XLSX "
-        "file, all or nothing. Every bad row is printed as 'row N, column C: reason'."
+        "Import organizations, contacts, engagements, implementation statuses or policy updates "
+        "from a CSV (UTF-8 or Shift_JIS) or XLSX file, all or nothing. Every bad row is printed "
+        "as 'row N, column C: reason'."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=imports.KINDS)
+        parser.add_argument("kind", choices=import_kinds.KINDS)
         parser.add_argument("file", type=Path)
         parser.add_argument(
             "--dry-run", action="store_true", help="Check every row and write nothing."
