@@ -6,7 +6,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -17,6 +17,7 @@ from engagement import policy
 from engagement.api import crm_serializers as s
 from engagement.api.filters import DateTimeFilter, IdFilter
 from engagement.api.mixins import idempotent
+from engagement.api.timeline import TIMELINE_PARAMETERS, timeline_response
 from engagement.api.views import IDEMPOTENCY_KEY, IF_MATCH, ServiceBackedViewSet
 from engagement.errors import ValidationFailed
 from engagement.models import (
@@ -31,7 +32,6 @@ from engagement.models import (
     Stage,
 )
 from engagement.selectors import crm as selectors
-from engagement.selectors.timeline import timeline
 from engagement.services import engagements as engagement_services
 from engagement.services import followups as followup_services
 from engagement.services import mous as mou_services
@@ -58,12 +58,6 @@ def _validated(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
-
-
-TIMELINE_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="From a previous page's `next`."),
-    OpenApiParameter("limit", int, description="Entries per page (1 to 200, default 50)."),
-]
 
 
 # --- Engagements ----------
@@ -215,25 +209,7 @@ class PartnershipViewSet(ServiceBackedViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         """Engagements, stage changes, MoU and pilot events and follow-ups, newest first."""
-        return _timeline_response(request, partnership=self.get_object())
-
-
-def _timeline_response(request, **scope):
-    try:
-        limit = int(request.query_params.get("limit", 50))
-    except ValueError:
-        raise ValidationFailed({"limit": ["A whole number."]}) from None
-    page = timeline(
-        user=request.user, cursor=request.query_params.get("cursor"), limit=limit, **scope
-    )
-    next_url = None
-    if page.next_cursor:
-        query = request.query_params.copy()
-        query["cursor"] = page.next_cursor
-        next_url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
-    return Response(
-        {"next": next_url, "results": s.TimelineEntrySerializer(page.entries, many=True).data}
-    )
+        return timeline_response(request, partnership=self.get_object())
 
 
 @extend_schema(responses={200: s.TimelinePageSerializer}, parameters=TIMELINE_PARAMETERS)
@@ -243,7 +219,7 @@ def organization_timeline(request, pk: int):
     org = Organization.objects.filter(pk=pk).first()
     if org is None or not policy.can_view(request.user, org):
         raise NotFound()
-    return _timeline_response(request, organization=org)
+    return timeline_response(request, organization=org)
 
 
 # --- MoUs ----------

@@ -14,10 +14,12 @@ from rest_framework.reverse import reverse
 
 from engagement import policy
 from engagement.api import serializers as s
+from engagement.api.crm_serializers import TimelinePageSerializer
 from engagement.api.export import ExportMixin
 from engagement.api.filters import ContactFilter, DateTimeFilter, OrganizationFilter
 from engagement.api.mixins import ETagMixin, expected_version, idempotent
 from engagement.api.related import ManyValuesMixin
+from engagement.api.timeline import TIMELINE_PARAMETERS, timeline_response
 from engagement.errors import StaleWrite, ValidationFailed
 from engagement.models import (
     Capability,
@@ -31,6 +33,7 @@ from engagement.models import (
 )
 from engagement.selectors.directory import contacts_visible, organizations_visible
 from engagement.selectors.history import record_history
+from engagement.selectors.timeline import watch_timeline
 from engagement.services import directory as directory_services
 
 IF_MATCH = OpenApiParameter(
@@ -100,6 +103,15 @@ class InitiativeViewSet(ReferenceViewSet):
         },
     )
 
+    @extend_schema(responses={200: TimelinePageSerializer}, parameters=TIMELINE_PARAMETERS)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def timeline(self, request, code=None):
+        """Its implementation statuses in every member state and the policy updates linked to it
+        or its thrust (shared), with the events of the partnerships linked to it that your team
+        (program managers: every team) recorded, newest first. Statuses and policy updates are
+        dated at 00:00 UTC of their day."""
+        return timeline_response(request, watch_timeline, initiative=self.get_object())
+
 
 class CapabilityViewSet(ReferenceViewSet):
     queryset = Capability.objects.select_related("parent").prefetch_related("thrusts")
@@ -120,6 +132,15 @@ class MemberStateViewSet(ReferenceViewSet):
     queryset = MemberState.objects.all()
     serializer_class = s.MemberStateSerializer
     filterset_class = _reference_filterset(MemberState)
+
+    @extend_schema(responses={200: TimelinePageSerializer}, parameters=TIMELINE_PARAMETERS)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def timeline(self, request, iso2=None):
+        """The implementation statuses of every initiative here and the policy updates linked to
+        this state (shared), with the events of the partnerships that count here (priority
+        country, else the counterparts' countries) that your team (program managers: every team)
+        recorded, newest first. Statuses and policy updates are dated at 00:00 UTC of their day."""
+        return timeline_response(request, watch_timeline, member_state=self.get_object())
 
 
 class OrgTypeViewSet(ReferenceViewSet):

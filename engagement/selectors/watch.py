@@ -100,8 +100,18 @@ class Coverage:
     rows: list[CoverageRow]
 
 
+def in_member_state(state: MemberState) -> Q:
+    """Partnerships that count in `state`, as a filter: the rule of _partnership_countries (its
+    priority country, else the countries of its counterparts), so that a member state's
+    timeline and the coverage map agree on where a partnership is."""
+    return Q(priority_country=state) | Q(
+        priority_country__isnull=True, counterparts__country=state.iso2
+    )
+
+
 def _partnership_countries(user: Any) -> list[tuple[int, str, set[int], set[int]]]:
-    """(id, stage, initiative ids, country ids) for every partnership the user may see."""
+    """(id, stage, initiative ids, country ids) for every partnership the user may see. Where a
+    partnership counts: its priority country, else its counterparts' (see in_member_state)."""
     qs = policy.scope(
         user, Partnership.objects.filter(stage__in=ENGAGED_STAGES + PIPELINE_STAGES)
     ).prefetch_related("initiatives", "counterparts")

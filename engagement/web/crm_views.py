@@ -48,10 +48,9 @@ from engagement.services.partnerships import partnership_create, partnership_tra
 from engagement.services.pilots import milestone_complete
 from engagement.web import charts, forms
 from engagement.web.navigation import safe_next
-from engagement.web.timeline import present, stage_label
+from engagement.web.timeline import stage_label, timeline_context
 
 PAGE_SIZE = 25
-TIMELINE_PAGE = 30
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -71,17 +70,6 @@ def _read_only_message() -> str:
 
 def _status_for(exc: ServiceError) -> int:
     return 409 if exc.code in ("conflict", "stale_write") else 400
-
-
-def _timeline_context(request, **scope) -> dict[str, Any]:
-    cursor = request.GET.get("cursor")
-    page = timeline(user=request.user, cursor=cursor, limit=TIMELINE_PAGE, **scope)
-    older = None
-    if page.next_cursor:
-        query = request.GET.copy()
-        query["cursor"] = page.next_cursor
-        older = f"?{query.urlencode()}#timeline"
-    return {"items": present(page.entries), "older": older, "paged": bool(cursor)}
 
 
 def _log_url(request, **params: Any) -> str:
@@ -289,7 +277,7 @@ def _render_partnership(
         "pilots": dash.partnership_pilots(user=user, partnership=p),
         "followups": dash.partnership_followups(user=user, partnership=p),
         "followup_form": bound.get("followup") or forms.FollowUpForm(prefix="fu-new"),
-        "timeline": _timeline_context(request, partnership=p),
+        "timeline": timeline_context(request, timeline, partnership=p),
         "log_url": _log_url(request, partnership=p.pk),
         "today": timezone.localdate(),
         "read_only_message": _read_only_message(),
@@ -682,7 +670,7 @@ def organization_detail(request, pk: int):
             "contacts": list(org.contacts.all()),
             "can_change": policy.can_change(request.user, org),
             "partnerships": dash.organization_partnerships(user=request.user, organization=org),
-            "timeline": _timeline_context(request, organization=org),
+            "timeline": timeline_context(request, timeline, organization=org),
             "log_url": _log_url(request, organization=org.pk),
             "is_institution": org.kind == OrganizationKind.ASEAN_INSTITUTION,
             "sees_all": policy.sees_all_teams(request.user),

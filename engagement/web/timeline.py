@@ -4,12 +4,21 @@ language, built from each event's kind and data when the page is drawn."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import BadRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from engagement.models import Engagement, Pilot, Stage
-from engagement.selectors.timeline import Entry
+from engagement.errors import ValidationFailed
+from engagement.models import Engagement, ImplementationStatus, Pilot, PolicyUpdate, Stage
+from engagement.selectors.timeline import Entry, TimelinePage
+
+TIMELINE_PAGE = 30
+# Shared market intelligence, dated by a day rather than a moment.
+DATED_KINDS = ("implementation_status", "policy_update")
 
 
 def stage_label(code: str) -> str:
@@ -36,6 +45,9 @@ class Item:
     actor: str
     partnership_id: int | None
     partnership_title: str
+    all_day: bool = False
+    source_url: str = ""
+    source_title: str = ""
 
 
 def _mou_heading(action: str) -> str:
@@ -49,9 +61,34 @@ def _mou_heading(action: str) -> str:
     }.get(action) or _("MoU")
 
 
+def _in_reader_language(d: dict, field: str) -> str:
+    """The Japanese text for a Japanese reader when there is one, else the English."""
+    if (get_language() or "en").startswith("ja") and d.get(f"{field}_ja"):
+        return d[f"{field}_ja"]
+    return d.get(field) or d.get(f"{field}_ja", "")
+
+
+def _describe_dated(kind: str, d: dict) -> tuple[str, str, str]:
+    if kind == "implementation_status":
+        status = _choice(ImplementationStatus.Status, d.get("status", ""))
+        heading = _("Implementation status: %(status)s") % {"status": status}
+        return (
+            heading,
+            f"{d.get('initiative', '')} · {d.get('member_state', '')}",
+            d.get("note", ""),
+        )
+    return (
+        _choice(PolicyUpdate.Kind, d.get("kind", "")),
+        _in_reader_language(d, "title"),
+        _in_reader_language(d, "summary"),
+    )
+
+
 def _describe(e: Entry) -> tuple[str, str, str]:
     d = {k: ("" if v is None else v) for k, v in (e.data or {}).items()}
     kind = e.kind
+    if kind in DATED_KINDS:
+        return _describe_dated(kind, d)
     if kind == "engagement":
         return _choice(Engagement.Kind, d.get("kind", "")), d.get("summary", ""), ""
     if kind == "stage_changed":
@@ -104,6 +141,7 @@ def present(entries: list[Entry]) -> list[Item]:
     items = []
     for e in entries:
         heading, text, detail = _describe(e)
+        dated = e.kind in DATED_KINDS
         items.append(
             Item(
                 at=e.at,
@@ -114,6 +152,26 @@ def present(entries: list[Entry]) -> list[Item]:
                 actor=e.actor,
                 partnership_id=e.partnership_id,
                 partnership_title=e.partnership_title,
+                all_day=dated,
+                source_url=str(e.data.get("source_url", "")) if dated else "",
+                source_title=str(e.data.get("source_title", "")) if dated else "",
             )
         )
     return items
+
+
+def timeline_context(request, feed: Callable[..., TimelinePage], **subject: Any) -> dict[str, Any]:
+    """The timeline card of a page: the page of `feed` the request's cursor asks for, and the
+    address of the older one."""
+    cursor = request.GET.get("cursor")
+    try:
+        page = feed(user=request.user, cursor=cursor, limit=TIMELINE_PAGE, **subject)
+    except ValidationFailed as exc:
+        # A cursor edited by hand, or cut short when copied: the reader's mistake, not ours.
+        raise BadRequest(exc.detail) from None
+    older = None
+    if page.next_cursor:
+        query = request.GET.copy()
+        query["cursor"] = page.next_cursor
+        older = f"?{query.urlencode()}#timeline"
+    return {"items": present(page.entries), "older": older, "paged": bool(cursor)}

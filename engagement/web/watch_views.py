@@ -19,7 +19,8 @@ from engagement.models import (
     PolicyUpdate,
     Thrust,
 )
-from engagement.selectors.watch import coverage_matrix, policy_updates, status_history
+from engagement.selectors.timeline import watch_timeline
+from engagement.selectors.watch import coverage_matrix, status_history
 from engagement.services.watch import (
     follow_add,
     follow_remove,
@@ -28,6 +29,7 @@ from engagement.services.watch import (
 )
 from engagement.web.coverage import coverage_csv, coverage_png, coverage_svg
 from engagement.web.navigation import safe_next
+from engagement.web.timeline import timeline_context
 
 
 def _next(request) -> str:
@@ -101,33 +103,27 @@ def status_record(request):
 @login_required
 def initiative_detail(request, code: str):
     initiative = get_object_or_404(Initiative.objects.select_related("thrust"), code=code)
-    return render(
-        request,
-        "engagement/watch_detail.html",
-        {
-            "subject": initiative,
-            "kind": "initiative",
-            "history": status_history(initiative=initiative),
-            "updates": list(policy_updates(initiative=initiative)[:50]),
-            "follow": Follow.objects.filter(user=request.user, initiative=initiative).first(),
-            "can_record": policy.can_create(request.user, PolicyUpdate),
-            "kinds": PolicyUpdate.Kind.choices,
-        },
-    )
+    return _watch_detail(request, "initiative", initiative)
 
 
 @login_required
 def member_state_detail(request, iso2: str):
     state = get_object_or_404(MemberState, iso2=iso2.upper())
+    return _watch_detail(request, "member_state", state)
+
+
+def _watch_detail(request, kind: str, subject: Initiative | MemberState) -> HttpResponse:
+    """`kind` names the subject as the selectors and Follow do: initiative or member_state."""
+    about = {kind: subject}
     return render(
         request,
         "engagement/watch_detail.html",
         {
-            "subject": state,
-            "kind": "member_state",
-            "history": status_history(member_state=state),
-            "updates": list(policy_updates(member_state=state)[:50]),
-            "follow": Follow.objects.filter(user=request.user, member_state=state).first(),
+            "subject": subject,
+            "kind": kind,
+            "history": status_history(**about),
+            "timeline": timeline_context(request, watch_timeline, **about),
+            "follow": Follow.objects.filter(user=request.user, **about).first(),
             "can_record": policy.can_create(request.user, PolicyUpdate),
             "kinds": PolicyUpdate.Kind.choices,
         },

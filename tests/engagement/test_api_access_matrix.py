@@ -228,6 +228,11 @@ OPS: list[Op] = [
     # Timelines and the changes feed (deletions)
     lst("organizations", "timeline", "/organizations/{usm}/timeline/",
         lambda s: {("engagement", s.engagement), ("partnership", s.partnership)}, key=_event),
+    # Both teams' deals are linked to T6-01 and work with USM, in Malaysia
+    lst("initiatives", "timeline", "/initiatives/T6-01/timeline/",
+        lambda s: {("engagement", s.engagement), ("partnership", s.partnership)}, key=_event),
+    lst("member-states", "timeline", "/member-states/MY/timeline/",
+        lambda s: {("engagement", s.engagement), ("partnership", s.partnership)}, key=_event),
     lst("changes", "list", "/changes/", lambda s: {("engagements", s.deleted_engagement)},
         key=_tombstone),
     lst("changes", "since", f"/changes/?since={ANY_TIME}&resource=engagements",

@@ -185,12 +185,15 @@ def test_a_list_runs_the_same_queries_for_2_rows_as_for_20(client, resource):
 
 @pytest.mark.parametrize(
     "name",
-    ["organization timeline", "partnership timeline"],
+    ["organization timeline", "partnership timeline", "initiative timeline", "state timeline"],
 )
 def test_a_timeline_runs_the_same_queries_for_2_entries_as_for_20(client, world, name):
     url = {
         "organization timeline": f"/api/v1/organizations/{world.big['busy_org']}/timeline/",
         "partnership timeline": f"/api/v1/partnerships/{world.big['big_deal']}/timeline/",
+        # The big deal is linked to the first initiatives and works with Malaysian institutes.
+        "initiative timeline": "/api/v1/initiatives/T1-01/timeline/",
+        "state timeline": "/api/v1/member-states/MY/timeline/",
     }[name]
     small, small_body = _count(client, f"{url}?limit=2")
     large, large_body = _count(client, f"{url}?limit={MANY}")

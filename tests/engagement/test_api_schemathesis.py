@@ -96,6 +96,11 @@ def _real_ids(world) -> dict[str, list[int]]:
     }
 
 
+# Reference data is addressed by code: mostly a real one, so that the examples reach past the
+# 404 (both teams' deals are linked to T6-01 and work in Malaysia: their timelines have events).
+REAL_CODES = {"initiatives": ("code", ["T6-01", "T1-01"]), "member-states": ("iso2", ["MY", "VN"])}
+
+
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
@@ -111,6 +116,10 @@ def test_every_operation_answers_as_its_schema_says(case, world, token):
         generated = case.path_parameters["id"]
         if isinstance(generated, int) and generated % 4 != 3:
             case.path_parameters["id"] = ids[generated % len(ids)]
+    name, codes = REAL_CODES.get(collection, ("", []))
+    generated = (case.path_parameters or {}).get(name)
+    if isinstance(generated, str) and len(generated) % 4 != 3:
+        case.path_parameters[name] = codes[len(generated) % len(codes)]
 
     case.call_and_validate(
         headers={"Authorization": f"Token {token}"},
