@@ -364,6 +364,9 @@ except ValueError:
 if JOB_THROTTLE_SECONDS < 0:
     raise ImproperlyConfigured(f"JOB_THROTTLE_SECONDS={JOB_THROTTLE_SECONDS} is below 0.")
 
+# Stored answers to Idempotency-Key requests are replayed for this long, then forgotten.
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+
 _every = JOBS_INTERVAL_MINUTES * 60.0
 CELERY_BEAT_SCHEDULE = {
     **{
@@ -374,6 +377,7 @@ CELERY_BEAT_SCHEDULE = {
             "stalled_pilots",
             "stale_partnerships",
             "weekly_digest",
+            "purge_idempotency_records",
         )
     },
     "sweep-notifications": {"task": "engagement.sweep_notifications", "schedule": 120.0},
@@ -382,6 +386,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- Webhooks (engagement/services/webhooks.py) ----------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+# Webhooks are sent from inside the network: in production an endpoint whose host resolves to a
+# loopback, private, link-local (cloud metadata) or reserved address is refused, at registration
+# and again at each delivery. Development and the test suite post to receivers on 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 # Retries are rows with a due time, not countdown tasks: this scan queues the ones that are due.
 CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {
     "task": "engagement.webhooks_retry_due",

@@ -85,11 +85,15 @@ def _parse_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
         return None
     # Microseconds since the epoch and the event id: nothing in it needs URL encoding.
     try:
-        micros, _, ident = cursor.partition("_")
+        micros, _, ident_text = cursor.partition("_")
         at = EPOCH + dt.timedelta(microseconds=int(micros))
-        return at, int(ident)
+        ident = int(ident_text)
     except (ValueError, OverflowError):
         raise _bad_cursor() from None
+    # A hand-made id past 64 bits would reach the database and fail there.
+    if not 0 < ident <= _MAX_ID:
+        raise _bad_cursor()
+    return at, ident
 
 
 def _bad_cursor() -> ValidationFailed:

@@ -520,12 +520,32 @@ def weekly_digest(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     return result
 
 
+def purge_idempotency_records(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
+    """Forget stored answers to Idempotency-Key requests after IDEMPOTENCY_TTL_HOURS: a client
+    retries within minutes, and some answers hold a secret shown once (a webhook endpoint's,
+    an API token's) that must not stay in the database for good."""
+    from engagement.models import IdempotencyRecord
+
+    result = JobResult("purge_idempotency_records")
+    old = IdempotencyRecord.objects.filter(
+        created_at__lt=now - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    )
+    if dry_run:
+        count = old.count()
+    else:
+        count, _by_model = old.delete()
+    if count:
+        result.did(f"forget {count} stored idempotency answer(s)")
+    return result
+
+
 JOBS: dict[str, Callable[..., JobResult]] = {
     "overdue_followups": overdue_followups,
     "mou_expiry": mou_expiry,
     "stalled_pilots": stalled_pilots,
     "stale_partnerships": stale_partnerships,
     "weekly_digest": weekly_digest,
+    "purge_idempotency_records": purge_idempotency_records,
 }
 
 

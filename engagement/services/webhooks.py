@@ -60,6 +60,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -245,7 +246,38 @@ def _clean_url(raw: Any, errors: dict[str, list[str]]) -> str:
         errors["url"] = ["Do not put credentials in the URL; verify the signature instead."]
     elif parts.scheme != "https" and not (settings.DEBUG or _is_local(parts.hostname or "")):
         errors["url"] = ["Use an https:// URL (http is accepted only for localhost)."]
+    else:
+        refused = refused_destination(parts.hostname or "")
+        if refused:
+            errors["url"] = [refused]
     return url
+
+
+def _blocked(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def refused_destination(host: str) -> str:
+    """Why a webhook may not be sent to `host` (empty when it may): in production every address
+    the host resolves to must be public, so that an endpoint cannot reach the database, the
+    cache or a cloud metadata service from inside the network."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        return ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return f"The host {host!r} does not resolve."
+    addresses = sorted({info[4][0] for info in infos})
+    private = [a for a in addresses if _blocked(a)]
+    if private:
+        return (
+            f"The host {host!r} resolves to a non-public address ({private[0]}): webhooks go "
+            "to public addresses only."
+        )
+    return ""
 
 
 def _is_local(host: str) -> bool:
@@ -375,6 +407,10 @@ _opener = urllib.request.build_opener(_NoRedirect())
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     """POST and return (status code or None, error text; empty for a 2xx)."""
+    # Checked again at each delivery: the name may point elsewhere since it was registered.
+    refused = refused_destination(urlsplit(url).hostname or "")
+    if refused:
+        return None, f"Not sent: {refused}"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:

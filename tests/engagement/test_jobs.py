@@ -17,7 +17,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from engagement.models import FollowUp, MoU, Notification, Pilot, TimelineEvent
+from engagement.models import (
+    FollowUp,
+    IdempotencyRecord,
+    MoU,
+    Notification,
+    Pilot,
+    TimelineEvent,
+)
 from engagement.services import jobs
 from engagement.services.followups import followup_complete
 from engagement.services.mous import mou_sign
@@ -78,6 +85,7 @@ def _snapshot() -> dict:
         "timeline": TimelineEvent.objects.count(),
         "mou_statuses": sorted(MoU.objects.values_list("title", "status")),
         "pilot_statuses": sorted(Pilot.objects.values_list("objective", "status")),
+        "idempotency_keys": sorted(IdempotencyRecord.objects.values_list("key", flat=True)),
     }
 
 
@@ -852,6 +860,7 @@ def everything_due(people, usm, time_machine):
     _signed_mou(deal, bd_a, title="Training MoU", expires_on=dt.date(2026, 12, 30))
     _signed_mou(deal, bd_a, title="Equipment loan MoU", expires_on=dt.date(2026, 11, 30))
     _running_pilot(deal, bd_a, objective="Dicing yield trial", milestone_due=dt.date(2026, 11, 1))
+    IdempotencyRecord.objects.create(user=bd_a, key="retry-1", fingerprint="f", body={})
     time_machine.move_to(MONDAY, tick=False)
     return deal
 
@@ -912,6 +921,8 @@ def test_run_jobs_dry_run_says_what_each_job_would_do_and_writes_nothing(everyth
         "  - send integrator_a a digest of 2 item(s)\n"
         "  - send pm a digest of 2 item(s)\n"
         "  - send admin a digest of 2 item(s)\n"
+        "Purge idempotency records: would do 1 thing(s):\n"
+        "  - forget 1 stored idempotency answer(s)\n"
     )
 
 
@@ -940,6 +951,7 @@ def test_run_jobs_acts_and_a_second_run_has_nothing_to_do(everything_due):
         "Stalled pilots: did 1 thing(s):",
         "Stale partnerships: did 1 thing(s):",
         "Weekly digest: did 4 thing(s):",
+        "Purge idempotency records: did 1 thing(s):",
     ]
     assert second == (
         "Overdue follow-ups: nothing to do.\n"
@@ -947,5 +959,32 @@ def test_run_jobs_acts_and_a_second_run_has_nothing_to_do(everything_due):
         "Stalled pilots: nothing to do.\n"
         "Stale partnerships: nothing to do.\n"
         "Weekly digest: nothing to do.\n"
+        "Purge idempotency records: nothing to do.\n"
     )
     assert _snapshot() == once
+
+
+# --- Forgetting idempotency answers --------------------------------------------------------------
+
+
+def test_idempotency_answers_are_forgotten_after_a_day_once(users):
+    def stored(key: str, at: dt.datetime) -> None:
+        with time_machine.travel(at, tick=False):
+            IdempotencyRecord.objects.create(
+                user=users["integrator_a"], key=key, fingerprint="f", status_code=201, body={}
+            )
+
+    stored("old", utc(2026, 11, 1, 8, 0))
+    stored("recent", utc(2026, 11, 2, 7, 0))
+    now = utc(2026, 11, 2, 8, 30)
+
+    preview = jobs.run_job("purge_idempotency_records", now=now, dry_run=True)
+    kept_by_preview = IdempotencyRecord.objects.count()
+    first = jobs.run_job("purge_idempotency_records", now=now)
+    second = jobs.run_job("purge_idempotency_records", now=now)
+
+    assert preview.actions == ["forget 1 stored idempotency answer(s)"]
+    assert kept_by_preview == 2
+    assert first.actions == ["forget 1 stored idempotency answer(s)"]
+    assert second.actions == []
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]

@@ -316,8 +316,28 @@ def test_a_follow_up_about_an_engagement_stays_in_its_partnerships_timeline_when
     ]
 
 
-def test_a_cursor_the_timeline_did_not_give_is_refused(users, team_a):
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "2026-11-05T12:00:00+00:00_7",
+        "1794052800000000_9223372036854775808",  # an id past 64 bits
+        "1794052800000000_0",
+        "1794052800000000_-4",
+    ],
+)
+def test_a_cursor_the_timeline_did_not_give_is_refused(users, team_a, cursor):
     with pytest.raises(ValidationFailed) as refused:
-        timeline(user=users["bd_a"], team=team_a, cursor="2026-11-05T12:00:00+00:00_7")
+        timeline(user=users["bd_a"], team=team_a, cursor=cursor)
 
     assert refused.value.errors == {"cursor": ["This cursor is not one the timeline gave."]}
+
+
+def test_the_api_answers_a_huge_cursor_id_with_a_400(api, users, usm):
+    api.force_authenticate(users["bd_a"])
+
+    response = api.get(
+        f"/api/v1/organizations/{usm.pk}/timeline/?cursor=1794052800000000_99999999999999999999"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"cursor": ["This cursor is not one the timeline gave."]}

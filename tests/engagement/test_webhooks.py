@@ -551,6 +551,64 @@ def test_https_is_required_except_for_localhost(api, users):
     assert WebhookEndpoint.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("https://127.0.0.1:9000/hook", "127.0.0.1"),
+        ("https://localhost/hook", None),  # ::1 or 127.0.0.1, whichever resolves first
+        ("https://10.1.2.3/hook", "10.1.2.3"),
+        ("https://192.168.0.7/hook", "192.168.0.7"),
+        ("https://169.254.169.254/latest/meta-data", "169.254.169.254"),
+        ("https://[::1]/hook", "::1"),
+        ("https://[::ffff:10.0.0.1]/hook", "::ffff:10.0.0.1"),
+        ("https://0.0.0.0/hook", "0.0.0.0"),
+    ],
+)
+def test_in_production_an_endpoint_on_a_non_public_address_is_refused(
+    api, users, settings, url, address
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    client = _as(api, users["integrator_a"])
+
+    response = _create(client, url=url)
+
+    assert response.status_code == 400
+    [message] = response.json()["errors"]["url"]
+    assert "resolves to a non-public address" in message
+    if address:
+        assert f"({address})" in message
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_in_production_a_public_address_is_accepted(api, users, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+
+    response = _create(_as(api, users["integrator_a"]), url="https://93.184.215.14/hooks")
+
+    assert response.status_code == 201
+    assert WebhookEndpoint.objects.get().url == "https://93.184.215.14/hooks"
+
+
+def test_a_delivery_to_an_address_that_became_private_is_not_sent(
+    users, deal, receiver, queued, settings
+):
+    endpoint = _endpoint(users["integrator_a"], receiver.url)
+    _move(deal, users["bd_a"])
+    delivery = WebhookDelivery.objects.get()
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+
+    outcome = webhook_deliver(delivery.pk)
+
+    delivery.refresh_from_db()
+    assert outcome == "retrying"
+    assert receiver.requests == []
+    assert delivery.last_error == (
+        "Not sent: The host '127.0.0.1' resolves to a non-public address (127.0.0.1): "
+        "webhooks go to public addresses only."
+    )
+    assert delivery.endpoint_id == endpoint.pk
+
+
 def test_an_unknown_event_is_refused_naming_it(api, users):
     response = _create(_as(api, users["bd_a"]), events=["mou.signed", "partnership.exploded"])
 
