@@ -394,6 +394,47 @@ def test_an_engagement_history_shows_each_field_before_and_after(client_a, usm, 
     )
 
 
+def test_an_engagement_history_shows_many_to_many_changes_as_ids(client_a, usm):
+    other = factories.institution("Universiti Malaya", country="MY")
+    eng = client_a.post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "kind": "call",
+            "organizations": [usm.pk],
+            "summary": "Call",
+        },
+        format="json",
+    ).json()
+    client_a.patch(
+        f"/api/v1/engagements/{eng['id']}/",
+        {"organizations": [usm.pk, other.pk], "summary": "Call with both"},
+        format="json",
+    )
+    client_a.patch(
+        f"/api/v1/engagements/{eng['id']}/", {"organizations": [other.pk]}, format="json"
+    )
+
+    history = client_a.get(f"/api/v1/engagements/{eng['id']}/history/").json()
+
+    # Each save and each many-to-many update is its own version, as simple-history records them.
+    both = sorted([usm.pk, other.pk], key=str)
+    assert [(h["type"], h["changes"]) for h in history] == [
+        ("changed", [{"field": "organizations", "old": both, "new": [other.pk]}]),
+        ("changed", [{"field": "version", "old": 2, "new": 3}]),
+        ("changed", [{"field": "organizations", "old": [usm.pk], "new": both}]),
+        (
+            "changed",
+            [
+                {"field": "summary", "old": "Call", "new": "Call with both"},
+                {"field": "version", "old": 1, "new": 2},
+            ],
+        ),
+        ("changed", [{"field": "organizations", "old": [], "new": [usm.pk]}]),
+        ("created", []),
+    ]
+
+
 def test_a_deleted_engagement_is_restored_through_the_api_with_its_links(client_a, usm):
     eng = client_a.post(
         "/api/v1/engagements/",

@@ -211,30 +211,17 @@ DETAILS = [
     ("pilot", "/pilots/{pilot}/", "/pilots/{big_pilot}/"),
     ("organization history", "/organizations/{usm}/history/", "/organizations/{big_org}/history/"),
     ("pilot history", "/pilots/{pilot}/history/", "/pilots/{big_pilot}/history/"),
-    *(
-        # engagement.selectors.history diffs each version against the previous one with
-        # simple-history's diff_against, which reads every many-to-many field of both
-        # versions with its own query: 2 queries per version per many-to-many field (up to
-        # MAX_ENTRIES versions). Not a prefetch away; see the report.
-        pytest.param(
-            name,
-            small,
-            big,
-            marks=pytest.mark.xfail(strict=True, reason="history N+1 on many-to-many fields"),
-        )
-        for name, small, big in (
-            (
-                "engagement history",
-                "/engagements/{engagement}/history/",
-                "/engagements/{big_engagement}/history/",
-            ),
-            (
-                "partnership history",
-                "/partnerships/{partnership}/history/",
-                "/partnerships/{big_deal}/history/",
-            ),
-        )
+    (
+        "engagement history",
+        "/engagements/{engagement}/history/",
+        "/engagements/{big_engagement}/history/",
     ),
+    (
+        "partnership history",
+        "/partnerships/{partnership}/history/",
+        "/partnerships/{big_deal}/history/",
+    ),
+    ("mou history", "/mous/{mou}/history/", "/mous/{big_mou}/history/"),
 ]
 
 
