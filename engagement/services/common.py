@@ -1,11 +1,16 @@
-"""Helpers shared by services: resolving reference codes and claiming a versioned row."""
+"""Helpers shared by services: resolving reference codes, claiming a versioned row, and the
+business calendar."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 from typing import TypeVar
 
+from django.conf import settings
 from django.db.models import F, Model
+from django.utils import timezone
 
 from engagement.errors import StaleWrite
 
@@ -53,3 +58,11 @@ def claim_version(obj: Model, expected_version: int | None) -> None:
             "Reload it and apply your change again."
         )
     obj.version = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).get()
+
+
+def business_today(now: dt.datetime | None = None) -> dt.date:
+    """Today in the business time zone (DEFAULT_USER_TIME_ZONE). Contract dates (an MoU's
+    effective and expiry dates, milestones) are calendar days there: an MoU expiring on the 30th
+    expires at midnight in Tokyo, whether a web request, a worker in UTC or a command asks."""
+    zone = zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
+    return (now or timezone.now()).astimezone(zone).date()

@@ -32,8 +32,9 @@ from engagement.models import (
     Stage,
     User,
 )
+from engagement.services.common import business_today
 from engagement.services.followups import followup_create
-from engagement.services.mous import mou_expire_due
+from engagement.services.mous import mou_activate_due, mou_expire_due
 from engagement.services.notifications import notify
 from engagement.services.pilots import pilot_flag_at_risk, pilot_recover
 from engagement.services.webhooks import webhook_emit
@@ -169,9 +170,10 @@ def _escalate(f: FollowUp, days: int, result: JobResult, dry_run: bool) -> None:
 
 def mou_expiry(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """At 90, 30 and 7 days before expiry (MOU_EXPIRY_NOTICE_DAYS) tell the partnership owner
-    and open one renewal follow-up per MoU; on the expiry date mark the MoU expired."""
+    and open one renewal follow-up per MoU; on the effective date mark a signed MoU active, on
+    the expiry date mark it expired. Dates are days of the business calendar."""
     result = JobResult("mou_expiry")
-    today = now.date()
+    today = business_today(now)
     notices = sorted(settings.MOU_EXPIRY_NOTICE_DAYS)
     horizon = today + dt.timedelta(days=max(notices))
     mous = (
@@ -240,8 +242,20 @@ def mou_expiry(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
                 url=f"/partnerships/{mou.partnership_id}/",
             ):
                 result.did(f"told {person.username} MoU {mou.pk} expires in {left} days")
+    _activate(today, result, dry_run)
     _expire(today, result, dry_run)
     return result
+
+
+def _activate(today: dt.date, result: JobResult, dry_run: bool) -> None:
+    if dry_run:
+        for mou in MoU.objects.filter(status=MoU.Status.SIGNED, effective_on__lte=today).exclude(
+            expires_on__lte=today
+        ):
+            result.did(f"mark MoU '{mou.title[:60]}' active (effective {mou.effective_on})")
+        return
+    for pk in mou_activate_due(today=today):
+        result.did(f"marked MoU {pk} active")
 
 
 def _renewal_followup(mou: MoU, people: list[User], left: int, result: JobResult) -> None:
@@ -297,7 +311,7 @@ def stalled_pilots(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """A running pilot with an overdue milestone, or no activity for PILOT_STALL_DAYS, becomes
     at risk with a follow-up for its owner; an at-risk pilot with neither recovers."""
     result = JobResult("stalled_pilots")
-    today = now.date()
+    today = business_today(now)
     quiet_since = now - dt.timedelta(days=settings.PILOT_STALL_DAYS)
     overdue = Milestone.objects.filter(pilot=OuterRef("pk"), done_on__isnull=True, due_on__lt=today)
     pilots = (
@@ -365,7 +379,7 @@ def stale_partnerships(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     result = JobResult("stale_partnerships")
     since = now - dt.timedelta(days=settings.PARTNERSHIP_STALE_DAYS)
     open_stages = [s for s in stages.PIPELINE if s != Stage.ACTIVE]
-    week = now.date().isocalendar()
+    week = business_today(now).isocalendar()
     qs = (
         Partnership.objects.filter(
             stage__in=open_stages, owner__isnull=False, stage_changed_at__lte=since

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import MoU, Organization, Partnership, Thrust, TimelineEvent
-from engagement.services.common import claim_version, resolve_codes
+from engagement.services.common import business_today, claim_version, resolve_codes
 from engagement.services.team_records import (
     as_date,
     check_change,
@@ -150,7 +150,7 @@ def mou_sign(
     check_change(actor, mou)
     errors: dict[str, list[str]] = {}
     signed = as_date(signed_on, "signed_on", errors, required=True)
-    today = timezone.localdate()
+    today = business_today()
     if signed and signed > today:
         errors["signed_on"] = [f"The signing date {signed} is in the future."]
     clean = (
@@ -280,6 +280,37 @@ def mou_renew(
         },
     )
     return successor
+
+
+def mou_activate_due(*, today: dt.date) -> list[int]:
+    """Move every signed MoU whose effective date has come to `active` (signing before the
+    effective date leaves it `signed`). Claimed with a conditional UPDATE, like expiry."""
+    due = list(
+        MoU.objects.filter(status=MoU.Status.SIGNED, effective_on__lte=today)
+        .exclude(expires_on__lte=today)  # expiry takes it from there
+        .values_list("pk", flat=True)
+    )
+    activated = []
+    for pk in due:
+        with transaction.atomic():
+            if MoU.objects.filter(pk=pk, status=MoU.Status.SIGNED).update(
+                status=MoU.Status.ACTIVE, updated_at=timezone.now(), version=F("version") + 1
+            ):
+                mou = MoU.objects.select_related("partnership__team").get(pk=pk)
+                mou.save(update_fields=["updated_at"])  # one history row for the change
+                _event(mou, None, "activated", effective_on=mou.effective_on.isoformat())
+                webhook_emit(
+                    "mou.activated",
+                    mou,
+                    data={
+                        "id": mou.pk,
+                        "team": mou.partnership.team.slug,
+                        "partnership": mou.partnership_id,
+                        "effective_on": mou.effective_on,
+                    },
+                )
+                activated.append(pk)
+    return activated
 
 
 def mou_expire_due(*, today: dt.date) -> list[int]:

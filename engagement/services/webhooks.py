@@ -100,6 +100,10 @@ EVENTS: dict[str, str] = {
     "mou.renewed": (
         "An MoU was renewed: its successor is a new draft. data: id, team, partnership, successor."
     ),
+    "mou.activated": (
+        "A signed MoU reached its effective date and is now active. data: id, team, "
+        "partnership, effective_on. Emitted by the MoU expiry job."
+    ),
     "mou.expired": "An MoU reached its expiry date. data: id, team, partnership, expires_on.",
     "mou.expiring": (
         "An MoU expires soon (90, 30 and 7 days before, by default). data: id, team, "

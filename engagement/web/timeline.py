@@ -54,6 +54,7 @@ def _mou_heading(action: str) -> str:
     return {
         "created": _("MoU drafted"),
         "signed": _("MoU signed"),
+        "activated": _("MoU in effect"),
         "renewed": _("MoU renewed"),
         "terminated": _("MoU terminated"),
         "expired": _("MoU expired"),

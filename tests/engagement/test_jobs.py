@@ -24,12 +24,14 @@ from engagement.models import (
     Notification,
     Pilot,
     TimelineEvent,
+    WebhookDelivery,
 )
 from engagement.services import jobs
 from engagement.services.followups import followup_complete
 from engagement.services.mous import mou_sign
 from engagement.services.partnerships import partnership_transition
 from engagement.services.pilots import milestone_complete, pilot_flag_at_risk, pilot_start
+from engagement.services.webhooks import webhook_endpoint_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -397,17 +399,61 @@ def test_one_renewal_follow_up_per_mou_across_the_90_30_and_7_day_notices(
     ]
 
 
+def test_a_signed_mou_becomes_active_on_its_effective_date_in_tokyo_once(people, usm, time_machine):
+    bd_a = people["bd_a"]
+    time_machine.move_to(NOW, tick=False)
+    deal = _deal(people, usm)
+    mou = factories.mou(deal, actor=bd_a, title="Secondment MoU")
+    mou_sign(
+        actor=bd_a,
+        mou=mou,
+        signed_on="2026-11-26",
+        effective_on="2026-12-01",
+        expires_on="2027-12-01",
+    )
+    assert MoU.objects.get(pk=mou.pk).status == "signed"
+    webhook_endpoint_create(
+        actor=people["integrator_a"], url="https://crm.example.com/hook", events=["mou.activated"]
+    )
+
+    time_machine.move_to(jst(2026, 11, 30, 23, 59, 59), tick=False)
+    early = _run("mou_expiry")
+    time_machine.move_to(jst(2026, 12, 1, 0, 0), tick=False)
+    preview = jobs.run_job("mou_expiry", now=timezone.now(), dry_run=True).actions
+    first = _run("mou_expiry")
+    second = _run("mou_expiry")
+
+    assert early == []
+    assert preview == ["mark MoU 'Secondment MoU' active (effective 2026-12-01)"]
+    assert first == [f"marked MoU {mou.pk} active"]
+    assert second == []
+    mou = MoU.objects.get(pk=mou.pk)
+    assert (mou.status, mou.version) == ("active", 3)
+    event = TimelineEvent.objects.filter(object_type="mou", object_id=mou.pk).latest("id")
+    assert event.data == {
+        "action": "activated",
+        "title": "Secondment MoU",
+        "effective_on": "2026-12-01",
+    }
+    [delivery] = WebhookDelivery.objects.all()
+    assert (delivery.event, delivery.payload["data"]) == (
+        "mou.activated",
+        {"id": mou.pk, "team": "team-a", "partnership": deal.pk, "effective_on": "2026-12-01"},
+    )
+
+
 def test_on_its_expiry_date_an_mou_becomes_expired_and_its_owner_is_told(people, usm, time_machine):
     bd_a = people["bd_a"]
     time_machine.move_to(NOW, tick=False)
     deal = _deal(people, usm)
     mou = _signed_mou(deal, bd_a, title="Training MoU", expires_on=dt.date(2026, 12, 6))
 
-    time_machine.move_to(utc(2026, 12, 5, 23, 59, 59), tick=False)
+    # The expiry date is a day of the business calendar (Tokyo): it starts at 15:00 UTC.
+    time_machine.move_to(jst(2026, 12, 5, 23, 59, 59), tick=False)
     _run("mou_expiry")
     assert MoU.objects.get(pk=mou.pk).status == "active"
 
-    time_machine.move_to(utc(2026, 12, 6, 0, 0), tick=False)
+    time_machine.move_to(jst(2026, 12, 6, 0, 0), tick=False)
     before = _snapshot()
     actions = _run("mou_expiry")
 
