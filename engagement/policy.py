@@ -172,6 +172,13 @@ def can_change(user: Any, obj: Model) -> bool:
     return False
 
 
+def can_change_in_pages(user: Any, obj: Model) -> bool:
+    """May `user` change `obj` through the web pages' forms? As can_change, except that
+    integrators write only through the API, where their keys, idempotency keys and If-Match
+    apply: the pages show them their team's records to read."""
+    return can_change(user, obj) and user.role != Role.INTEGRATOR
+
+
 def can_decide_matches_for(user: Any, company_id: int) -> bool:
     """Accept, reject or snooze suggestions for a company: its own BD team, or a program manager."""
     if not _signed_in(user):

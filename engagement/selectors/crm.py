@@ -9,12 +9,14 @@ from django.db.models import Prefetch, QuerySet
 
 from engagement import policy
 from engagement.models import (
+    KPI,
     Engagement,
     FollowUp,
     Milestone,
     MoU,
     Partnership,
     Pilot,
+    User,
 )
 
 
@@ -44,6 +46,20 @@ def pilots_visible(*, user: Any) -> QuerySet[Pilot]:
         Prefetch("milestones", queryset=Milestone.objects.select_related("owner")), "kpis"
     )
     return policy.scope(user, qs)
+
+
+def milestones_visible(*, user: Any) -> QuerySet[Milestone]:
+    return policy.scope(user, Milestone.objects.select_related("pilot__partnership"))
+
+
+def kpis_visible(*, user: Any) -> QuerySet[KPI]:
+    return policy.scope(user, KPI.objects.select_related("pilot__partnership"))
+
+
+def team_members(*, user: Any, team_id: int) -> list[User]:
+    """The active members of a team that `user` may see, to choose an owner from."""
+    qs = User.objects.filter(team_id=team_id, is_active=True).order_by("username")
+    return list(policy.scope(user, qs))
 
 
 def followups_visible(*, user: Any) -> QuerySet[FollowUp]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
+from django.utils.formats import number_format
 
 from engagement import policy
 from engagement.models import Engagement
@@ -34,3 +37,18 @@ def timeuntil_days(day, today) -> int:
         return (day - today).days
     except TypeError:
         return 0
+
+
+def plain_decimal(value) -> Decimal | None:
+    """`value` without the zeros its column pads it with: 12.5 rather than 12.5000."""
+    try:
+        return Decimal(format(Decimal(value).normalize(), "f"))
+    except (TypeError, ValueError, InvalidOperation):
+        return None
+
+
+@register.filter
+def measure(value) -> str:
+    """A KPI's target or actual as it was entered (12.5, 20), grouped by thousands."""
+    number = plain_decimal(value) if value not in (None, "") else None
+    return "—" if number is None else number_format(number, force_grouping=True)

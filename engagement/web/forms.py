@@ -210,6 +210,69 @@ class PartnershipForm(forms.Form):
         return data
 
 
+def member_choices(members) -> list:
+    """A team's members for an owner select; blank means nobody."""
+    return [("", "—")] + [(u.pk, u.username) for u in members]
+
+
+class PartnershipEditForm(PartnershipForm):
+    """The partnership's fields (not its stage: that is the transition form's), with the version
+    the page showed, so that saving over someone else's change is refused."""
+
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, empty_value=None, required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, partnership, members, **kwargs):
+        kwargs.setdefault("initial", self.initial_for(partnership))
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = member_choices(members)
+        # An initiative retired since it was chosen stays on offer, so saving keeps it.
+        offered = {
+            code for _group, options in self.fields["initiatives"].choices for code, _l in options
+        }
+        retired = [i for i in partnership.initiatives.all() if i.code not in offered]
+        if retired:
+            self.fields["initiatives"].choices += [
+                (gettext("Retired"), [(i.code, f"{i.code} {i.display_name}") for i in retired])
+            ]
+
+    @staticmethod
+    def initial_for(p) -> dict[str, Any]:
+        return {
+            "title": p.title,
+            "counterparts": [o.pk for o in p.counterparts.all()],
+            "partnership_type": p.partnership_type.code,
+            "initiatives": [i.code for i in p.initiatives.all()],
+            "priority_country": p.priority_country.iso2 if p.priority_country else "",
+            "expected_value": p.expected_value,
+            "currency": p.currency,
+            "target_date": p.target_date,
+            "notes": p.notes,
+            "owner": p.owner_id,
+            "version": p.version,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("version") is None:
+            raise forms.ValidationError(
+                gettext("This form lacks the version you read; reload the page and try again.")
+            )
+        return cleaned
+
+    def service_data(self) -> dict[str, Any]:
+        """Every field, so that emptying one clears it."""
+        d = self.cleaned_data
+        data = {k: d.get(k) for k in ("title", "counterparts", "partnership_type", "initiatives")}
+        data["priority_country"] = d.get("priority_country") or ""
+        data["expected_value"] = d.get("expected_value")
+        data["currency"] = (d.get("currency") or "").upper()
+        data["target_date"] = d.get("target_date")
+        data["notes"] = d.get("notes") or ""
+        data["owner"] = d.get("owner")
+        return data
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(
         label=_("Move to"),
@@ -263,6 +326,15 @@ class MoURenewForm(forms.Form):
     expires_on = forms.DateField(label=_("Expires on"), widget=DATE)
 
 
+class MoUTerminateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the MoU is terminated.")},
+    )
+
+
 class MoUDocumentForm(forms.Form):
     document = forms.FileField(
         label=_("Document (PDF or DOCX)"),
@@ -273,3 +345,62 @@ class MoUDocumentForm(forms.Form):
 class FollowUpForm(forms.Form):
     note = forms.CharField(label=_("What to do"), max_length=2000)
     due_on = forms.DateField(label=_("Due"), widget=DATE)
+
+
+# --- Pilots -------------------------------------------------------------------------------------
+
+OPTIONAL_DATE = {"required": False, "widget": DATE}
+
+
+class _WithOwner(forms.Form):
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, empty_value="", required=False)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = member_choices(members)
+
+
+class PilotCreateForm(_WithOwner):
+    objective = forms.CharField(
+        label=_("Objective"), max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    starts_on = forms.DateField(label=_("Starts on"), **OPTIONAL_DATE)
+    planned_end_on = forms.DateField(label=_("Planned end"), **OPTIONAL_DATE)
+    field_order = ["objective", "owner", "starts_on", "planned_end_on"]
+
+
+class PilotStartForm(forms.Form):
+    starts_on = forms.DateField(
+        label=_("Started on"),
+        help_text=_("Blank: the planned start, or today."),
+        **OPTIONAL_DATE,
+    )
+
+
+class PilotCompleteForm(forms.Form):
+    actual_end_on = forms.DateField(
+        label=_("Ended on"), help_text=_("Blank: today."), **OPTIONAL_DATE
+    )
+
+
+class PilotCancelForm(forms.Form):
+    """Nothing to fill in: the button, inside a disclosure, is the confirmation."""
+
+
+class MilestoneAddForm(_WithOwner):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due_on = forms.DateField(label=_("Due"), widget=DATE)
+    field_order = ["title", "due_on", "owner"]
+
+
+KPI_NUMBER = {"max_digits": 16, "decimal_places": 4}
+
+
+class KPIAddForm(forms.Form):
+    name = forms.CharField(label=_("KPI"), max_length=200)
+    target = forms.DecimalField(label=_("Target"), **KPI_NUMBER)
+    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
+
+
+class KPIRecordForm(forms.Form):
+    actual = forms.DecimalField(label=_("Actual"), **KPI_NUMBER)

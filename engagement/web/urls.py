@@ -13,6 +13,7 @@ urlpatterns = [
     path("partnerships/", crm_views.partnership_list, name="partnership-list"),
     path("partnerships/new/", crm_views.partnership_new, name="partnership-new"),
     path("partnerships/<int:pk>/", crm_views.partnership_detail, name="partnership-detail"),
+    path("partnerships/<int:pk>/edit/", crm_views.partnership_edit, name="partnership-edit"),
     path(
         "partnerships/<int:pk>/transition/",
         crm_views.partnership_transition_view,
@@ -20,13 +21,25 @@ urlpatterns = [
     ),
     path("partnerships/<int:pk>/mous/", crm_views.mou_create_view, name="partnership-mou-create"),
     path(
+        "partnerships/<int:pk>/pilots/",
+        crm_views.pilot_create_view,
+        name="partnership-pilot-create",
+    ),
+    path(
         "partnerships/<int:pk>/follow-ups/",
         crm_views.partnership_followup_create,
         name="partnership-followup-create",
     ),
     path("mous/<int:pk>/sign/", crm_views.mou_sign_view, name="mou-sign"),
     path("mous/<int:pk>/renew/", crm_views.mou_renew_view, name="mou-renew"),
+    path("mous/<int:pk>/terminate/", crm_views.mou_terminate_view, name="mou-terminate"),
     path("mous/<int:pk>/document/", crm_views.mou_document_view, name="mou-document"),
+    path("pilots/<int:pk>/start/", crm_views.pilot_start_view, name="pilot-start"),
+    path("pilots/<int:pk>/complete/", crm_views.pilot_complete_view, name="pilot-complete"),
+    path("pilots/<int:pk>/cancel/", crm_views.pilot_cancel_view, name="pilot-cancel"),
+    path("pilots/<int:pk>/milestones/", crm_views.milestone_add_view, name="pilot-milestone-add"),
+    path("pilots/<int:pk>/kpis/", crm_views.kpi_add_view, name="pilot-kpi-add"),
+    path("kpis/<int:pk>/record/", crm_views.kpi_record_view, name="kpi-record"),
     path(
         "milestones/<int:pk>/complete/",
         crm_views.milestone_complete_view,

@@ -1,5 +1,6 @@
 """Server-rendered pages: the directory, preferences and the calendar feed. The CRM pages
-(dashboard, partnerships, engagements, follow-ups, organization page) are in crm_views."""
+(dashboard, partnerships, MoUs, pilots, engagements, follow-ups, organization page) are in the
+crm_views package."""
 
 from __future__ import annotations
 

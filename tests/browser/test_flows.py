@@ -1,5 +1,6 @@
 """A person's flows in a real Chromium (Debian's, driven by Playwright): signing in, logging an
-engagement, moving a partnership, switching to Japanese, and another team's page answering 404.
+engagement, moving a partnership, running a pilot, switching to Japanese, and another team's page
+answering 404.
 Screenshots of each page, in English and Japanese, go to var/screenshots/ to be looked at."""
 
 import datetime as dt
@@ -10,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from engagement.models import Engagement, FollowUp, Organization, Partnership, User
+from engagement.models import KPI, Engagement, FollowUp, Organization, Partnership, Pilot, User
 from engagement.services.demo import DEMO_PASSWORD, demo_load
 from tests import factories
 
@@ -191,6 +192,50 @@ def test_a_skip_without_a_reason_is_refused_next_to_the_reason(page, users, deal
     assert Partnership.objects.get().stage == "identified"
 
 
+def test_planning_a_pilot_and_recording_a_kpi_value_shows_it_on_the_page(page, users, deal):
+    sign_in(page, "bd_a")
+    page.goto(f"/partnerships/{deal.pk}/")
+
+    page.locator("#pilots details.new > summary").click()
+    page.locator("#id_pilot-new-objective").fill("Train 20 operators on the dicing line")
+    page.locator("#id_pilot-new-starts_on").fill("2030-01-06")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Plan pilot").click()
+    pilot = Pilot.objects.get()
+    card = page.locator(f"#pilot-{pilot.pk}")
+    assert page.get_by_role("status").first.inner_text() == "Pilot planned."
+    card.locator("summary", has_text="Add KPI").click()
+    card.locator(f"#id_pilot-{pilot.pk}-kpi-name").fill("Operators trained")
+    card.locator(f"#id_pilot-{pilot.pk}-kpi-target").fill("20")
+    card.locator(f"#id_pilot-{pilot.pk}-kpi-unit").fill("people")
+    with page.expect_navigation():
+        card.locator(f"form[action='/pilots/{pilot.pk}/kpis/'] button[type=submit]").click()
+    kpi = KPI.objects.get()
+    row = page.locator(f"#kpi-{kpi.pk}")
+    row.get_by_label("Actual value of “Operators trained”").fill("12")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Record").click()
+
+    assert page.get_by_role("status").first.inner_text() == "Recorded Operators trained."
+    assert row.locator(".kpi-actual").inner_text() == "12"
+    assert page.locator(f"#pilot-{pilot.pk}-h").inner_text() == (
+        "Train 20 operators on the dicing line Planned"
+    )
+    assert (pilot.status, pilot.starts_on, pilot.owner.username) == (
+        "planned",
+        dt.date(2030, 1, 6),
+        "bd_a",
+    )
+    kpi.refresh_from_db()
+    assert (kpi.name, kpi.target, kpi.actual, kpi.unit) == ("Operators trained", 20, 12, "people")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    card.screenshot(path=str(SCREENSHOTS / "partnership-pilot-en.png"))
+    with page.expect_navigation():
+        page.locator("#language-select").select_option("ja")
+    assert row.locator(".kpi-actual").inner_text() == "12"
+    card.screenshot(path=str(SCREENSHOTS / "partnership-pilot-ja.png"))
+
+
 def test_switching_to_japanese_marks_the_page_japanese(page, users):
     sign_in(page, "bd_a")
     page.goto("/organizations/")
@@ -246,6 +291,7 @@ def test_screenshots_of_each_page_in_english_and_japanese(browser, live_server):
         "directory": "/organizations/",
         "organization": f"/organizations/{institution.pk}/",
         "partnership": f"/partnerships/{deal.pk}/",
+        "partnership-edit": f"/partnerships/{deal.pk}/edit/",
         "follow-ups": "/follow-ups/",
         "review-queue": "/matches/review/",
         "coverage-map": "/coverage/",

@@ -181,3 +181,15 @@ def test_only_a_program_manager_or_admin_sees_all_teams(world):
     principals, _records = world
 
     assert {r for r in ROLES if policy.sees_all_teams(principals[r])} == {"pm", "admin"}
+
+
+def test_only_the_teams_business_developers_and_admins_change_its_records_in_the_pages(world):
+    principals, _records = world
+    usm = factories.institution("Universiti Sains Malaysia", country="MY")
+    deal = factories.partnership(principals["bd_a"].team, counterparts=[usm])
+
+    in_pages = {r for r in ROLES if policy.can_change_in_pages(principals[r], deal)}
+    through_api = {r for r in ROLES if policy.can_change(principals[r], deal)}
+
+    assert in_pages == {"bd_a", "admin"}
+    assert through_api == {"bd_a", "integrator_a", "admin"}
