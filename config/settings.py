@@ -396,7 +396,7 @@ CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {
     "schedule": 60.0,
 }
 
-# --- Bulk import (engagement/services/imports.py, import_jobs.py) -------------------------------
+# --- Bulk import (engagement/services/imports/, import_jobs.py) ---------------------------------
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
 # A running import's progress lives in a cache that no database transaction holds back: the
@@ -411,6 +411,15 @@ CACHES["import_progress"] = (
         "LOCATION": str(DATA_DIR / "import-progress"),
     }
 )
+# A running import beats a heartbeat into that cache as it goes (every few hundred rows). One
+# silent for this long is taken for dead (its worker was killed) and queued again from the
+# start, up to IMPORT_JOB_MAX_ATTEMPTS runs; then it is failed. The scan runs every minute.
+IMPORT_JOB_STALE_SECONDS = env_int("IMPORT_JOB_STALE_SECONDS", 300, minimum=60)
+IMPORT_JOB_MAX_ATTEMPTS = env_int("IMPORT_JOB_MAX_ATTEMPTS", 3, minimum=1)
+CELERY_BEAT_SCHEDULE["import-jobs-resend-stale"] = {
+    "task": "engagement.import_jobs_resend_stale",
+    "schedule": 60.0,
+}
 
 # --- Partner matching (matching/) ------------------------------------------------------------
 from celery.schedules import crontab as _crontab  # noqa: E402

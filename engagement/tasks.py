@@ -61,7 +61,17 @@ def webhooks_retry_due() -> int:
 
 @shared_task(name="engagement.run_import_job", acks_late=True)
 def run_import_job(job_id: int) -> str:
-    """Run one bulk import (engagement.services.import_jobs); a second delivery does nothing."""
+    """Run one bulk import (engagement.services.import_jobs); a second delivery does nothing.
+    Returns the job's status, "not queued" or "superseded"."""
     from engagement.services import import_jobs
 
     return import_jobs.import_job_run(job_id=job_id)
+
+
+@shared_task(name="engagement.import_jobs_resend_stale", acks_late=True)
+def import_jobs_resend_stale() -> int:
+    """Beat, every minute: queue again the imports whose worker died, or fail them after
+    IMPORT_JOB_MAX_ATTEMPTS runs (engagement.services.import_jobs)."""
+    from engagement.services import import_jobs
+
+    return len(import_jobs.import_jobs_resend_stale(now=timezone.now()))

@@ -30,6 +30,7 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from config.celery import app
 
@@ -114,8 +115,10 @@ def producing_to(broker_url: str, transport_options: dict) -> Iterator[None]:
 
 
 def _drop_producer_pools() -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Celery's pool is kombu's, registered per broker URL: closing it alone would leave a closed
+    # pool there, which the next task to the same URL would get ("Acquire on closed pool") in
+    # every test after this one. reset() closes kombu's pools and forgets them.
+    kombu_pools.reset()
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:

@@ -1,6 +1,6 @@
 """Bulk import through the API: upload a file, get a job (202), follow the job.
 
-POST /api/v1/{kind}/import/          multipart: file, dry_run; kind as in import_kinds.KINDS
+POST /api/v1/{kind}/import/          multipart: file, dry_run; kind as in imports.KINDS
 GET  /api/v1/import-jobs/            your own jobs
 GET  /api/v1/import-jobs/{id}/       status, progress, errors [{row, column, reason}]
 """
@@ -18,7 +18,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from engagement.models import ImportJob
-from engagement.services import import_jobs, import_kinds
+from engagement.services import import_jobs, imports
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -82,7 +82,7 @@ def _columns_doc(kind: str) -> str:
     lines = [
         f"- `{field}`{' (required)' if required else ''}: {' / '.join(aliases)}"
         + (f"; one of {', '.join(f'`{c}`' for c in codes)} or its label" if codes else "")
-        for field, aliases, required, codes in import_kinds.column_help(kind)
+        for field, aliases, required, codes in imports.column_help(kind)
     ]
     return "\n".join(lines)
 
@@ -158,7 +158,7 @@ _jobs.register("import-jobs", ImportJobViewSet, basename="import-jobs")
 urlpatterns = [
     *(
         path(f"v1/{kind}/import/", import_view(kind), name=f"{kind}-import")
-        for kind in import_kinds.KINDS
+        for kind in imports.KINDS
     ),
     path("v1/", include(_jobs.urls)),
 ]

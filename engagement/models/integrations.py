@@ -100,6 +100,12 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Runs started: each claim by a worker counts one, so it also tells a late worker that its
+    # run was given to another (engagement.services.import_jobs).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The last sign of life written here: a claim, the total once counted, a re-send. While the
+    # rows are imported the heartbeat goes to the progress cache, which no transaction holds.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagement.errors import NotPermitted, ServiceError
 from engagement.models import ImportJob
-from engagement.services import import_jobs, import_kinds
+from engagement.services import import_jobs, imports
 from engagement.web.crm_views import refuse
 from engagement.web.forms import show_service_error
 
@@ -71,7 +71,7 @@ def _status(job: ImportJob) -> dict:
 def import_page(request):
     kinds = import_jobs.importable_kinds(request.user)
     posted = request.POST.get("kind")
-    if posted in import_kinds.KINDS and posted not in kinds:
+    if posted in imports.KINDS and posted not in kinds:
         # A kind the page does not offer this person: a refusal, not "not a valid choice".
         label = ImportJob.Kind(posted).label
         return refuse(
@@ -97,7 +97,7 @@ def import_page(request):
             else:
                 return redirect("import-job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user)[:10]
-    columns = [(ImportJob.Kind(kind).label, import_kinds.column_help(kind)) for kind in kinds]
+    columns = [(ImportJob.Kind(kind).label, imports.column_help(kind)) for kind in kinds]
     return render(
         request,
         "engagement/import_form.html",

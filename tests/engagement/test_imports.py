@@ -22,6 +22,7 @@ from engagement.models import (
     TimelineEvent,
 )
 from engagement.services import import_jobs, imports
+from engagement.services.imports import batches, engine
 from engagement.tasks import run_import_job
 from tests import factories
 
@@ -378,7 +379,7 @@ def test_the_batched_path_writes_and_reports_exactly_what_the_service_path_does(
     """If a step is added to organization_create and not to the batched path, this fails."""
     from django.db import transaction
 
-    monkeypatch.setattr(imports, "BULK_BATCH", 2)  # several batches, and a partial last one
+    monkeypatch.setattr(batches, "BULK_BATCH", 2)  # several batches, and a partial last one
     data = csv_bytes([BULK_HEADER, *rows])
     outcomes = []
     for bulk in (False, True):
@@ -406,7 +407,7 @@ def test_a_batch_that_the_database_refuses_is_replayed_row_by_row(users, monkeyp
     def refuse(self, batch):
         raise IntegrityError("someone created one of these meanwhile")
 
-    monkeypatch.setattr(imports._OrganizationBatches, "_write", refuse)
+    monkeypatch.setattr(batches.OrganizationBatches, "_write", refuse)
     data = csv_bytes([BULK_HEADER, *BULK_GOOD])
 
     report = run_file("organizations", data, actor=users["bd_a"], bulk=True)
@@ -416,11 +417,11 @@ def test_a_batch_that_the_database_refuses_is_replayed_row_by_row(users, monkeyp
 
 
 def test_large_organization_files_take_the_batched_path(monkeypatch):
-    monkeypatch.setattr(imports, "BULK_MIN_ROWS", 3)
+    monkeypatch.setattr(engine, "BULK_MIN_ROWS", 3)
     calls = []
-    original = imports._OrganizationBatches.add
+    original = batches.OrganizationBatches.add
     monkeypatch.setattr(
-        imports._OrganizationBatches,
+        batches.OrganizationBatches,
         "add",
         lambda self, *a: calls.append(a[0]) or original(self, *a),
     )

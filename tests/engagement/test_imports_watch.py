@@ -20,6 +20,7 @@ from engagement.errors import NotPermitted
 from engagement.models import ImplementationStatus, ImportJob, PolicyUpdate
 from engagement.selectors.watch import current_statuses
 from engagement.services import import_jobs, imports
+from engagement.services.imports import engine
 from engagement.services.watch import implementation_status_record
 from engagement.tasks import run_import_job
 from tests import factories
@@ -550,13 +551,17 @@ def test_the_command_imports_as_a_system_import_and_refuses_a_bd_member(tmp_path
 
 
 def test_a_program_managers_api_job_reports_progress_and_its_outcome(api, users, monkeypatch):
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(engine, "PROGRESS_EVERY", 1)
     cache = import_jobs._cache()
     reported = []
     real_set = cache.set
-    monkeypatch.setattr(
-        cache, "set", lambda key, done, *a, **kw: reported.append(done) or real_set(key, done, *a)
-    )
+
+    def record(key, value, *args, **kwargs):
+        if key.endswith(":processed"):  # the count on display, not the run's heartbeat
+            reported.append(value)
+        return real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", record)
     client = api_as(api, users["pm"])
     data = csv_bytes(
         [

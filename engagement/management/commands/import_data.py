@@ -7,7 +7,7 @@ from tqdm import tqdm
 from engagement.errors import ServiceError
 from engagement.management.base import describe
 from engagement.models import Team, User
-from engagement.services import import_kinds, imports
+from engagement.services import imports
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=import_kinds.KINDS)
+        parser.add_argument("kind", choices=imports.KINDS)
         parser.add_argument("file", type=Path)
         parser.add_argument(
             "--dry-run", action="store_true", help="Check every row and write nothing."

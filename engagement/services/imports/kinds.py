@@ -1,7 +1,7 @@
 """What each kind of import is: its columns (English and Japanese headers), the labels its choice
-columns accept, what makes two of its rows the same, and the service that writes a row.
-engagement.services.imports reads the files and runs the import for every kind alike; a new kind
-is its value and label in ImportJob.Kind and a few lines here."""
+columns accept, what makes two of its rows the same, and the service that writes a row. The rest
+of engagement.services.imports reads the files and runs the import for every kind alike; a new
+kind is its value and label in ImportJob.Kind and a few lines here."""
 
 from __future__ import annotations
 
