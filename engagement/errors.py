@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class ServiceError(Exception):
     """Base class: a refused write. Nothing has been written when one is raised."""
@@ -21,8 +23,9 @@ class ValidationFailed(ServiceError):
     code = "validation_error"
 
     def __init__(self, errors: dict[str, list[str]], detail: str | None = None) -> None:
-        fields = ", ".join(sorted(errors))
-        super().__init__(detail or f"Invalid input in: {fields}.", errors)
+        if not detail:
+            detail = _("Invalid input in: %(fields)s.") % {"fields": ", ".join(sorted(errors))}
+        super().__init__(detail, errors)
 
 
 class Conflict(ServiceError):

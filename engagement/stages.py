@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from engagement.models.crm import Stage
 
 PIPELINE: tuple[str, ...] = (
@@ -31,12 +35,13 @@ ALL_STAGES: tuple[str, ...] = PIPELINE + PAUSED
 class Move:
     allowed: bool
     needs_reason: bool = False
-    why_not: str = ""
+    # Lazy in the table (built at import): it becomes text in the reader's language when shown.
+    why_not: str | Promise = ""
 
 
 def _rule(src: str, dst: str) -> Move:
     if src == dst:
-        return Move(False, why_not="It is already in that stage.")
+        return Move(False, why_not=gettext_lazy("It is already in that stage."))
     if src in PIPELINE and dst in PIPELINE:
         step = PIPELINE.index(dst) - PIPELINE.index(src)
         return Move(True, needs_reason=step != 1)
@@ -46,7 +51,7 @@ def _rule(src: str, dst: str) -> Move:
         return Move(True, needs_reason=True)  # from any open stage or from on hold
     if src in PAUSED and dst in PIPELINE:
         return Move(True, needs_reason=None)  # decided by where it left: see move()
-    return Move(False, why_not="Reopen it to a pipeline stage first.")
+    return Move(False, why_not=gettext_lazy("Reopen it to a pipeline stage first."))
 
 
 RULES: dict[tuple[str, str], Move] = {(a, b): _rule(a, b) for a in ALL_STAGES for b in ALL_STAGES}
@@ -56,7 +61,7 @@ def move(src: str, dst: str, *, resume_stage: str = "") -> Move:
     """The rule for moving from `src` to `dst`; reopening to `resume_stage` needs no reason."""
     rule = RULES.get((src, dst))
     if rule is None:
-        return Move(False, why_not=f"Unknown stage {dst!r}.")
+        return Move(False, why_not=_("Unknown stage %(stage)s.") % {"stage": repr(dst)})
     if rule.needs_reason is None:
         return Move(True, needs_reason=dst != resume_stage)
     return rule

@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action, api_view
@@ -50,7 +51,7 @@ def _updated_since():
 def _partnership_for(request, pk) -> Partnership:
     found = selectors.visible(request.user, Partnership, pk)
     if found is None:
-        raise ValidationFailed({"partnership": [f"No partnership with id {pk}."]})
+        raise ValidationFailed({"partnership": [_("No partnership with id %(id)s.") % {"id": pk}]})
     return found
 
 
@@ -119,7 +120,7 @@ class EngagementViewSet(ServiceBackedViewSet):
     def restore(self, request):
         """Bring back a deleted engagement, with the same id and its links, from its history."""
         if not policy.can_create(request.user, Engagement):
-            raise PermissionDenied("Your role may not restore engagements.")
+            raise PermissionDenied(_("Your role may not restore engagements."))
         data = _validated(s.RestoreSerializer, request)
         eng = engagement_services.engagement_restore(actor=request.user, engagement_id=data["id"])
         return self._output(self._reload(eng), status.HTTP_201_CREATED)
@@ -324,7 +325,9 @@ class MoUViewSet(ServiceBackedViewSet):
             )
         upload = request.FILES.get("document")
         if upload is None:
-            raise ValidationFailed({"document": ["Attach the file as multipart field 'document'."]})
+            raise ValidationFailed(
+                {"document": [_("Attach the file as multipart field 'document'.")]}
+            )
         mou = mou_services.mou_attach_document(actor=request.user, mou=mou, upload=upload)
         return self._output(self._reload(mou))
 
@@ -367,7 +370,12 @@ class PilotViewSet(ServiceBackedViewSet):
         for nested in ("milestones", "kpis"):
             if nested in kw:
                 raise ValidationFailed(
-                    {nested: [f"Add {nested} with the add-{nested[:-1]} action; edit them there."]}
+                    {
+                        nested: [
+                            _("Add %(field)s with the add-%(item)s action; edit them there.")
+                            % {"field": nested, "item": nested[:-1]}
+                        ]
+                    }
                 )
         return pilot_services.pilot_update(pilot=target, **kw)
 
@@ -425,7 +433,7 @@ class PilotViewSet(ServiceBackedViewSet):
         milestone = Milestone.objects.filter(pk=data["milestone"], pilot=pilot).first()
         if milestone is None:
             raise ValidationFailed(
-                {"milestone": [f"No milestone {data['milestone']} on this pilot."]}
+                {"milestone": [_("No milestone %(id)s on this pilot.") % {"id": data["milestone"]}]}
             )
         pilot_services.milestone_complete(
             actor=request.user, milestone=milestone, done_on=data.get("done_on")
@@ -440,7 +448,9 @@ class PilotViewSet(ServiceBackedViewSet):
         data = _validated(s.KPIRecordSerializer, request)
         kpi = KPI.objects.filter(pk=data["kpi"], pilot=pilot).first()
         if kpi is None:
-            raise ValidationFailed({"kpi": [f"No KPI {data['kpi']} on this pilot."]})
+            raise ValidationFailed(
+                {"kpi": [_("No KPI %(id)s on this pilot.") % {"id": data["kpi"]}]}
+            )
         pilot_services.kpi_record(actor=request.user, kpi=kpi, actual=data["actual"])
         return self._output(self._reload(pilot))
 
@@ -479,7 +489,7 @@ class FollowUpViewSet(ServiceBackedViewSet):
 
     def create_service(self, **kw):
         if kw.get("status", "open") != "open":
-            raise ValidationFailed({"status": ["A new follow-up is open."]})
+            raise ValidationFailed({"status": [_("A new follow-up is open.")]})
         kw.pop("status", None)
         return followup_services.followup_create(**kw)
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import permissions
 
 from engagement import policy
@@ -7,7 +8,9 @@ from engagement.models import ApiToken
 class PolicyPermission(permissions.BasePermission):
     """Every API decision comes from engagement.policy; read-only tokens may only read."""
 
-    message = "Your role or token does not allow this action."
+    def __init__(self) -> None:
+        # Made per request (DRF's get_permissions), so in the language of the request.
+        self.message = _("Your role or token does not allow this action.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -16,7 +19,7 @@ class PolicyPermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         if isinstance(request.auth, ApiToken) and request.auth.read_only:
-            self.message = "This token is read-only."
+            self.message = _("This token is read-only.")
             return False
         if getattr(view, "action", None) == "create":
             model = view.get_queryset().model

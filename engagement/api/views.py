@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -194,7 +195,7 @@ class ServiceBackedViewSet(
         if policy.is_team_owned(self.get_queryset().model) and request.user.team_id is None:
             # An administrator may create team records, but the API has no field to name
             # the team: a caller with no team of its own owns nothing it could create.
-            raise ValidationFailed({"team": ["A team is required: your account has none."]})
+            raise ValidationFailed({"team": [_("A team is required: your account has none.")]})
         obj = self.create_service(actor=request.user, **data)
         return self._output(self._reload(obj), status.HTTP_201_CREATED)
 
@@ -220,7 +221,7 @@ class ServiceBackedViewSet(
         obj = self.get_object()
         expected = expected_version(request, obj)
         if expected is not None and expected != obj.version:
-            raise StaleWrite("This record changed since you read it; reload before deleting.")
+            raise StaleWrite(_("This record changed since you read it; reload before deleting."))
         self.delete_service(actor=request.user, target=obj)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -298,5 +299,5 @@ class FollowViewSet(
 
     def perform_destroy(self, instance):
         if instance.user_id != self.request.user.pk:
-            raise NotPermitted("That is not your follow.")
+            raise NotPermitted(_("That is not your follow."))
         watch_services.follow_remove(user=self.request.user, follow=instance)

@@ -8,6 +8,7 @@ rotate-secret calls only. See engagement.services.webhooks for how deliveries wo
 from __future__ import annotations
 
 import django_filters as filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -83,7 +84,9 @@ class WebhookPermission(permissions.BasePermission):
     """Signed in to read; a read-only token may not write. Roles are the service's rule, and
     ownership is the querysets' (another user's endpoint is not found)."""
 
-    message = "Your role or token does not allow this action."
+    def __init__(self) -> None:
+        # Made per request (DRF's get_permissions), so in the language of the request.
+        self.message = _("Your role or token does not allow this action.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -92,7 +95,7 @@ class WebhookPermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         if isinstance(request.auth, ApiToken) and request.auth.read_only:
-            self.message = "This token is read-only."
+            self.message = _("This token is read-only.")
             return False
         return True
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import (
@@ -182,14 +183,18 @@ def api_token_authenticate(raw_key: str) -> ApiToken | None:
 def user_preferences_update(
     *, user: User, language: str | None = None, time_zone: str | None = None
 ) -> User:
+    # The one write here a person makes on a page: its refusals are in their language (the
+    # others are made by management commands, which speak English).
     errors: dict[str, Any] = {}
     if language is not None and language not in dict(settings.LANGUAGES):
-        errors["language"] = ["Use en or ja."]
+        errors["language"] = [_("Use en or ja.")]
     if time_zone is not None:
         try:
             zoneinfo.ZoneInfo(time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            errors["time_zone"] = [f"{time_zone!r} is not an IANA time zone."]
+            errors["time_zone"] = [
+                _("%(time_zone)s is not an IANA time zone.") % {"time_zone": repr(time_zone)}
+            ]
     if errors:
         raise ValidationFailed(errors)
     if language is not None:

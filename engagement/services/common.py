@@ -11,10 +11,35 @@ from typing import TypeVar
 from django.conf import settings
 from django.db.models import F, Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from engagement.errors import StaleWrite
 
 M = TypeVar("M", bound=Model)
+
+# What refusals call a record, in the reader's language: most models do not translate their
+# verbose_name. Keyed by model_name; the English is the model's verbose_name(_plural).
+RECORD_NAMES = {
+    "organization": (gettext_lazy("organization"), gettext_lazy("organizations")),
+    "contact": (gettext_lazy("contact"), gettext_lazy("contacts")),
+    "engagement": (gettext_lazy("engagement"), gettext_lazy("engagements")),
+    "partnership": (gettext_lazy("partnership"), gettext_lazy("partnerships")),
+    "mou": (gettext_lazy("MoU"), gettext_lazy("MoUs")),
+    "pilot": (gettext_lazy("pilot"), gettext_lazy("pilots")),
+    "milestone": (gettext_lazy("milestone"), gettext_lazy("milestones")),
+    "kpi": (gettext_lazy("KPI"), gettext_lazy("KPIs")),
+    "followup": (gettext_lazy("follow-up"), gettext_lazy("follow-ups")),
+    "user": (gettext_lazy("user"), gettext_lazy("users")),
+}
+
+
+def record_name(model: type[Model], *, plural: bool = False) -> str:
+    """The name of `model`'s records for a message, in the active language."""
+    names = RECORD_NAMES.get(model._meta.model_name)
+    if names is None:
+        return str(model._meta.verbose_name_plural if plural else model._meta.verbose_name)
+    return str(names[1] if plural else names[0])
 
 
 def resolve_codes(
@@ -35,7 +60,9 @@ def resolve_codes(
     }
     unknown = [c for c in dict.fromkeys(wanted) if c not in found]
     if unknown:
-        errors.setdefault(field, []).append(f"Unknown code(s): {', '.join(unknown)}.")
+        errors.setdefault(field, []).append(
+            _("Unknown code(s): %(codes)s.") % {"codes": ", ".join(unknown)}
+        )
     return [found[c] for c in dict.fromkeys(wanted) if c in found]
 
 
@@ -53,9 +80,12 @@ def claim_version(obj: Model, expected_version: int | None) -> None:
     if rows.update(version=F("version") + 1) != 1:
         current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
         raise StaleWrite(
-            f"This {model._meta.verbose_name} was changed by someone else "
-            f"(you edited version {expected_version}, it is now at version {current}). "
-            "Reload it and apply your change again."
+            _(
+                "This %(record)s was changed by someone else (you edited version "
+                "%(expected)s, it is now at version %(current)s). Reload it and apply your "
+                "change again."
+            )
+            % {"record": record_name(model), "expected": expected_version, "current": current}
         )
     obj.version = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).get()
 

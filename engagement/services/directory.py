@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
@@ -25,7 +26,7 @@ from engagement.models import (
     Tombstone,
 )
 from engagement.normalize import normalize_email, normalize_name
-from engagement.services.common import claim_version, resolve_codes
+from engagement.services.common import claim_version, record_name, resolve_codes
 from matching.services.background import matching_profile_changed
 
 ORGANIZATION_TEXT_FIELDS = (
@@ -61,42 +62,53 @@ def _check_actor(actor: Any, obj: Organization | Contact | None, model: type) ->
         return
     allowed = policy.can_create(actor, model) if obj is None else policy.can_change(actor, obj)
     if not allowed:
-        raise NotPermitted(f"You may not change {model._meta.verbose_name_plural}.")
+        raise NotPermitted(
+            _("You may not change %(records)s.") % {"records": record_name(model, plural=True)}
+        )
 
 
 def _validate_organization(data: dict[str, Any], current: Organization | None) -> _OrgInput:
     errors: dict[str, list[str]] = {}
     kind = data.get("kind", current.kind if current else "")
     if kind not in OrganizationKind.values:
-        errors["kind"] = [f"Must be one of: {', '.join(OrganizationKind.values)}."]
+        errors["kind"] = [
+            _("Must be one of: %(values)s.") % {"values": ", ".join(OrganizationKind.values)}
+        ]
     texts = {
         f: str(data.get(f, getattr(current, f, "") if current else "") or "").strip()
         for f in ORGANIZATION_TEXT_FIELDS
     }
     if not texts["name"]:
-        errors["name"] = ["This field is required."]
+        errors["name"] = [_("This field is required.")]
     if texts["website"]:
         try:
             URLValidator(schemes=["http", "https"])(texts["website"])
         except DjangoValidationError:
-            errors["website"] = ["Enter a valid http(s) URL."]
+            errors["website"] = [_("Enter a valid http(s) URL.")]
     for field, limit in (("name", 200), ("name_ja", 200), ("source", 300)):
         if len(texts[field]) > limit:
-            errors.setdefault(field, []).append(f"At most {limit} characters.")
+            errors.setdefault(field, []).append(
+                _("At most %(limit)s characters.") % {"limit": limit}
+            )
 
     org_type: OrgType | None = current.org_type if current else None
     if "org_type" in data:
         org_type = OrgType.objects.filter(code=data["org_type"]).first()
         if org_type is None:
-            errors["org_type"] = [f"Unknown organization type code: {data['org_type']!r}."]
+            errors["org_type"] = [
+                _("Unknown organization type code: %(code)s.") % {"code": repr(data["org_type"])}
+            ]
     if org_type is None and "org_type" not in errors:
-        errors["org_type"] = ["This field is required."]
+        errors["org_type"] = [_("This field is required.")]
     elif org_type is not None and kind in OrganizationKind.values and org_type.kind != kind:
-        errors["org_type"] = [f"Type {org_type.code!r} is for {org_type.kind}, not {kind}."]
+        errors["org_type"] = [
+            _("Type %(type)s is for %(type_kind)s, not %(kind)s.")
+            % {"type": repr(org_type.code), "type_kind": org_type.kind, "kind": kind}
+        ]
 
     country = str(data.get("country", current.country if current else "") or "").strip().upper()
     if kind == OrganizationKind.JAPANESE_COMPANY and country != "JP":
-        errors["country"] = ["A Japanese company's country is JP."]
+        errors["country"] = [_("A Japanese company's country is JP.")]
     elif (
         kind == OrganizationKind.ASEAN_INSTITUTION
         and country
@@ -104,8 +116,11 @@ def _validate_organization(data: dict[str, Any], current: Organization | None) -
     ):
         # Blank is allowed: a regional body (ERIA, ASEAN-Japan Centre) serves all member states.
         errors["country"] = [
-            f"{country} is not an ASEAN member state code (leave it blank "
-            "for a regional, ASEAN-wide body)."
+            _(
+                "%(country)s is not an ASEAN member state code (leave it blank for a regional, "
+                "ASEAN-wide body)."
+            )
+            % {"country": country}
         ]
 
     m2m: dict[str, list[Any] | None] = {}
@@ -136,10 +151,11 @@ def _find_duplicate(country: str, keys: Iterable[str], exclude_pk: int | None):
 
 def _duplicate_error(existing: Organization) -> Conflict:
     label = existing.name + (f" ({existing.name_ja})" if existing.name_ja else "")
+    values = {"country": existing.country, "label": label, "id": existing.pk}
     return Conflict(
-        f"An organization with this name already exists in {existing.country}: "
-        f"{label}, id {existing.pk}.",
-        errors={"name": [f"Duplicate of existing organization {label} (id {existing.pk})."]},
+        _("An organization with this name already exists in %(country)s: %(label)s, id %(id)s.")
+        % values,
+        errors={"name": [_("Duplicate of existing organization %(label)s (id %(id)s).") % values]},
         existing=existing,
     )
 
@@ -228,9 +244,9 @@ def organization_delete(*, actor: Any = None, organization: Organization) -> Non
     except (ProtectedError, RestrictedError):
         # The referring records may belong to other teams: say that they exist, not what they are.
         raise Conflict(
-            f"{organization.name} cannot be deleted: other records (such as a team) still "
-            "refer to it.",
-            errors={"non_field_errors": ["Still referred to by other records."]},
+            _("%(name)s cannot be deleted: other records (such as a team) still refer to it.")
+            % {"name": organization.name},
+            errors={"non_field_errors": [_("Still referred to by other records.")]},
         ) from None
 
 
@@ -247,19 +263,21 @@ def _validate_contact(data: dict[str, Any], current: Contact | None) -> dict[str
     }
     clean["email"] = normalize_email(clean["email"])
     if not clean["name"]:
-        errors["name"] = ["This field is required."]
+        errors["name"] = [_("This field is required.")]
     if clean["email"]:
         try:
             validate_email(clean["email"])
         except DjangoValidationError:
-            errors["email"] = ["Enter a valid email address."]
+            errors["email"] = [_("Enter a valid email address.")]
     org = data.get("organization", current.organization if current else None)
     if isinstance(org, int | str) and not isinstance(org, bool):
         org = Organization.objects.filter(pk=org).first() if str(org).isdigit() else None
         if org is None:
-            errors["organization"] = [f"No organization with id {data['organization']!r}."]
+            errors["organization"] = [
+                _("No organization with id %(id)s.") % {"id": repr(data["organization"])}
+            ]
     if org is None and "organization" not in errors:
-        errors["organization"] = ["This field is required."]
+        errors["organization"] = [_("This field is required.")]
     clean["organization"] = org
     clean["opted_out"] = bool(data.get("opted_out", current.opted_out if current else False))
     if errors:
@@ -273,9 +291,10 @@ def _contact_duplicate(email: str, exclude_pk: int | None) -> Conflict | None:
     existing = Contact.objects.filter(email__iexact=email).exclude(pk=exclude_pk).first()
     if existing is None:
         return None
+    values = {"email": email, "name": existing.name, "id": existing.pk}
     return Conflict(
-        f"A contact with email {email} already exists: {existing.name}, id {existing.pk}.",
-        errors={"email": [f"Already used by contact {existing.name} (id {existing.pk})."]},
+        _("A contact with email %(email)s already exists: %(name)s, id %(id)s.") % values,
+        errors={"email": [_("Already used by contact %(name)s (id %(id)s).") % values]},
         existing=existing,
     )
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagement import policy
 from engagement.errors import NotPermitted, ValidationFailed
@@ -48,17 +49,19 @@ def _validate(data: dict[str, Any], team: Team, current: Engagement | None) -> d
     if current is None or "kind" in data:
         kind = data.get("kind")
         if kind not in Engagement.Kind.values:
-            errors["kind"] = [f"Must be one of: {', '.join(Engagement.Kind.values)}."]
+            errors["kind"] = [
+                _("Must be one of: %(values)s.") % {"values": ", ".join(Engagement.Kind.values)}
+            ]
         clean["kind"] = kind
     for field in ("summary", "outcome", "next_step"):
         if current is None or field in data:
             clean[field] = str(data.get(field) or "").strip()
     if "summary" in clean and not clean["summary"]:
-        errors["summary"] = ["This field is required."]
+        errors["summary"] = [_("This field is required.")]
     if current is None or "organizations" in data:
         orgs = resolve_ids(Organization, data.get("organizations"), "organizations", errors)
         if not orgs and "organizations" not in errors:
-            errors["organizations"] = ["Name at least one organization."]
+            errors["organizations"] = [_("Name at least one organization.")]
         clean["organizations"] = orgs
     if "contacts" in data:
         clean["contacts"] = resolve_ids(Contact, data.get("contacts"), "contacts", errors)
@@ -69,7 +72,8 @@ def _validate(data: dict[str, Any], team: Team, current: Engagement | None) -> d
         strangers = [c.pk for c in clean["contacts"] if c.organization_id not in org_ids]
         if strangers:
             errors.setdefault("contacts", []).append(
-                f"Contact(s) {', '.join(map(str, strangers))} work at none of the organizations."
+                _("Contact(s) %(ids)s work at none of the organizations.")
+                % {"ids": ", ".join(map(str, strangers))}
             )
     if "participants" in data:
         clean["participants"] = resolve_ids(
@@ -100,7 +104,7 @@ def _validate(data: dict[str, Any], team: Team, current: Engagement | None) -> d
         clean["next_step_due"] = as_date(data["next_step_due"], "next_step_due", errors)
         next_step = clean.get("next_step", current.next_step if current else "")
         if not next_step:
-            errors["next_step"] = ["Say what the next step is when you give it a date."]
+            errors["next_step"] = [_("Say what the next step is when you give it a date.")]
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -222,9 +226,13 @@ def engagement_delete(*, actor: Any = None, engagement: Engagement) -> None:
 @transaction.atomic
 def engagement_restore(*, actor: Any = None, engagement_id: int) -> Engagement:
     """Bring back a deleted engagement from its history, with the same id and its links."""
-    missing = ValidationFailed({"id": [f"No deleted engagement with id {engagement_id}."]})
+    missing = ValidationFailed(
+        {"id": [_("No deleted engagement with id %(id)s.") % {"id": engagement_id}]}
+    )
     if Engagement.objects.filter(pk=engagement_id).exists():
-        raise ValidationFailed({"id": [f"Engagement {engagement_id} is not deleted."]})
+        raise ValidationFailed(
+            {"id": [_("Engagement %(id)s is not deleted.") % {"id": engagement_id}]}
+        )
     history = Engagement.history.filter(id=engagement_id)
     last = history.exclude(history_type="-").order_by("-history_date", "-history_id").first()
     if last is None:
@@ -235,7 +243,7 @@ def engagement_restore(*, actor: Any = None, engagement_id: int) -> Engagement:
             # Another team's deleted record is reported exactly like one that never existed.
             raise missing
         if not policy.can_create(actor, Engagement):
-            raise NotPermitted("Your role may not restore engagements.")
+            raise NotPermitted(_("Your role may not restore engagements."))
     eng = last.instance
     eng._history_user = actor
     eng.save(force_insert=True)

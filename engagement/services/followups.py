@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import (
@@ -59,7 +60,9 @@ def resolve_subject(subject: Any, team: Team, errors: dict[str, list[str]]):
         kind, ident = subject
     model = SUBJECT_MODELS.get(kind)
     if model is None:
-        errors["subject"] = [f"type must be one of: {', '.join(SUBJECT_MODELS)}."]
+        errors["subject"] = [
+            _("type must be one of: %(values)s.") % {"values": ", ".join(SUBJECT_MODELS)}
+        ]
         return None, None
     obj = (
         ident
@@ -68,7 +71,10 @@ def resolve_subject(subject: Any, team: Team, errors: dict[str, list[str]]):
     )
     if obj is None or _subject_team_id(kind, obj) not in (None, team.pk):
         # Another team's record is reported exactly like a missing one.
-        errors["subject"] = [f"No {kind} with id {getattr(ident, 'pk', ident)!r}."]
+        errors["subject"] = [
+            _("No %(type)s with id %(id)s.")
+            % {"type": kind, "id": repr(getattr(ident, "pk", ident))}
+        ]
         return None, None
     return kind, obj
 
@@ -77,7 +83,7 @@ def _owner(owner: Any, team: Team, actor: Any, errors: dict[str, list[str]]) -> 
     if owner in (None, ""):
         owner = actor
     if owner is None:
-        errors["owner"] = ["This field is required."]
+        errors["owner"] = [_("This field is required.")]
         return None
     owner_obj = (
         owner
@@ -86,7 +92,8 @@ def _owner(owner: Any, team: Team, actor: Any, errors: dict[str, list[str]]) -> 
     )
     if owner_obj is None or owner_obj.team_id != team.pk:
         errors["owner"] = [
-            f"User {getattr(owner, 'pk', owner)!r} is not a member of team {team.slug}."
+            _("User %(user)s is not a member of team %(team)s.")
+            % {"user": repr(getattr(owner, "pk", owner)), "team": team.slug}
         ]
         return None
     return owner_obj
@@ -121,9 +128,11 @@ def followup_create(
     errors: dict[str, list[str]] = {}
     due = as_date(due_on, "due_on", errors, required=True)
     if not (note or "").strip():
-        errors["note"] = ["This field is required."]
+        errors["note"] = [_("This field is required.")]
     if priority not in FollowUp.Priority.values:
-        errors["priority"] = [f"Must be one of: {', '.join(FollowUp.Priority.values)}."]
+        errors["priority"] = [
+            _("Must be one of: %(values)s.") % {"values": ", ".join(FollowUp.Priority.values)}
+        ]
     owner_obj = _owner(owner, team, actor, errors)
     kind, obj = resolve_subject(subject, team, errors)
     if errors:
@@ -146,7 +155,9 @@ def followup_create(
             followup.save()
     except IntegrityError:
         if source_key and FollowUp.objects.filter(source_key=source_key).exists():
-            raise Conflict(f"A follow-up for {source_key} already exists.") from None
+            raise Conflict(
+                _("A follow-up for %(key)s already exists.") % {"key": source_key}
+            ) from None
         raise
     record_event(
         team=team,
@@ -191,8 +202,8 @@ def _finish(actor: Any, followup: FollowUp, status: str, kind: str) -> FollowUp:
     followup.refresh_from_db()
     if rows != 1:
         raise Conflict(
-            f"This follow-up is already {followup.status}.",
-            errors={"status": [f"Already {followup.status}."]},
+            _("This follow-up is already %(status)s.") % {"status": followup.status},
+            errors={"status": [_("Already %(status)s.") % {"status": followup.status}]},
         )
     followup._history_user = actor
     followup.save(update_fields=["updated_at"])  # one history row for the change
@@ -241,18 +252,20 @@ def followup_update(
     check_change(actor, followup)
     errors: dict[str, list[str]] = {}
     if "status" in changes and changes["status"] != followup.status:
-        errors["status"] = ["Use the complete or cancel action to change the status."]
+        errors["status"] = [_("Use the complete or cancel action to change the status.")]
     if "due_on" in changes:
         followup.due_on = as_date(changes["due_on"], "due_on", errors, required=True)
     if "due_time" in changes:
         followup.due_time = changes["due_time"]
     if "note" in changes:
         if not (changes["note"] or "").strip():
-            errors["note"] = ["This field is required."]
+            errors["note"] = [_("This field is required.")]
         followup.note = (changes["note"] or "").strip()
     if "priority" in changes:
         if changes["priority"] not in FollowUp.Priority.values:
-            errors["priority"] = [f"Must be one of: {', '.join(FollowUp.Priority.values)}."]
+            errors["priority"] = [
+                _("Must be one of: %(values)s.") % {"values": ", ".join(FollowUp.Priority.values)}
+            ]
         followup.priority = changes["priority"]
     if "owner" in changes:
         followup.owner = _owner(changes["owner"], followup.team, actor, errors)

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import MoU, Organization, Partnership, Thrust, TimelineEvent
@@ -52,7 +53,7 @@ def _validate(data: dict[str, Any], current: MoU | None) -> dict[str, Any]:
     if current is None or "title" in data:
         clean["title"] = str(data.get("title") or "").strip()
         if not clean["title"]:
-            errors["title"] = ["This field is required."]
+            errors["title"] = [_("This field is required.")]
     for field in ("effective_on", "expires_on"):
         if field in data:
             clean[field] = as_date(data[field], field, errors)
@@ -62,7 +63,7 @@ def _validate(data: dict[str, Any], current: MoU | None) -> dict[str, Any]:
         except (TypeError, ValueError):
             days = -1
         if not 0 <= days <= 3650:
-            errors["renewal_notice_days"] = ["A whole number of days from 0 to 3650."]
+            errors["renewal_notice_days"] = [_("A whole number of days from 0 to 3650.")]
         clean["renewal_notice_days"] = days
     if "parties" in data:
         clean["parties"] = resolve_ids(Organization, data["parties"], "parties", errors)
@@ -71,12 +72,17 @@ def _validate(data: dict[str, Any], current: MoU | None) -> dict[str, Any]:
     effective = clean.get("effective_on", current.effective_on if current else None)
     expires = clean.get("expires_on", current.expires_on if current else None)
     if effective and expires and expires <= effective:
-        errors.setdefault("expires_on", []).append(
-            f"Expiry ({expires}) must be after the effective date ({effective})."
-        )
+        errors.setdefault("expires_on", []).append(_expiry_before_effective(expires, effective))
     if errors:
         raise ValidationFailed(errors)
     return clean
+
+
+def _expiry_before_effective(expires: dt.date, effective: dt.date) -> str:
+    return _("Expiry (%(expires)s) must be after the effective date (%(effective)s).") % {
+        "expires": expires,
+        "effective": effective,
+    }
 
 
 def _apply(mou: MoU, clean: dict[str, Any]) -> None:
@@ -99,7 +105,11 @@ def mou_create(
     check_change(actor, partnership)
     if status not in (MoU.Status.DRAFT, MoU.Status.NEGOTIATING):
         raise ValidationFailed(
-            {"status": ["A new MoU is a draft or under negotiation; sign it with the sign action."]}
+            {
+                "status": [
+                    _("A new MoU is a draft or under negotiation; sign it with the sign action.")
+                ]
+            }
         )
     clean = _validate(data, None)
     mou = MoU(partnership=partnership, status=status)
@@ -122,7 +132,7 @@ def mou_update(
         if {mou.status, changes["status"]} <= {MoU.Status.DRAFT, MoU.Status.NEGOTIATING}:
             mou.status = changes["status"]
         else:
-            raise ValidationFailed({"status": ["Use the sign, renew or terminate action."]})
+            raise ValidationFailed({"status": [_("Use the sign, renew or terminate action.")]})
     clean = _validate(changes, mou)
     claim_version(mou, expected_version)
     _apply(mou, clean)
@@ -138,8 +148,9 @@ def _move(mou: MoU, expected: tuple[str, ...], **fields: Any) -> None:
     if rows != 1:
         mou.refresh_from_db(fields=["status"])
         raise Conflict(
-            f"This MoU is {mou.status}; that action needs one that is {' or '.join(expected)}.",
-            errors={"status": [f"Is {mou.status}."]},
+            _("This MoU is %(status)s; that action needs one that is %(expected)s.")
+            % {"status": mou.status, "expected": " or ".join(expected)},
+            errors={"status": [_("Is %(status)s.") % {"status": mou.status}]},
         )
 
 
@@ -152,7 +163,7 @@ def mou_sign(
     signed = as_date(signed_on, "signed_on", errors, required=True)
     today = business_today()
     if signed and signed > today:
-        errors["signed_on"] = [f"The signing date {signed} is in the future."]
+        errors["signed_on"] = [_("The signing date %(date)s is in the future.") % {"date": signed}]
     clean = (
         _validate(
             {
@@ -170,11 +181,15 @@ def mou_sign(
     effective = clean.get("effective_on", mou.effective_on) or signed
     expires = clean.get("expires_on", mou.expires_on)
     if expires and expires <= effective:
-        raise ValidationFailed(
-            {"expires_on": [f"Expiry ({expires}) must be after the effective date ({effective})."]}
-        )
+        raise ValidationFailed({"expires_on": [_expiry_before_effective(expires, effective)]})
     if expires and expires <= today:
-        raise ValidationFailed({"expires_on": [f"This MoU would already be expired ({expires})."]})
+        raise ValidationFailed(
+            {
+                "expires_on": [
+                    _("This MoU would already be expired (%(expires)s).") % {"expires": expires}
+                ]
+            }
+        )
     status = MoU.Status.ACTIVE if effective <= today else MoU.Status.SIGNED
     _move(
         mou,
@@ -217,7 +232,7 @@ def mou_sign(
 def mou_terminate(*, actor: Any = None, mou: MoU, reason: str) -> MoU:
     check_change(actor, mou)
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["Say why the MoU is terminated."]})
+        raise ValidationFailed({"reason": [_("Say why the MoU is terminated.")]})
     _move(
         mou,
         (MoU.Status.SIGNED, MoU.Status.ACTIVE, MoU.Status.DRAFT, MoU.Status.NEGOTIATING),
@@ -239,7 +254,7 @@ def mou_renew(
     check_change(actor, mou)
     if MoU.objects.filter(predecessor=mou).exists():
         raise Conflict(
-            "This MoU has already been renewed.", errors={"status": ["Already renewed."]}
+            _("This MoU has already been renewed."), errors={"status": [_("Already renewed.")]}
         )
     clean = _validate(
         {"title": title or mou.title, "effective_on": effective_on, "expires_on": expires_on}, None
@@ -247,7 +262,7 @@ def mou_renew(
     errors: dict[str, list[str]] = {}
     for field in ("effective_on", "expires_on"):
         if clean.get(field) is None:
-            errors[field] = ["This field is required."]
+            errors[field] = [_("This field is required.")]
     if errors:
         raise ValidationFailed(errors)
     _move(
@@ -353,15 +368,27 @@ def _check_document(upload: UploadedFile) -> str:
     suffix = PurePath(name).suffix.lower()
     limit = settings.MOU_DOCUMENT_MAX_BYTES
     if suffix not in DOCUMENT_TYPES:
-        raise ValidationFailed({"document": [f"{name or 'The file'} is not a PDF or DOCX file."]})
+        problem = (
+            _("%(name)s is not a PDF or DOCX file.") % {"name": name}
+            if name
+            else _("The file is not a PDF or DOCX file.")
+        )
+        raise ValidationFailed({"document": [problem]})
     if upload.size > limit:
         raise ValidationFailed(
-            {"document": [f"{name} is {upload.size:,} bytes; the limit is {limit:,} bytes."]}
+            {
+                "document": [
+                    _("%(name)s is %(size)s bytes; the limit is %(limit)s bytes.")
+                    % {"name": name, "size": f"{upload.size:,}", "limit": f"{limit:,}"}
+                ]
+            }
         )
     head = upload.read(8)
     upload.seek(0)
     if suffix == ".pdf" and not head.startswith(b"%PDF-"):
-        raise ValidationFailed({"document": [f"{name} does not look like a PDF file."]})
+        raise ValidationFailed(
+            {"document": [_("%(name)s does not look like a PDF file.") % {"name": name}]}
+        )
     if suffix == ".docx":
         data = upload.read()
         upload.seek(0)
@@ -370,7 +397,9 @@ def _check_document(upload: UploadedFile) -> str:
         except zipfile.BadZipFile:
             names = []
         if "word/document.xml" not in names:
-            raise ValidationFailed({"document": [f"{name} does not look like a DOCX file."]})
+            raise ValidationFailed(
+                {"document": [_("%(name)s does not look like a DOCX file.") % {"name": name}]}
+            )
     return name
 
 

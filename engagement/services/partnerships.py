@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagement import stages
 from engagement.errors import Conflict, StaleWrite, ValidationFailed
@@ -59,27 +60,29 @@ def _validate(data: dict[str, Any], team: Team, current: Partnership | None) -> 
     clean: dict[str, Any] = {}
     new = current is None
     if "stage" in data and current is not None and data["stage"] != current.stage:
-        errors["stage"] = ["Change the stage with the transition action."]
+        errors["stage"] = [_("Change the stage with the transition action.")]
     if new or "title" in data:
         clean["title"] = str(data.get("title") or "").strip()
         if not clean["title"]:
-            errors["title"] = ["This field is required."]
+            errors["title"] = [_("This field is required.")]
     if new or "company" in data:
         company = data.get("company") or team.company_id
         found = resolve_ids(Organization, [company], "company", errors)
         if found and found[0].pk != team.company_id:
             errors["company"] = [
-                f"Team {team.slug} works for {team.company.name}; its "
-                "partnerships are for that company."
+                _("Team %(team)s works for %(company)s; its partnerships are for that company.")
+                % {"team": team.slug, "company": team.company.name}
             ]
         clean["company"] = found[0] if found else None
     if new or "counterparts" in data:
         parts = resolve_ids(Organization, data.get("counterparts"), "counterparts", errors)
         if not parts and "counterparts" not in errors:
-            errors["counterparts"] = ["Name at least one ASEAN counterpart."]
+            errors["counterparts"] = [_("Name at least one ASEAN counterpart.")]
         wrong = [o.pk for o in parts if o.kind != OrganizationKind.ASEAN_INSTITUTION]
         if wrong:
-            errors["counterparts"] = [f"Not ASEAN institutions: {', '.join(map(str, wrong))}."]
+            errors["counterparts"] = [
+                _("Not ASEAN institutions: %(ids)s.") % {"ids": ", ".join(map(str, wrong))}
+            ]
         clean["counterparts"] = parts
     if "initiatives" in data:
         clean["initiatives"] = resolve_codes(Initiative, data["initiatives"], "initiatives", errors)
@@ -88,7 +91,9 @@ def _validate(data: dict[str, Any], team: Team, current: Partnership | None) -> 
         ptype = PartnershipType.objects.filter(code=code).first() if code else None
         if ptype is None:
             errors["partnership_type"] = [
-                f"Unknown partnership type code: {code!r}." if code else "This field is required."
+                _("Unknown partnership type code: %(code)s.") % {"code": repr(code)}
+                if code
+                else _("This field is required.")
             ]
         clean["partnership_type"] = ptype
     if "owner" in data or new:
@@ -108,17 +113,19 @@ def _validate(data: dict[str, Any], team: Team, current: Partnership | None) -> 
         iso = str(data["priority_country"] or "").upper()
         clean["priority_country"] = MemberState.objects.filter(iso2=iso).first() if iso else None
         if iso and clean["priority_country"] is None:
-            errors["priority_country"] = [f"{iso} is not an ASEAN member state code."]
+            errors["priority_country"] = [
+                _("%(code)s is not an ASEAN member state code.") % {"code": iso}
+            ]
     if "expected_value" in data:
         raw = data["expected_value"]
         try:
             clean["expected_value"] = None if raw in (None, "") else Decimal(str(raw))
         except InvalidOperation:
-            errors["expected_value"] = ["Enter a number."]
+            errors["expected_value"] = [_("Enter a number.")]
         else:
             value = clean["expected_value"]
             if value is not None and value.is_finite() and value < 0:
-                errors["expected_value"] = ["Must not be negative."]
+                errors["expected_value"] = [_("Must not be negative.")]
             elif value is not None and (
                 problem := decimal_problem(value, max_digits=16, decimal_places=2)
             ):
@@ -126,11 +133,11 @@ def _validate(data: dict[str, Any], team: Team, current: Partnership | None) -> 
     if "currency" in data:
         clean["currency"] = str(data["currency"] or "").strip().upper()
         if clean["currency"] and not _CURRENCY.match(clean["currency"]):
-            errors["currency"] = ["Use a three-letter ISO 4217 code such as JPY or USD."]
+            errors["currency"] = [_("Use a three-letter ISO 4217 code such as JPY or USD.")]
     value = clean.get("expected_value", current.expected_value if current else None)
     currency = clean.get("currency", current.currency if current else "")
     if value is not None and not currency and "currency" not in errors:
-        errors["currency"] = ["Give the currency of the expected value."]
+        errors["currency"] = [_("Give the currency of the expected value.")]
     if "target_date" in data:
         clean["target_date"] = as_date(data["target_date"], "target_date", errors)
     if "notes" in data:
@@ -166,7 +173,7 @@ def partnership_create(
     data.setdefault("owner", actor.pk if getattr(actor, "team_id", None) == team.pk else None)
     clean = _validate(data, team, None)
     if identified_at is not None and identified_at > timezone.now():
-        raise ValidationFailed({"identified_at": ["Must not be in the future."]})
+        raise ValidationFailed({"identified_at": [_("Must not be in the future.")]})
     p = Partnership(
         team=team, stage=Stage.IDENTIFIED, stage_changed_at=identified_at or timezone.now()
     )
@@ -235,23 +242,39 @@ def partnership_transition(
     check_change(actor, partnership)
     reason = (reason or "").strip()
     if to not in stages.ALL_STAGES:
-        raise ValidationFailed(
-            {"to": [f"Unknown stage {to!r}; one of: {', '.join(stages.ALL_STAGES)}."]}
-        )
+        unknown = _("Unknown stage %(stage)s; one of: %(stages)s.") % {
+            "stage": repr(to),
+            "stages": ", ".join(stages.ALL_STAGES),
+        }
+        raise ValidationFailed({"to": [unknown]})
     src = partnership.stage
     rule = stages.move(src, to, resume_stage=partnership.resume_stage)
     if not rule.allowed:
+        why_not = str(rule.why_not)
         raise Conflict(
-            f"Cannot move from {src} to {to}: {rule.why_not}", errors={"to": [rule.why_not]}
+            _("Cannot move from %(src)s to %(to)s: %(why_not)s")
+            % {"src": src, "to": to, "why_not": why_not},
+            errors={"to": [why_not]},
         )
     if rule.needs_reason and not reason:
-        raise ValidationFailed({"reason": [f"Moving from {src} to {to} needs a reason."]})
+        raise ValidationFailed(
+            {
+                "reason": [
+                    _("Moving from %(src)s to %(to)s needs a reason.") % {"src": src, "to": to}
+                ]
+            }
+        )
     now = timezone.now()
     if at is not None:
         if at > now or at < partnership.stage_changed_at:
             last = f"{partnership.stage_changed_at:%Y-%m-%d %H:%M}"
             raise ValidationFailed(
-                {"at": [f"A move's time must be between the last move ({last}) and now."]}
+                {
+                    "at": [
+                        _("A move's time must be between the last move (%(last)s) and now.")
+                        % {"last": last}
+                    ]
+                }
             )
         now = at
     # Conditional on the stage we checked: of two people moving the same deal at once, the
@@ -261,7 +284,7 @@ def partnership_transition(
     if expected_version is not None:
         guard = guard.filter(version=expected_version)
     if guard.update(version=F("version") + 1) != 1:
-        raise StaleWrite("This partnership changed since you read it; reload and try again.")
+        raise StaleWrite(_("This partnership changed since you read it; reload and try again."))
     # Reload the whole row (now ours until commit) so saving the move cannot write back fields
     # someone else changed since this copy was read.
     partnership.refresh_from_db()

@@ -8,6 +8,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import KPI, Milestone, Partnership, Pilot, TimelineEvent, User
@@ -21,6 +23,18 @@ from engagement.services.team_records import (
     tombstone,
 )
 from engagement.services.webhooks import webhook_emit
+
+# Whole sentences, one per case, so that each language words it its own way (marked here,
+# translated when raised).
+END_BEFORE_START = {
+    "planned_end_on": gettext_noop("The planned end (%(end)s) is before the start (%(start)s)."),
+    "actual_end_on": gettext_noop("The actual end (%(end)s) is before the start (%(start)s)."),
+}
+WRONG_STATUS = {
+    "start": gettext_noop("This pilot is %(status)s; to start it, it must be %(expected)s."),
+    "complete": gettext_noop("This pilot is %(status)s; to complete it, it must be %(expected)s."),
+    "cancel": gettext_noop("This pilot is %(status)s; to cancel it, it must be %(expected)s."),
+}
 
 
 def _event(pilot: Pilot, actor: Any, kind: str, **data: Any) -> None:
@@ -52,12 +66,12 @@ def _member(value: Any, pilot_team_id: int, field: str, errors: dict) -> User | 
 def _decimal(value: Any, field: str, errors: dict, *, required: bool) -> Decimal | None:
     if value in (None, ""):
         if required:
-            errors.setdefault(field, []).append("This field is required.")
+            errors.setdefault(field, []).append(_("This field is required."))
         return None
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        errors.setdefault(field, []).append("Enter a number.")
+        errors.setdefault(field, []).append(_("Enter a number."))
         return None
     # KPI targets and actuals are DecimalField(max_digits=16, decimal_places=4).
     problem = decimal_problem(number, max_digits=16, decimal_places=4)
@@ -74,11 +88,12 @@ def _milestone_specs(items: list[dict], starts_on, team_id: int, errors: dict) -
         sub: dict[str, list[str]] = {}
         title = str(item.get("title") or "").strip()
         if not title:
-            sub.setdefault("title", []).append("This field is required.")
+            sub.setdefault("title", []).append(_("This field is required."))
         due = as_date(item.get("due_on"), "due_on", sub, required=True)
         if due and starts_on and due < starts_on:
             sub.setdefault("due_on", []).append(
-                f"Due {due} is before the pilot starts ({starts_on})."
+                _("Due %(due)s is before the pilot starts (%(start)s).")
+                % {"due": due, "start": starts_on}
             )
         owner = _member(item.get("owner"), team_id, "owner", sub)
         for k, v in sub.items():
@@ -93,9 +108,11 @@ def _kpi_specs(items: list[dict], errors: dict) -> list[dict]:
         where = f"kpis.{i}"
         name = str(item.get("name") or "").strip()
         if not name:
-            errors.setdefault(f"{where}.name", []).append("This field is required.")
+            errors.setdefault(f"{where}.name", []).append(_("This field is required."))
         elif name in names:
-            errors.setdefault(f"{where}.name", []).append(f"KPI {name!r} is listed twice.")
+            errors.setdefault(f"{where}.name", []).append(
+                _("KPI %(name)s is listed twice.") % {"name": repr(name)}
+            )
         names.add(name)
         target = _decimal(item.get("target"), f"{where}.target", errors, required=True)
         actual = _decimal(item.get("actual"), f"{where}.actual", errors, required=False)
@@ -116,12 +133,10 @@ def _dates(data: dict, current: Pilot | None, errors: dict) -> dict:
         if field in data:
             clean[field] = as_date(data[field], field, errors)
     start = clean.get("starts_on", current.starts_on if current else None)
-    for field, label in (("planned_end_on", "planned end"), ("actual_end_on", "actual end")):
+    for field, problem in END_BEFORE_START.items():
         end = clean.get(field, getattr(current, field) if current else None)
         if start and end and end < start:
-            errors.setdefault(field, []).append(
-                f"The {label} ({end}) is before the start ({start})."
-            )
+            errors.setdefault(field, []).append(_(problem) % {"end": end, "start": start})
     return clean
 
 
@@ -139,9 +154,9 @@ def pilot_create(
     check_change(actor, partnership)
     errors: dict[str, list[str]] = {}
     if not (objective or "").strip():
-        errors["objective"] = ["This field is required."]
+        errors["objective"] = [_("This field is required.")]
     if data.get("status", "planned") != "planned":
-        errors["status"] = ["A new pilot is planned; start it with the start action."]
+        errors["status"] = [_("A new pilot is planned; start it with the start action.")]
     data.pop("status", None)
     dates = _dates(data, None, errors)
     owner_obj = _member(
@@ -170,10 +185,10 @@ def pilot_update(
     check_change(actor, pilot)
     errors: dict[str, list[str]] = {}
     if "status" in changes and changes["status"] != pilot.status:
-        errors["status"] = ["Use the start, complete or cancel action."]
+        errors["status"] = [_("Use the start, complete or cancel action.")]
     if "objective" in changes:
         if not (changes["objective"] or "").strip():
-            errors["objective"] = ["This field is required."]
+            errors["objective"] = [_("This field is required.")]
         pilot.objective = (changes["objective"] or "").strip()
     if "owner" in changes:
         pilot.owner = _member(changes["owner"], pilot.partnership.team_id, "owner", errors)
@@ -183,7 +198,8 @@ def pilot_update(
         early = pilot.milestones.filter(due_on__lt=start).values_list("title", flat=True)
         if early:
             errors.setdefault("starts_on", []).append(
-                f"Milestones due before {start}: {', '.join(early)}."
+                _("Milestones due before %(start)s: %(titles)s.")
+                % {"start": start, "titles": ", ".join(early)}
             )
     if errors:
         raise ValidationFailed(errors)
@@ -197,8 +213,8 @@ def pilot_update(
 
 def _wrong_status(pilot: Pilot, expected: tuple[str, ...], action: str) -> Conflict:
     return Conflict(
-        f"This pilot is {pilot.status}; to {action} it, it must be {' or '.join(expected)}.",
-        errors={"status": [f"Is {pilot.status}."]},
+        _(WRONG_STATUS[action]) % {"status": pilot.status, "expected": " or ".join(expected)},
+        errors={"status": [_("Is %(status)s.") % {"status": pilot.status}]},
     )
 
 
@@ -236,9 +252,14 @@ def pilot_start(*, actor: Any = None, pilot: Pilot, starts_on: Any = None) -> Pi
     errors: dict[str, list[str]] = {}
     start = as_date(starts_on, "starts_on", errors) or pilot.starts_on or timezone.localdate()
     if pilot.planned_end_on and pilot.planned_end_on < start:
-        errors["starts_on"] = [f"The planned end ({pilot.planned_end_on}) is before {start}."]
+        errors["starts_on"] = [
+            _("The planned end (%(end)s) is before %(start)s.")
+            % {"end": pilot.planned_end_on, "start": start}
+        ]
     if pilot.milestones.filter(due_on__lt=start).exists():
-        errors.setdefault("starts_on", []).append(f"Some milestones are due before {start}.")
+        errors.setdefault("starts_on", []).append(
+            _("Some milestones are due before %(start)s.") % {"start": start}
+        )
     if errors:
         raise ValidationFailed(errors)
     return _move(
@@ -253,7 +274,10 @@ def pilot_complete(*, actor: Any = None, pilot: Pilot, actual_end_on: Any = None
     errors: dict[str, list[str]] = {}
     end = as_date(actual_end_on, "actual_end_on", errors) or timezone.localdate()
     if pilot.starts_on and end < pilot.starts_on:
-        errors["actual_end_on"] = [f"The end ({end}) is before the start ({pilot.starts_on})."]
+        errors["actual_end_on"] = [
+            _("The end (%(end)s) is before the start (%(start)s).")
+            % {"end": end, "start": pilot.starts_on}
+        ]
     if errors:
         raise ValidationFailed(errors)
     return _move(
@@ -305,12 +329,13 @@ def milestone_complete(
     errors: dict[str, list[str]] = {}
     done = as_date(done_on, "done_on", errors) or timezone.localdate()
     if done > timezone.localdate():
-        errors["done_on"] = [f"{done} is in the future."]
+        errors["done_on"] = [_("%(date)s is in the future.") % {"date": done}]
     if errors:
         raise ValidationFailed(errors)
     if Milestone.objects.filter(pk=milestone.pk, done_on__isnull=True).update(done_on=done) != 1:
         raise Conflict(
-            f"Milestone {milestone.title!r} is already done.", errors={"done_on": ["Already done."]}
+            _("Milestone %(title)s is already done.") % {"title": repr(milestone.title)},
+            errors={"done_on": [_("Already done.")]},
         )
     milestone.refresh_from_db()
     milestone._history_user = actor
@@ -356,8 +381,8 @@ def kpi_add(*, actor: Any = None, pilot: Pilot, name: str, target: Any, unit: st
             return KPI.objects.create(pilot=pilot, **spec)
     except IntegrityError:
         raise Conflict(
-            f"This pilot already has a KPI named {name!r}.",
-            errors={"name": ["Already used on this pilot."]},
+            _("This pilot already has a KPI named %(name)s.") % {"name": repr(name)},
+            errors={"name": [_("Already used on this pilot.")]},
         ) from None
 
 
@@ -394,7 +419,7 @@ def _flag(pilot: Pilot, actor: Any, src: str, dst: str, reason: str) -> bool:
 @transaction.atomic
 def pilot_flag_at_risk(*, actor: Any = None, pilot: Pilot, reason: str) -> bool:
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["Say why the pilot is at risk."]})
+        raise ValidationFailed({"reason": [_("Say why the pilot is at risk.")]})
     if flagged := _flag(pilot, actor, Pilot.Status.RUNNING, Pilot.Status.AT_RISK, reason.strip()):
         webhook_emit(
             "pilot.at_risk",

@@ -10,31 +10,35 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from engagement import policy
 from engagement.errors import NotPermitted, ValidationFailed
 from engagement.models import Organization, Team, TimelineEvent, Tombstone, User
+from engagement.services.common import record_name
 
 
 def team_for_new_record(actor: Any, team: Team | None, model: type[Model]) -> Team:
     """The caller's team owns what the caller creates; system callers name the team."""
     if actor is None:
         if team is None:
-            raise ValidationFailed({"team": ["A team is required."]})
+            raise ValidationFailed({"team": [_("A team is required.")]})
         return team
     if not policy.can_create(actor, model):
         raise NotPermitted(
-            f"Your role may not create {model._meta.verbose_name_plural}: "
-            "only members of a company's team can."
+            _("Your role may not create %(records)s: only members of a company's team can.")
+            % {"records": record_name(model, plural=True)}
         )
     if team is not None and team.pk != actor.team_id and not policy.is_admin(actor):
-        raise NotPermitted("You may only create records for your own team.")
+        raise NotPermitted(_("You may only create records for your own team."))
     return team or actor.team
 
 
 def check_change(actor: Any, obj: Model) -> None:
     if actor is not None and not policy.can_change(actor, obj):
-        raise NotPermitted(f"You may not change this {obj._meta.verbose_name}.")
+        raise NotPermitted(
+            _("You may not change this %(record)s.") % {"record": record_name(type(obj))}
+        )
 
 
 def as_date(
@@ -42,7 +46,7 @@ def as_date(
 ) -> dt.date | None:
     if value in (None, ""):
         if required:
-            errors.setdefault(field, []).append("This field is required.")
+            errors.setdefault(field, []).append(_("This field is required."))
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -53,7 +57,7 @@ def as_date(
     except ValueError:  # well formed but impossible, such as 2026-02-30
         parsed = None
     if parsed is None:
-        errors.setdefault(field, []).append("Enter a date as YYYY-MM-DD.")
+        errors.setdefault(field, []).append(_("Enter a date as YYYY-MM-DD."))
     return parsed
 
 
@@ -62,7 +66,7 @@ def as_datetime(
 ) -> dt.datetime | None:
     if value in (None, ""):
         if required:
-            errors.setdefault(field, []).append("This field is required.")
+            errors.setdefault(field, []).append(_("This field is required."))
         return None
     try:
         parsed = (
@@ -73,7 +77,7 @@ def as_datetime(
     except ValueError:  # well formed but impossible, such as 2026-02-30T10:00
         parsed = None
     if parsed is None:
-        errors.setdefault(field, []).append("Enter a date and time in ISO 8601.")
+        errors.setdefault(field, []).append(_("Enter a date and time in ISO 8601."))
         return None
     if timezone.is_naive(parsed):
         # A time without an offset is read in the person's own time zone.
@@ -84,12 +88,12 @@ def as_datetime(
 def decimal_problem(value: Decimal, *, max_digits: int, decimal_places: int) -> str | None:
     """Why `value` cannot be stored in a DecimalField of that size, or None when it can."""
     if not value.is_finite():
-        return "Enter a number."
+        return _("Enter a number.")
     whole = max_digits - decimal_places
     if value.adjusted() >= whole or abs(value.quantize(Decimal(1).scaleb(-decimal_places))) >= (
         Decimal(10) ** whole
     ):
-        return f"At most {whole} digits before the decimal point."
+        return _("At most %(digits)s digits before the decimal point.") % {"digits": whole}
     return None
 
 
@@ -109,7 +113,7 @@ def resolve_ids(
         try:
             ids.append(int(v))
         except (TypeError, ValueError):
-            errors.setdefault(field, []).append(f"{v!r} is not an id.")
+            errors.setdefault(field, []).append(_("%(value)s is not an id.") % {"value": repr(v)})
     if ids:
         found = {
             o.pk: o
@@ -120,7 +124,8 @@ def resolve_ids(
         missing = [i for i in dict.fromkeys(ids) if i not in found]
         if missing:
             errors.setdefault(field, []).append(
-                f"No {model._meta.verbose_name} with id(s) {', '.join(map(str, missing))}."
+                _("No %(record)s with id(s) %(ids)s.")
+                % {"record": record_name(model), "ids": ", ".join(map(str, missing))}
             )
         objs.extend(found[i] for i in dict.fromkeys(ids) if i in found)
     return objs

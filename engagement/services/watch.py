@@ -10,6 +10,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
@@ -31,7 +32,13 @@ SOURCE_FIELDS = ("source_url", "source_title", "source_publisher")
 
 def _may_record(actor: Any, model) -> None:
     if actor is not None and not policy.can_create(actor, model):
-        raise NotPermitted("Only program managers and administrators record market intelligence.")
+        raise NotPermitted(
+            _("Only program managers and administrators record market intelligence.")
+        )
+
+
+def _one_of(values: list[str]) -> str:
+    return _("Must be one of: %(values)s.") % {"values": ", ".join(values)}
 
 
 def _source(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str]:
@@ -40,9 +47,9 @@ def _source(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str
         try:
             URLValidator(schemes=["http", "https"])(clean["source_url"])
         except DjangoValidationError:
-            errors["source_url"] = ["Enter a valid http(s) URL."]
+            errors["source_url"] = [_("Enter a valid http(s) URL.")]
     if not clean["source_url"] and not clean["source_title"]:
-        errors["source_url"] = ["Give the source: a URL, a document title, or both."]
+        errors["source_url"] = [_("Give the source: a URL, a document title, or both.")]
     return clean
 
 
@@ -65,10 +72,10 @@ def implementation_status_record(
     init = _status_initiative(initiative, errors)
     state = _status_member_state(member_state, errors)
     if status not in ImplementationStatus.Status.values:
-        errors["status"] = [f"Must be one of: {', '.join(ImplementationStatus.Status.values)}."]
+        errors["status"] = [_one_of(ImplementationStatus.Status.values)]
     effective = as_date(effective_on, "effective_on", errors, required=True)
     if effective and effective > timezone.localdate() + dt.timedelta(days=366):
-        errors["effective_on"] = ["More than a year ahead: record it when it is announced."]
+        errors["effective_on"] = [_("More than a year ahead: record it when it is announced.")]
     src_date = as_date(source_date, "source_date", errors)
     clean_source = _source(source, errors)
     if errors:
@@ -102,11 +109,11 @@ def _status_initiative(value: Any, errors: dict[str, list[str]]) -> Initiative |
     if isinstance(value, Initiative):
         return value
     if value in (None, ""):
-        errors["initiative"] = ["This field is required."]
+        errors["initiative"] = [_("This field is required.")]
         return None
     found = Initiative.objects.filter(code=value).first()
     if found is None:
-        errors["initiative"] = [f"Unknown initiative code: {value!r}."]
+        errors["initiative"] = [_("Unknown initiative code: %(code)s.") % {"code": repr(value)}]
     return found
 
 
@@ -114,11 +121,13 @@ def _status_member_state(value: Any, errors: dict[str, list[str]]) -> MemberStat
     if isinstance(value, MemberState):
         return value
     if value in (None, ""):
-        errors["member_state"] = ["This field is required."]
+        errors["member_state"] = [_("This field is required.")]
         return None
     found = MemberState.objects.filter(iso2=str(value).upper()).first()
     if found is None:
-        errors["member_state"] = [f"{value!r} is not an ASEAN member state code."]
+        errors["member_state"] = [
+            _("%(code)s is not an ASEAN member state code.") % {"code": repr(value)}
+        ]
     return found
 
 
@@ -126,13 +135,28 @@ def _refuse_recorded_status(observation: dict[str, Any]) -> None:
     existing = ImplementationStatus.objects.filter(**observation).first()
     if existing is None:
         return
-    label = (
-        f"{existing.initiative.code} in {existing.member_state.iso2} {existing.status} "
-        f"from {existing.effective_on.isoformat()}"
-    )
+    values = {
+        "initiative": existing.initiative.code,
+        "state": existing.member_state.iso2,
+        "status": existing.status,
+        "date": existing.effective_on.isoformat(),
+        "id": existing.pk,
+    }
     raise Conflict(
-        f"This status is already recorded: {label}, id {existing.pk}.",
-        errors={"status": [f"Duplicate of existing status {label} (id {existing.pk})."]},
+        _(
+            "This status is already recorded: %(initiative)s in %(state)s %(status)s from "
+            "%(date)s, id %(id)s."
+        )
+        % values,
+        errors={
+            "status": [
+                _(
+                    "Duplicate of existing status %(initiative)s in %(state)s %(status)s from "
+                    "%(date)s (id %(id)s)."
+                )
+                % values
+            ]
+        },
         existing=existing,
     )
 
@@ -141,7 +165,9 @@ def _refuse_recorded_status(observation: dict[str, Any]) -> None:
 def implementation_status_delete(*, actor: Any = None, record: ImplementationStatus) -> None:
     """Remove an observation recorded by mistake; the previous one becomes current again."""
     if actor is not None and not policy.can_change(actor, record):
-        raise NotPermitted("Only program managers and administrators correct market intelligence.")
+        raise NotPermitted(
+            _("Only program managers and administrators correct market intelligence.")
+        )
     Tombstone.objects.create(resource="implementation-statuses", object_id=record.pk)
     state_id = record.member_state_id
     record.delete()
@@ -157,11 +183,11 @@ def _policy_update_clean(data: dict[str, Any], current: PolicyUpdate | None) -> 
     title = clean.get("title", current.title if current else "")
     title_ja = clean.get("title_ja", current.title_ja if current else "")
     if not title and not title_ja:
-        errors["title"] = ["Give a title in English or Japanese."]
+        errors["title"] = [_("Give a title in English or Japanese.")]
     if current is None or "kind" in data:
         clean["kind"] = data.get("kind")
         if clean["kind"] not in PolicyUpdate.Kind.values:
-            errors["kind"] = [f"Must be one of: {', '.join(PolicyUpdate.Kind.values)}."]
+            errors["kind"] = [_one_of(PolicyUpdate.Kind.values)]
     if current is None or "published_on" in data:
         clean["published_on"] = as_date(
             data.get("published_on"), "published_on", errors, required=True
@@ -213,10 +239,14 @@ def _refuse_published_update(update: PolicyUpdate) -> None:
     if existing is None:
         return
     field = "title" if update.title and update.title == existing.title else "title_ja"
-    label = f"{existing} of {existing.published_on.isoformat()}"
+    values = {"title": existing, "date": existing.published_on.isoformat(), "id": existing.pk}
     raise Conflict(
-        f"This policy update is already recorded: {label}, id {existing.pk}.",
-        errors={field: [f"Duplicate of existing policy update {label} (id {existing.pk})."]},
+        _("This policy update is already recorded: %(title)s of %(date)s, id %(id)s.") % values,
+        errors={
+            field: [
+                _("Duplicate of existing policy update %(title)s of %(date)s (id %(id)s).") % values
+            ]
+        },
         existing=existing,
     )
 
@@ -235,14 +265,14 @@ def policy_update_update(
     *, actor: Any = None, update: PolicyUpdate, **changes: Any
 ) -> PolicyUpdate:
     if actor is not None and not policy.can_change(actor, update):
-        raise NotPermitted("Only program managers and administrators edit policy updates.")
+        raise NotPermitted(_("Only program managers and administrators edit policy updates."))
     return _save_policy_update(update, _policy_update_clean(changes, update))
 
 
 @transaction.atomic
 def policy_update_delete(*, actor: Any = None, update: PolicyUpdate) -> None:
     if actor is not None and not policy.can_change(actor, update):
-        raise NotPermitted("Only program managers and administrators delete policy updates.")
+        raise NotPermitted(_("Only program managers and administrators delete policy updates."))
     Tombstone.objects.create(resource="policy-updates", object_id=update.pk)
     update.delete()
 
@@ -255,7 +285,7 @@ def follow_add(
     given = [x for x in (member_state, thrust, initiative) if x]
     if len(given) != 1:
         raise ValidationFailed(
-            {"subject": ["Follow exactly one member state, thrust or initiative."]}
+            {"subject": [_("Follow exactly one member state, thrust or initiative.")]}
         )
     target: dict[str, Any] = {}
     if member_state:
@@ -276,12 +306,12 @@ def follow_add(
             return Follow.objects.create(user=user, **target)
     except IntegrityError:
         raise Conflict(
-            "You already follow it.", errors={"subject": ["Already followed."]}
+            _("You already follow it."), errors={"subject": [_("Already followed.")]}
         ) from None
 
 
 @transaction.atomic
 def follow_remove(*, user: Any, follow: Follow) -> None:
     if follow.user_id != user.pk:
-        raise NotPermitted("That is not your follow.")
+        raise NotPermitted(_("That is not your follow."))
     follow.delete()

@@ -74,7 +74,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
@@ -224,32 +225,32 @@ def _check_actor(actor: Any) -> None:
         and actor.is_active
         and (actor.role in ENDPOINT_ROLES or policy.is_admin(actor))
     ):
-        raise NotPermitted("Your role may not register webhook endpoints.")
+        raise NotPermitted(_("Your role may not register webhook endpoints."))
 
 
 def _check_owner(actor: Any, endpoint: WebhookEndpoint) -> None:
     if actor is not None and endpoint.owner_id != actor.pk and not policy.is_admin(actor):
-        raise NotPermitted("This webhook endpoint is not yours.")
+        raise NotPermitted(_("This webhook endpoint is not yours."))
 
 
 def _clean_url(raw: Any, errors: dict[str, list[str]]) -> str:
     url = str(raw or "").strip()
     if not url:
-        errors["url"] = ["This field is required."]
+        errors["url"] = [_("This field is required.")]
         return url
     if len(url) > 500:
-        errors["url"] = ["At most 500 characters."]
+        errors["url"] = [_("At most 500 characters.")]
         return url
     try:
         URLValidator(schemes=["http", "https"])(url)
     except DjangoValidationError:
-        errors["url"] = ["Enter a valid http(s) URL."]
+        errors["url"] = [_("Enter a valid http(s) URL.")]
         return url
     parts = urlsplit(url)
     if parts.username or parts.password:
-        errors["url"] = ["Do not put credentials in the URL; verify the signature instead."]
+        errors["url"] = [_("Do not put credentials in the URL; verify the signature instead.")]
     elif parts.scheme != "https" and not (settings.DEBUG or _is_local(parts.hostname or "")):
-        errors["url"] = ["Use an https:// URL (http is accepted only for localhost)."]
+        errors["url"] = [_("Use an https:// URL (http is accepted only for localhost).")]
     else:
         refused = refused_destination(parts.hostname or "")
         if refused:
@@ -273,14 +274,14 @@ def refused_destination(host: str) -> str:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return f"The host {host!r} does not resolve."
+        return _("The host %(host)s does not resolve.") % {"host": repr(host)}
     addresses = sorted({info[4][0] for info in infos})
     private = [a for a in addresses if _blocked(a)]
     if private:
-        return (
-            f"The host {host!r} resolves to a non-public address ({private[0]}): webhooks go "
-            "to public addresses only."
-        )
+        return _(
+            "The host %(host)s resolves to a non-public address (%(address)s): webhooks go to "
+            "public addresses only."
+        ) % {"host": repr(host), "address": private[0]}
     return ""
 
 
@@ -295,16 +296,17 @@ def _is_local(host: str) -> bool:
 
 def _clean_events(raw: Any, errors: dict[str, list[str]]) -> list[str]:
     if isinstance(raw, str) or not isinstance(raw, list | tuple):
-        errors["events"] = ["Give a list of event names."]
+        errors["events"] = [_("Give a list of event names.")]
         return []
     names = list(dict.fromkeys(str(e).strip() for e in raw if str(e).strip()))
     if not names:
-        errors["events"] = ["Pick at least one event; GET /api/v1/webhook-events/ lists them."]
+        errors["events"] = [_("Pick at least one event; GET /api/v1/webhook-events/ lists them.")]
         return names
     unknown = [n for n in names if n not in EVENTS]
     if unknown:
         errors["events"] = [
-            f"Unknown event(s): {', '.join(unknown)}. Known events: {', '.join(EVENTS)}."
+            _("Unknown event(s): %(unknown)s. Known events: %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(EVENTS)}
         ]
     return names
 
@@ -312,7 +314,7 @@ def _clean_events(raw: Any, errors: dict[str, list[str]]) -> list[str]:
 def _clean_description(raw: Any, errors: dict[str, list[str]]) -> str:
     text = str(raw or "").strip()
     if len(text) > 200:
-        errors["description"] = ["At most 200 characters."]
+        errors["description"] = [_("At most 200 characters.")]
     return text
 
 
@@ -352,7 +354,7 @@ def webhook_endpoint_update(
     errors: dict[str, list[str]] = {}
     unknown = set(changes) - {"url", "events", "description", "is_active"}
     for field in sorted(unknown):
-        errors[field] = ["Cannot be changed here."]
+        errors[field] = [_("Cannot be changed here.")]
     if "url" in changes:
         endpoint.url = _clean_url(changes["url"], errors)
     if "events" in changes:
@@ -361,7 +363,7 @@ def webhook_endpoint_update(
         endpoint.description = _clean_description(changes["description"], errors)
     if "is_active" in changes:
         if not isinstance(changes["is_active"], bool):
-            errors["is_active"] = ["Must be true or false."]
+            errors["is_active"] = [_("Must be true or false.")]
         else:
             endpoint.is_active = changes["is_active"]
     if errors:
@@ -411,8 +413,10 @@ _opener = urllib.request.build_opener(_NoRedirect())
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     """POST and return (status code or None, error text; empty for a 2xx)."""
-    # Checked again at each delivery: the name may point elsewhere since it was registered.
-    refused = refused_destination(urlsplit(url).hostname or "")
+    # Checked again at each delivery: the name may point elsewhere since it was registered. The
+    # delivery log is kept in English, whatever language the worker's thread was left in.
+    with translation.override(None):
+        refused = refused_destination(urlsplit(url).hostname or "")
     if refused:
         return None, f"Not sent: {refused}"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
@@ -532,8 +536,8 @@ def webhook_replay(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
     _check_owner(actor, delivery.endpoint)
     if not delivery.endpoint.is_active:
         raise Conflict(
-            "This endpoint is inactive; activate it before replaying.",
-            errors={"endpoint": ["Inactive."]},
+            _("This endpoint is inactive; activate it before replaying."),
+            errors={"endpoint": [_("Inactive.")]},
         )
     now = timezone.now()
     rows = WebhookDelivery.objects.filter(
@@ -542,8 +546,8 @@ def webhook_replay(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
     delivery.refresh_from_db()
     if rows != 1:
         raise Conflict(
-            f"This delivery is {delivery.status}; try again in a moment.",
-            errors={"status": [f"Is {delivery.status}."]},
+            _("This delivery is %(status)s; try again in a moment.") % {"status": delivery.status},
+            errors={"status": [_("Is %(status)s.") % {"status": delivery.status}]},
         )
     transaction.on_commit(lambda: _enqueue([delivery.pk]))
     return delivery

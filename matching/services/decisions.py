@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
@@ -29,8 +30,10 @@ SNOOZE_MAX = dt.timedelta(days=366)
 def _check(actor: Any, suggestion: MatchSuggestion) -> None:
     if actor is not None and not policy.can_decide_matches_for(actor, suggestion.company_id):
         raise NotPermitted(
-            "Only the company's business-development team or a program manager may decide on "
-            "its suggestions."
+            _(
+                "Only the company's business-development team or a program manager may decide "
+                "on its suggestions."
+            )
         )
 
 
@@ -45,12 +48,17 @@ def _claim(suggestion: MatchSuggestion, status: str, **fields: Any) -> None:
         current = now.first()
         if current is None:  # a recompute replaced it
             raise Conflict(
-                "This suggestion was replaced by a newer recompute; reload the suggestions.",
-                errors={"status": ["Replaced by a newer suggestion."]},
+                _("This suggestion was replaced by a newer recompute; reload the suggestions."),
+                errors={"status": [_("Replaced by a newer suggestion.")]},
             )
         raise Conflict(
-            f"This suggestion was already {current}.",
-            errors={"status": [f"Already {current}; only new or snoozed suggestions are decided."]},
+            _("This suggestion was already %(status)s.") % {"status": current},
+            errors={
+                "status": [
+                    _("Already %(status)s; only new or snoozed suggestions are decided.")
+                    % {"status": current}
+                ]
+            },
         )
     suggestion.refresh_from_db()
 
@@ -82,9 +90,12 @@ def _team_for(actor: Any, suggestion: MatchSuggestion) -> Team:
     if team is None:
         name = suggestion.company.name
         raise Conflict(
-            f"{name} has no business-development team to own the partnership; create one "
-            f"(manage.py create_team SLUG --company {name!r}) and accept again.",
-            errors={"team": [f"{name} has no team."]},
+            _(
+                "%(name)s has no business-development team to own the partnership; create one "
+                "(manage.py create_team SLUG --company %(quoted)s) and accept again."
+            )
+            % {"name": name, "quoted": repr(name)},
+            errors={"team": [_("%(name)s has no team.") % {"name": name}]},
         )
     return team
 
@@ -119,13 +130,23 @@ def match_accept(
     team = _team_for(actor, suggestion)
     ptype = partnership_type or suggested_partnership_type(suggestion)
     if not PartnershipType.objects.filter(code=ptype).exists():
-        raise ValidationFailed({"partnership_type": [f"Unknown partnership type code: {ptype!r}."]})
+        raise ValidationFailed(
+            {
+                "partnership_type": [
+                    _("Unknown partnership type code: %(code)s.") % {"code": repr(ptype)}
+                ]
+            }
+        )
     parties = [int(c) for c in counterparts or [] if str(c).strip()]
     if suggestion.organization_id and suggestion.organization_id not in parties:
         parties.insert(0, suggestion.organization_id)
     if not parties:
         raise ValidationFailed(
-            {"counterparts": ["Name the ASEAN institution(s) to approach about this initiative."]}
+            {
+                "counterparts": [
+                    _("Name the ASEAN institution(s) to approach about this initiative.")
+                ]
+            }
         )
     _claim(suggestion, SuggestionStatus.ACCEPTED, decided_by=_who(actor), decided_at=now)
     extra: dict[str, Any] = {}
@@ -203,9 +224,11 @@ def match_reject(
     _check(actor, suggestion)
     note = (note or "").strip()
     if reason not in RejectReason.values:
-        raise ValidationFailed({"reason": [f"One of: {', '.join(RejectReason.values)}."]})
+        raise ValidationFailed(
+            {"reason": [_("One of: %(values)s.") % {"values": ", ".join(RejectReason.values)}]}
+        )
     if reason == RejectReason.OTHER and not note:
-        raise ValidationFailed({"note": ["Say why when the reason is 'other'."]})
+        raise ValidationFailed({"note": [_("Say why when the reason is 'other'.")]})
     now = now or timezone.now()
     _claim(suggestion, SuggestionStatus.REJECTED, decided_by=_who(actor), decided_at=now)
     _record(suggestion, MatchDecision.Decision.REJECTED, actor, now, reason=reason, note=note)
@@ -225,7 +248,7 @@ def match_snooze(
     now = now or timezone.now()
     today = now.astimezone(dt.UTC).date()
     if not isinstance(until, dt.date) or until <= today or until > today + SNOOZE_MAX:
-        raise ValidationFailed({"until": ["A date after today and within a year."]})
+        raise ValidationFailed({"until": [_("A date after today and within a year.")]})
     _claim(
         suggestion,
         SuggestionStatus.SNOOZED,

@@ -8,6 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from engagement.errors import Conflict
 from matching import learning
@@ -15,6 +17,12 @@ from matching.models import MatchDecision, MatchingModel
 from matching.services.recompute import active_model
 
 MIN_DECISIONS = 20
+ONE_KIND_TRAINING = gettext_noop(
+    "The training decisions are all of one kind; both acceptances and rejections are needed."
+)
+ONE_KIND_HELD_OUT = gettext_noop(
+    "The held-out decisions are all of one kind; both acceptances and rejections are needed."
+)
 
 
 @transaction.atomic
@@ -34,22 +42,24 @@ def matching_model_train(
     )
     if len(decided) < min_decisions:
         raise Conflict(
-            f"Only {len(decided)} accepted or rejected suggestions; at least {min_decisions} "
-            "are needed to learn from.",
-            errors={"decisions": [f"At least {min_decisions} needed."]},
+            _(
+                "Only %(count)s accepted or rejected suggestions; at least %(min)s are needed to "
+                "learn from."
+            )
+            % {"count": len(decided), "min": min_decisions},
+            errors={"decisions": [_("At least %(min)s needed.") % {"min": min_decisions}]},
         )
     train = [(c, d == "accepted") for pk, c, d in decided if not learning.holdout(pk)]
     test = [(c, d == "accepted") for pk, c, d in decided if learning.holdout(pk)]
-    for name, part in (("training", train), ("held-out", test)):
+    for problem, part in ((ONE_KIND_TRAINING, train), (ONE_KIND_HELD_OUT, test)):
         if len({label for _c, label in part}) < 2:
             raise Conflict(
-                f"The {name} decisions are all of one kind; both acceptances and rejections "
-                "are needed.",
-                errors={"decisions": ["Need both accepted and rejected suggestions."]},
+                _(problem),
+                errors={"decisions": [_("Need both accepted and rejected suggestions.")]},
             )
     current = active_model()
-    result = learning.fit([c for c, _ in train], [int(y) for _, y in train], current.weights)
-    rows, labels = [c for c, _ in test], [int(y) for _, y in test]
+    result = learning.fit([c for c, _y in train], [int(y) for _c, y in train], current.weights)
+    rows, labels = [c for c, _y in test], [int(y) for _c, y in test]
     auc_new = learning.auc(learning.engine_scores(rows, result.weights), labels)
     auc_old = learning.auc(learning.engine_scores(rows, current.weights), labels)
     better = auc_new >= auc_old
