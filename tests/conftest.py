@@ -81,6 +81,34 @@ def _fast_password_hashing():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# --- Japanese -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh_catalogue():
+    """Compile the catalogue as the build does and drop the translations Django has cached, so
+    a module reads the catalogue as it is now, whatever ran before it."""
+    from io import StringIO
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils.translation.reloader import translation_file_changed
+
+    call_command("compile_translations", stdout=StringIO())
+    mo = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.mo"
+    translation_file_changed(sender=None, file_path=mo)
+
+
+@pytest.fixture
+def english_afterwards():
+    """A Japanese reader's request leaves Japanese active in this thread (the middleware sets
+    it for the request and the next request sets its own); later tests expect the default."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 # --- A real Celery worker (tests/celery_harness.py) -----------------------------------------
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, tmp_path_factory):

@@ -299,68 +299,56 @@ def mou_renew(
 
 def mou_activate_due(*, today: dt.date) -> list[int]:
     """Move every signed MoU whose effective date has come to `active` (signing before the
-    effective date leaves it `signed`). Claimed with a conditional UPDATE, like expiry."""
-    due = list(
+    effective date leaves it `signed`)."""
+    due = (
         MoU.objects.filter(status=MoU.Status.SIGNED, effective_on__lte=today)
         .exclude(expires_on__lte=today)  # expiry takes it from there
         .values_list("pk", flat=True)
     )
-    activated = []
-    for pk in due:
-        with transaction.atomic():
-            if MoU.objects.filter(pk=pk, status=MoU.Status.SIGNED).update(
-                status=MoU.Status.ACTIVE, updated_at=timezone.now(), version=F("version") + 1
-            ):
-                mou = MoU.objects.select_related("partnership__team").get(pk=pk)
-                mou.save(update_fields=["updated_at"])  # one history row for the change
-                _event(mou, None, "activated", effective_on=mou.effective_on.isoformat())
-                webhook_emit(
-                    "mou.activated",
-                    mou,
-                    data={
-                        "id": mou.pk,
-                        "team": mou.partnership.team.slug,
-                        "partnership": mou.partnership_id,
-                        "effective_on": mou.effective_on,
-                    },
-                )
-                activated.append(pk)
-    return activated
+    return _date_reached(list(due), (MoU.Status.SIGNED,), MoU.Status.ACTIVE, "effective_on")
 
 
 def mou_expire_due(*, today: dt.date) -> list[int]:
-    """Move every signed or active MoU whose expiry date has come to `expired`.
+    """Move every signed or active MoU whose expiry date has come to `expired`."""
+    live = (MoU.Status.SIGNED, MoU.Status.ACTIVE)
+    due = MoU.objects.filter(status__in=live, expires_on__lte=today).values_list("pk", flat=True)
+    return _date_reached(list(due), live, MoU.Status.EXPIRED, "expires_on")
 
-    The conditional UPDATE is the claim: run twice, or on two workers, each MoU expires once.
-    """
-    due = list(
-        MoU.objects.filter(
-            status__in=[MoU.Status.SIGNED, MoU.Status.ACTIVE], expires_on__lte=today
-        ).values_list("pk", flat=True)
-    )
-    expired = []
+
+# The status a date moves an MoU to → its timeline action and webhook event.
+_DATE_EVENTS = {
+    MoU.Status.ACTIVE: ("activated", "mou.activated"),
+    MoU.Status.EXPIRED: ("expired", "mou.expired"),
+}
+
+
+def _date_reached(due: list[int], expected: tuple[str, ...], to: str, date_field: str) -> list[int]:
+    """Move each MoU of `due` from `expected` to `to`, with its timeline entry and webhook. The
+    conditional UPDATE is the claim: run twice, or on two workers, each MoU moves once."""
+    action, event = _DATE_EVENTS[to]
+    moved = []
     for pk in due:
         with transaction.atomic():
-            if MoU.objects.filter(pk=pk, status__in=[MoU.Status.SIGNED, MoU.Status.ACTIVE]).update(
-                status=MoU.Status.EXPIRED, updated_at=timezone.now(), version=F("version") + 1
+            if not MoU.objects.filter(pk=pk, status__in=expected).update(
+                status=to, updated_at=timezone.now(), version=F("version") + 1
             ):
-                mou = MoU.objects.select_related("partnership__team", "partnership__company").get(
-                    pk=pk
-                )
-                mou.save(update_fields=["updated_at"])  # one history row for the change
-                _event(mou, None, "expired", expires_on=mou.expires_on.isoformat())
-                webhook_emit(
-                    "mou.expired",
-                    mou,
-                    data={
-                        "id": mou.pk,
-                        "team": mou.partnership.team.slug,
-                        "partnership": mou.partnership_id,
-                        "expires_on": mou.expires_on,
-                    },
-                )
-                expired.append(pk)
-    return expired
+                continue
+            mou = MoU.objects.select_related("partnership__team", "partnership__company").get(pk=pk)
+            mou.save(update_fields=["updated_at"])  # one history row for the change
+            day = getattr(mou, date_field)
+            _event(mou, None, action, **{date_field: day.isoformat()})
+            webhook_emit(
+                event,
+                mou,
+                data={
+                    "id": mou.pk,
+                    "team": mou.partnership.team.slug,
+                    "partnership": mou.partnership_id,
+                    date_field: day,
+                },
+            )
+            moved.append(pk)
+    return moved
 
 
 def _check_document(upload: UploadedFile) -> str:

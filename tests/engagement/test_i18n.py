@@ -10,40 +10,25 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
-from django.utils import translation
-from django.utils.translation.reloader import translation_file_changed
 
 from engagement.models import Notification
 from engagement.services.jobs import overdue_followups
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fresh_catalogue", "english_afterwards"),
+]
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)  # 10:00 in Tokyo, the users' time zone
 TODAY = dt.date(2026, 11, 26)
 PO = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 STAGES_JA = ["特定", "接触済み", "検討中", "MoU交渉中", "MoU締結", "パイロット", "契約", "稼働中"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _compiled_catalogue():
-    """Compile the catalogue as the build does and drop the translations Django has cached, so
-    these tests read the catalogue as it is now whatever ran before them."""
-    call_command("compile_translations", stdout=StringIO())
-    translation_file_changed(sender=None, file_path=PO.with_suffix(".mo"))
-
-
 @pytest.fixture(autouse=True)
 def _clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english():
-    """A Japanese reader's request leaves Japanese active in this thread (the middleware sets
-    it for the request and the next request sets its own); later tests expect the default."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

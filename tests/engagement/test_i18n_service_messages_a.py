@@ -3,15 +3,10 @@ in the API's error body for `Accept-Language: ja`, next to the field on the page
 whose language is Japanese, and in the same English as before for everyone else."""
 
 import datetime as dt
-from io import StringIO
-from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
-from django.core.management import call_command
 from django.utils import translation
-from django.utils.translation.reloader import translation_file_changed
 
 from engagement.errors import Conflict, NotPermitted, StaleWrite, ValidationFailed
 from engagement.models import Engagement, FollowUp, Organization, Partnership, StageChange
@@ -24,9 +19,11 @@ from engagement.services.partnerships import (
 )
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fresh_catalogue", "english_afterwards"),
+]
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)  # 10:00 in Tokyo, the users' time zone
-PO = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 ORGS = "/api/v1/organizations/"
 
 STALE_ORG = {
@@ -78,25 +75,10 @@ def _duplicate(disco) -> dict:
     }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _compiled_catalogue():
-    """Compile the catalogue as the build does and drop what Django has cached (as
-    test_i18n.py does), so these tests read the catalogue as it is now."""
-    call_command("compile_translations", stdout=StringIO())
-    translation_file_changed(sender=None, file_path=PO.with_suffix(".mo"))
-
-
 @pytest.fixture(autouse=True)
 def _clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english():
-    """A Japanese request leaves Japanese active in this thread; later tests expect English."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -8,16 +8,11 @@ status without a source), webhooks (an endpoint on a non-public address) and mat
 rejection without a reason)."""
 
 import datetime as dt
-from io import StringIO
-from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
-from django.core.management import call_command
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation.reloader import translation_file_changed
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import (
@@ -39,9 +34,11 @@ from matching.services.loading import reset_engine_cache
 from matching.services.recompute import matches_recompute_companies
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fresh_catalogue", "english_afterwards"),
+]
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)  # 10:00 in Tokyo, the users' time zone
-PO = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 
 MOU_SIGNED_TWICE = {
     "en": "This MoU is active; that action needs one that is draft or negotiating.",
@@ -101,24 +98,10 @@ STATUS_BODY = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _compiled_catalogue():
-    """Read the catalogue as it is now, compiled as the build does it."""
-    call_command("compile_translations", stdout=StringIO())
-    translation_file_changed(sender=None, file_path=PO.with_suffix(".mo"))
-
-
 @pytest.fixture(autouse=True)
 def _clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english():
-    """A request leaves its language active in this thread; later tests expect the default."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
