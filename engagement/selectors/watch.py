@@ -18,6 +18,7 @@ from engagement.models import (
     PolicyUpdate,
     Stage,
 )
+from engagement.services.common import business_today
 
 ENGAGED_STAGES = (Stage.MOU_SIGNED, Stage.PILOT, Stage.AGREEMENT, Stage.ACTIVE)
 PIPELINE_STAGES = (Stage.IDENTIFIED, Stage.CONTACTED, Stage.EXPLORING, Stage.MOU_NEGOTIATION)
@@ -25,11 +26,16 @@ LIVE_STATUSES = (ImplementationStatus.Status.LAUNCHED, ImplementationStatus.Stat
 
 
 def current_statuses(
-    *, initiative_ids=None, state_ids=None
+    *, initiative_ids=None, state_ids=None, as_of: dt.date | None = None
 ) -> dict[tuple[int, int], ImplementationStatus]:
-    """The latest observation per (initiative, member state), by effective date then by when
-    it was recorded. One query."""
-    qs = ImplementationStatus.objects.select_related("initiative", "member_state")
+    """The latest observation in effect per (initiative, member state), by effective date then
+    by when it was recorded: one announced for a later date is not current until that day (of
+    the business calendar; `as_of` to ask about another day). Matching reads the same rule
+    (matching.services.loading.live_statuses). One query."""
+    as_of = as_of or business_today()
+    qs = ImplementationStatus.objects.select_related("initiative", "member_state").filter(
+        effective_on__lte=as_of
+    )
     if initiative_ids is not None:
         qs = qs.filter(initiative_id__in=initiative_ids)
     if state_ids is not None:

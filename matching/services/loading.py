@@ -221,8 +221,9 @@ def initiative_profiles(ref: Reference) -> list[Profile]:
 
 def live_statuses(*, as_of: dt.date) -> tuple[LiveStatus, ...]:
     """The implementation watch as matching reads it: per (initiative, member state), the
-    latest observation in effect on `as_of`, kept when it is launched or in progress. Derived
-    from the history each time (one query), never stored."""
+    latest observation in effect on `as_of` (engagement.selectors.watch.current_statuses'
+    rule), kept when it is launched or in progress. Derived from the history each time (one
+    query, plain values), never stored."""
     rows = (
         ImplementationStatus.objects.filter(effective_on__lte=as_of)
         .order_by("initiative_id", "member_state_id", "-effective_on", "-recorded_at", "-id")

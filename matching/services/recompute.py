@@ -23,6 +23,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from engagement.models import Engagement, Organization, Partnership, Stage, Team
+from engagement.services.common import business_today
 from matching.features import COMPANY, INITIATIVE, ORGANIZATION
 from matching.models import MatchDecision, MatchingModel, MatchSuggestion, SuggestionStatus
 from matching.reasons import reasons
@@ -234,7 +235,7 @@ def _request(engine: Engine, batch: list[int], weights: dict, now: dt.datetime) 
         excluded=excluded,
         relationship=_relationship(batch, now),
         min_score=settings.MATCH_MIN_SCORE,
-        implementation=live_statuses(as_of=_today(now)),
+        implementation=live_statuses(as_of=business_today(now)),
     )
 
 

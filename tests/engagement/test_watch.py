@@ -54,6 +54,30 @@ def test_the_current_status_is_the_latest_by_effective_date_not_by_entry(users):
     assert ImplementationStatus.objects.count() == 2  # history kept
 
 
+def test_a_status_announced_for_a_later_day_becomes_current_on_that_day_in_tokyo(
+    users, api, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC), tick=False)
+    _record(users, "planned", "2026-03-01")
+    _record(users, "launched", "2026-12-01")  # announced ahead
+    api.force_authenticate(users["bd_a"])
+
+    before = current_statuses()
+    listed = api.get("/api/v1/implementation-statuses/?member_state=VN").json()["results"]
+    cells = {c.state.iso2: c for c in coverage_matrix(user=users["pm"], thrust="T6").rows[0].cells}
+    time_machine.move_to(dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC), tick=False)  # 00:00 JST
+    on_the_day = current_statuses()
+
+    assert [row.status for row in before.values()] == ["planned"]
+    assert sorted((r["status"], r["current"]) for r in listed) == [
+        ("launched", False),
+        ("planned", True),
+    ]
+    assert (cells["VN"].status.status, cells["VN"].gap) == ("planned", False)
+    assert [row.status for row in on_the_day.values()] == ["launched"]
+    assert current_statuses(as_of=dt.date(2026, 11, 30))[next(iter(before))].status == "planned"
+
+
 def test_deleting_a_mistaken_entry_makes_the_previous_one_current_again(users):
     _record(users, "planned", "2025-10-01")
     wrong = _record(users, "paused", "2026-04-01")
