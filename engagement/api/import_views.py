@@ -79,11 +79,13 @@ class ImportUploadSerializer(serializers.Serializer):
 
 
 def _columns_doc(kind: str) -> str:
-    lines = [
-        f"- `{field}`{' (required)' if required else ''}: {' / '.join(aliases)}"
-        + (f"; one of {', '.join(f'`{c}`' for c in codes)} or its label" if codes else "")
-        for field, aliases, required, codes in imports.column_help(kind)
-    ]
+    lines = []
+    for field, aliases, required, values in imports.column_help(kind):
+        codes = ", ".join(f"`{code}`" for code, _label in values)
+        lines.append(
+            f"- `{field}`{' (required)' if required else ''}: {' / '.join(aliases)}"
+            + (f"; one of {codes} or its label" if codes else "")
+        )
     return "\n".join(lines)
 
 

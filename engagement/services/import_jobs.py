@@ -37,7 +37,9 @@ from django.core.cache import caches
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from engagement import policy
 from engagement.errors import NotPermitted, ServiceError, ValidationFailed
@@ -48,13 +50,15 @@ log = logging.getLogger(__name__)
 
 PROGRESS_TTL = 24 * 3600
 RESEND_SCAN_LIMIT = 100
-CRASHED = "The import stopped on an unexpected error; nothing was written."
-RESENT = (
+# A job's `detail`, marked for translation here and translated when it is written, in the
+# uploader's language (see _uploader_language).
+CRASHED = gettext_noop("The import stopped on an unexpected error; nothing was written.")
+RESENT = gettext_noop(
     "The worker running this import stopped before it finished (nothing had been written); "
-    "the import was queued to run again from the start, attempt {next} of {most}."
+    "the import was queued to run again from the start, attempt %(next)s of %(most)s."
 )
-GAVE_UP = (
-    "The import was started {attempts} times and each time its worker stopped before it "
+GAVE_UP = gettext_noop(
+    "The import was started %(attempts)s times and each time its worker stopped before it "
     "finished (killed or restarted, for example for lack of memory); nothing was written. "
     "Try again with a smaller file, and tell an administrator if it happens again."
 )
@@ -112,13 +116,17 @@ def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB"
 
 
+def _uploader_language(job: ImportJob) -> str:
+    return getattr(job.user, "language", "") or settings.LANGUAGE_CODE
+
+
 def _refusal(actor: Any, kind: str) -> str | None:
     """Why `actor` may not import `kind` (one of imports.KINDS), or None when they may. Only
     engagements are a team's records; the directory and market intelligence need no team."""
     if not policy.can_create(actor, imports.KIND_MODELS[kind]):
-        return f"Your role may not import {kind.replace('-', ' ')}."
+        return _("Your role may not import %(records)s.") % {"records": imports.kind_noun(kind)}
     if kind == "engagements" and getattr(actor, "team_id", None) is None:
-        return "Only members of a company's team import engagements."
+        return _("Only members of a company's team import engagements.")
     return None
 
 
@@ -129,7 +137,9 @@ def importable_kinds(actor: Any) -> list[str]:
 
 def _check_may_import(actor: Any, kind: str) -> None:
     if kind not in imports.KINDS:
-        raise ValidationFailed({"kind": [f"Must be one of: {', '.join(imports.KINDS)}."]})
+        raise ValidationFailed(
+            {"kind": [_("Must be one of: %(values)s.") % {"values": ", ".join(imports.KINDS)}]}
+        )
     refusal = _refusal(actor, kind)
     if refusal is not None:
         raise NotPermitted(refusal)
@@ -144,14 +154,10 @@ def _check_upload(upload: UploadedFile) -> str:
         raise ValidationFailed({"file": [str(exc)]}) from None
     limit = settings.IMPORT_MAX_BYTES
     if upload.size > limit:
-        raise ValidationFailed(
-            {
-                "file": [
-                    f"The file is {_megabytes(upload.size)}; the limit is {_megabytes(limit)} "
-                    f"(IMPORT_MAX_BYTES = {limit} bytes)."
-                ]
-            }
-        )
+        too_big = _(
+            "The file is %(size)s; the limit is %(limit)s (IMPORT_MAX_BYTES = %(bytes)s bytes)."
+        ) % {"size": _megabytes(upload.size), "limit": _megabytes(limit), "bytes": limit}
+        raise ValidationFailed({"file": [too_big]})
     max_rows = settings.IMPORT_MAX_ROWS
     try:
         if ext == ".csv":
@@ -161,8 +167,11 @@ def _check_upload(upload: UploadedFile) -> str:
             declared = imports.declared_xlsx_rows(upload.file)
             if declared is not None and declared > max_rows:
                 raise imports.FileProblem(
-                    f"The file has {declared:,} rows; the limit is {max_rows:,} "
-                    "(IMPORT_MAX_ROWS). Split it into smaller files."
+                    _(
+                        "The file has %(rows)s rows; the limit is %(limit)s (IMPORT_MAX_ROWS). "
+                        "Split it into smaller files."
+                    )
+                    % {"rows": f"{declared:,}", "limit": f"{max_rows:,}"}
                 )
     except imports.FileProblem as exc:
         raise ValidationFailed({"file": [str(exc)]}) from None
@@ -184,7 +193,7 @@ def import_job_create(*, actor: Any, kind: str, upload: UploadedFile, dry_run: b
     sent once the job's row is committed, so the worker always finds it."""
     _check_may_import(actor, kind)
     if upload is None:
-        raise ValidationFailed({"file": ["Attach a CSV or XLSX file."]})
+        raise ValidationFailed({"file": [_("Attach a CSV or XLSX file.")]})
     ext = _check_upload(upload)
     job = ImportJob(
         user=actor,
@@ -203,11 +212,11 @@ def import_job_create(*, actor: Any, kind: str, upload: UploadedFile, dry_run: b
 def import_job_run_for_real(*, actor: Any, job: ImportJob) -> ImportJob:
     """After a clean dry run: import the same stored file for real, as a new job."""
     if job.user_id != getattr(actor, "pk", None):
-        raise NotPermitted("This import is not yours.")
+        raise NotPermitted(_("This import is not yours."))
     _check_may_import(actor, job.kind)
     if not job.dry_run or job.status != ImportJob.Status.SUCCEEDED:
         raise ValidationFailed(
-            {"job": ["Only a dry run that found no problems can be run for real."]}
+            {"job": [_("Only a dry run that found no problems can be run for real.")]}
         )
     # Twice "run it for real" (a double click) is one real import.
     earlier = ImportJob.objects.filter(user=actor, file=job.file.name, dry_run=False).first()
@@ -272,7 +281,11 @@ def import_job_run(*, job_id: int) -> str:
     job = import_job_claim(job_id=job_id)
     if job is None:
         return "not queued"
-    return _run_claimed(job)
+    # The worker speaks the default language: the run speaks the uploader's, so that the report
+    # (every reason, the detail) is theirs. It is stored once, as written: an uploader who
+    # changes language later reads it as it was written, which is fine.
+    with translation.override(_uploader_language(job)):
+        return _run_claimed(job)
 
 
 class _Superseded(Exception):
@@ -298,7 +311,7 @@ def _run_claimed(job: ImportJob) -> str:
         return _finish(job, ImportJob.Status.FAILED, detail=exc.detail, errors=_as_rows(exc))
     except Exception:
         log.exception("Import job %s crashed", job.pk)
-        return _finish(job, ImportJob.Status.FAILED, detail=CRASHED)
+        return _finish(job, ImportJob.Status.FAILED, detail=_(CRASHED))
     finally:
         _cache_forget(_heartbeat_key(job.pk, job.attempts))
         if not superseded:  # the progress on display is the current run's
@@ -393,6 +406,7 @@ def import_jobs_resend_stale(*, now: dt.datetime | None = None) -> list[int]:
     silent = (
         ImportJob.objects.filter(status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])
         .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+        .select_related("user")
         .order_by("pk")
     )
     resent = []
@@ -419,10 +433,14 @@ def _resend_or_give_up(job: ImportJob, now: dt.datetime) -> bool:
         pk=job.pk, status=job.status, attempts=job.attempts, heartbeat_at=job.heartbeat_at
     )
     most = settings.IMPORT_JOB_MAX_ATTEMPTS
+    # Written once in the uploader's language, as the run's own report is (import_job_run).
+    with translation.override(_uploader_language(job)):
+        gave_up = _(GAVE_UP) % {"attempts": job.attempts}
+        resent = _(RESENT) % {"next": job.attempts + 1, "most": most}
     if job.status == ImportJob.Status.RUNNING and job.attempts >= most:
         if as_read.update(
             status=ImportJob.Status.FAILED,
-            detail=GAVE_UP.format(attempts=job.attempts),
+            detail=gave_up,
             errors=[],
             finished_at=now,
         ):
@@ -430,7 +448,7 @@ def _resend_or_give_up(job: ImportJob, now: dt.datetime) -> bool:
         return False
     fields: dict[str, Any] = {"status": ImportJob.Status.QUEUED, "heartbeat_at": now}
     if job.status == ImportJob.Status.RUNNING:
-        fields["detail"] = RESENT.format(next=job.attempts + 1, most=most)
+        fields["detail"] = resent
     with transaction.atomic():
         if not as_read.update(**fields):
             return False  # another scan, or the run itself, changed it since it was read

@@ -45,6 +45,20 @@ class ImportForm(forms.Form):
         self.fields["kind"].choices = [(k, ImportJob.Kind(k).label) for k in kinds]
 
 
+def _columns(kind: str) -> list[tuple]:
+    """The columns of `kind` for the page, each listed value with its label in the reader's
+    language (the column takes either)."""
+    return [
+        (
+            field,
+            aliases,
+            required,
+            [_("%(code)s (%(label)s)") % {"code": code, "label": label} for code, label in values],
+        )
+        for field, aliases, required, values in imports.column_help(kind)
+    ]
+
+
 def _own_job(request, pk: int) -> ImportJob:
     job = ImportJob.objects.filter(pk=pk, user=request.user).first()
     if job is None:
@@ -97,7 +111,7 @@ def import_page(request):
             else:
                 return redirect("import-job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user)[:10]
-    columns = [(ImportJob.Kind(kind).label, imports.column_help(kind)) for kind in kinds]
+    columns = [(ImportJob.Kind(kind).label, _columns(kind)) for kind in kinds]
     return render(
         request,
         "engagement/import_form.html",
@@ -141,8 +155,13 @@ def import_job_errors_csv(request, pk: int):
     job = _own_job(request, pk)
     writer = csv.writer(_Echo())
 
+    # The headers in the reader's language, translated now: the lines are streamed after the
+    # view has returned, when the reader's language is no longer active. The reasons are as the
+    # import wrote them.
+    header = [_("row"), _("column"), _("reason")]
+
     def lines():
-        yield "\ufeff" + writer.writerow(["row", "column", "reason"])
+        yield "\ufeff" + writer.writerow(header)
         for e in job.errors or []:
             yield writer.writerow([e.get("row") or "", e.get("column", ""), e.get("reason", "")])
 

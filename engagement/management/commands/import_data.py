@@ -2,6 +2,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from engagement.errors import ServiceError
@@ -14,7 +16,10 @@ class Command(BaseCommand):
     help = (
         "Import organizations, contacts, engagements, implementation statuses or policy updates "
         "from a CSV (UTF-8 or Shift_JIS) or XLSX file, all or nothing. Every bad row is printed "
-        "as 'row N, column C: reason'."
+        "as 'row N, column C: reason'. With --user the import speaks that user's language (their "
+        "profile's, as the import page's background run does): the bad rows and the summary are "
+        "printed in Japanese for a Japanese user. A system import speaks the default language "
+        "(LANGUAGE_CODE, English)."
     )
 
     def add_arguments(self, parser):
@@ -26,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user",
             help="Import as this user (their rights, their team for engagements, their time "
-            "zone for times without an offset). Default: a system import.",
+            "zone for times without an offset, their language for the messages). Default: a "
+            "system import.",
         )
         parser.add_argument("--team", help="Team slug owning imported engagements (system import).")
         parser.add_argument(
@@ -39,11 +45,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         kind, path = options["kind"], options["file"]
         if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         actor = self._user(options["user"])
         team = self._team(options["team"])
         if kind == "engagements" and actor is None and team is None:
-            raise CommandError("Engagements belong to a team: give --user or --team.")
+            raise CommandError(_("Engagements belong to a team: give --user or --team."))
+        # The same report the import page would give this user, in their language.
+        language = getattr(actor, "language", "") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            self._import(kind, path, actor, team, options)
+
+    def _import(self, kind, path, actor, team, options):
         bar = tqdm(
             desc=kind, unit="row", file=self.stderr, disable=options["verbosity"] < 1, total=0
         )
@@ -77,9 +89,7 @@ class Command(BaseCommand):
         finally:
             bar.close()
         for error in report.errors:
-            where = f"row {error['row']}" if error["row"] is not None else "file"
-            column = f", column {error['column']}" if error["column"] else ""
-            self.stdout.write(f"{where}{column}: {error['reason']}")
+            self.stdout.write(_line(error))
         if not report.ok:
             raise CommandError(report.summary())
         self.stdout.write(report.summary())
@@ -89,7 +99,7 @@ class Command(BaseCommand):
             return None
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user {username!r}.")
+            raise CommandError(_("No user %(name)s.") % {"name": repr(username)})
         return user
 
     def _team(self, slug):
@@ -97,5 +107,17 @@ class Command(BaseCommand):
             return None
         team = Team.objects.filter(slug=slug).first()
         if team is None:
-            raise CommandError(f"No team {slug!r}.")
+            raise CommandError(_("No team %(slug)s.") % {"slug": repr(slug)})
         return team
+
+
+def _line(error: dict) -> str:
+    """One bad row as 'row N, column C: reason' (a problem with the whole file has no row)."""
+    values = {"row": error["row"], "column": error["column"], "reason": error["reason"]}
+    if error["row"] is None:
+        if error["column"]:
+            return _("file, column %(column)s: %(reason)s") % values
+        return _("file: %(reason)s") % values
+    if error["column"]:
+        return _("row %(row)s, column %(column)s: %(reason)s") % values
+    return _("row %(row)s: %(reason)s") % values

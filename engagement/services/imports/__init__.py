@@ -28,6 +28,9 @@ within the file (the same normalised organization name in the same country, the 
 email, the same status observation, the same policy update title on the same day) are reported
 against the row that came first; a duplicate of a record already there is refused by the
 service. So importing a file twice writes its records once: the second run is refused whole.
+
+Every message (a reason on the report, a refusal, the summary) is in the language active when it
+is made: a background run and the import_data command activate the uploader's.
 """
 
 from engagement.services.imports.engine import (
@@ -37,7 +40,7 @@ from engagement.services.imports.engine import (
     import_file,
     import_rows,
 )
-from engagement.services.imports.kinds import KIND_MODELS, KINDS, column_help
+from engagement.services.imports.kinds import KIND_MODELS, KINDS, column_help, kind_noun
 from engagement.services.imports.reading import (
     FORMATS,
     FileProblem,
@@ -65,5 +68,6 @@ __all__ = [
     "file_format",
     "import_file",
     "import_rows",
+    "kind_noun",
     "read_rows",
 ]

@@ -8,12 +8,13 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engagement import policy
 from engagement.errors import NotPermitted, ValidationFailed
 from engagement.models import Team
 from engagement.services.imports.batches import OrganizationBatches
-from engagement.services.imports.kinds import KIND_MODELS, KINDS
+from engagement.services.imports.kinds import KIND_MODELS, KINDS, kind_noun
 from engagement.services.imports.reading import (
     FileProblem,
     Row,
@@ -50,12 +51,18 @@ def import_rows(
     engagements need `team`). Returns the report; writes only when every row is good and it
     is not a dry run. `bulk` (organizations only; default: when `total_rows` reaches
     BULK_MIN_ROWS) takes the batched path, which applies the service's own validation.
-    `before_commit` runs last inside the transaction, only when the rows are to be kept."""
+    `before_commit` runs last inside the transaction, only when the rows are to be kept.
+    The report's reasons and the refusals are in the active language: a caller importing for
+    someone else activates theirs (import_jobs, the import_data command)."""
     if kind not in KINDS:
-        raise ValidationFailed({"kind": [f"Must be one of: {', '.join(KINDS)}."]})
+        raise ValidationFailed(
+            {"kind": [_("Must be one of: %(values)s.") % {"values": ", ".join(KINDS)}]}
+        )
     report = ImportReport(kind=kind, dry_run=dry_run, total_rows=total_rows)
     if actor is not None and not policy.can_create(actor, KIND_MODELS[kind]):
-        raise NotPermitted(f"Your role may not create {kind.replace('-', ' ')}.")
+        raise NotPermitted(
+            _("Your role may not create %(records)s.") % {"records": kind_noun(kind)}
+        )
     rows = iter(rows_iter)
     mapped = _read_header(kind, rows, report)
     if report.errors:
@@ -71,7 +78,7 @@ def import_rows(
         if batches is not None:
             batches.flush(importer)
         if report.processed_rows == 0:
-            report.add(2, "", "The file has no data rows under its header.")
+            report.add(2, "", _("The file has no data rows under its header."))
         if not report.written:
             # All or nothing: a refused row or a dry run keeps none of the rows written above.
             transaction.set_rollback(True)
@@ -89,7 +96,7 @@ def import_rows(
 def _read_header(kind: str, rows: Iterator[Row], report: ImportReport) -> dict[str, tuple]:
     first = next(rows, None)
     if first is None or is_blank(first[1]):
-        report.add(1, "", "The first row must name the columns; it is empty.")
+        report.add(1, "", _("The first row must name the columns; it is empty."))
         return {}
     return map_header(kind, first[1], report)
 

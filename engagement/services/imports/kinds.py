@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from engagement.models import (
     Contact,
@@ -38,6 +39,21 @@ KIND_MODELS = {
     "implementation-statuses": ImplementationStatus,
     "policy-updates": PolicyUpdate,
 }
+
+# What messages call each kind's records, in the reader's language (in English, the kind with
+# spaces): not every model translates its verbose_name_plural.
+_KIND_NOUNS = {
+    "organizations": gettext_lazy("organizations"),
+    "contacts": gettext_lazy("contacts"),
+    "engagements": gettext_lazy("engagements"),
+    "implementation-statuses": gettext_lazy("implementation statuses"),
+    "policy-updates": gettext_lazy("policy updates"),
+}
+
+
+def kind_noun(kind: str) -> str:
+    """The records of `kind` (one of KINDS) for a message, in the active language."""
+    return str(_KIND_NOUNS[kind])
 
 
 # --- Columns ------------------------------------------------------------------------------------
@@ -195,18 +211,19 @@ ALIASES = {
 }
 
 
-ColumnHelp = tuple[str, tuple[str, ...], bool, tuple[str, ...]]
+ColumnHelp = tuple[str, tuple[str, ...], bool, tuple[tuple[str, Any], ...]]
 
 
 def column_help(kind: str) -> list[ColumnHelp]:
-    """(field, accepted headers, required, codes a choice column takes) for the import page and
-    the API documentation."""
+    """(field, accepted headers, required, (code, label) of each value a choice column takes)
+    for the import page and the API documentation. The labels are lazy: they read in the
+    language active where they are shown."""
     return [
         (
             c.field,
             c.aliases,
             c.required,
-            tuple(CHOICES[(kind, c.field)].values) if c.type == "choice" else (),
+            tuple(CHOICES[(kind, c.field)].choices) if c.type == "choice" else (),
         )
         for c in COLUMNS[kind]
     ]
@@ -262,15 +279,23 @@ def _policy_update_keys(data: dict[str, Any]) -> DuplicateKeys:
     return [(col, f"{col}\x00{day}\x00{title}") for col, title in titles if title]
 
 
-# kind → (a row's keys, the message for a later row with one of them)
+# kind → (a row's keys, the message for a later row with one of them). The messages are marked
+# for translation here and translated where a row is refused (imports.rows), with %(row)s the
+# earlier row.
 IN_FILE_KEYS: dict[str, tuple[Callable[[dict[str, Any]], DuplicateKeys], str]] = {
-    "organizations": (_organization_keys, "Same organization as row {} of this file."),
-    "contacts": (_contact_keys, "Same email as row {} of this file."),
+    "organizations": (
+        _organization_keys,
+        gettext_noop("Same organization as row %(row)s of this file."),
+    ),
+    "contacts": (_contact_keys, gettext_noop("Same email as row %(row)s of this file.")),
     "implementation-statuses": (
         _status_keys,
-        "Same initiative, member state, status and date as row {} of this file.",
+        gettext_noop("Same initiative, member state, status and date as row %(row)s of this file."),
     ),
-    "policy-updates": (_policy_update_keys, "Same title and date as row {} of this file."),
+    "policy-updates": (
+        _policy_update_keys,
+        gettext_noop("Same title and date as row %(row)s of this file."),
+    ),
 }
 
 

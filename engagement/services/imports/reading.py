@@ -14,6 +14,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 FORMATS = (".csv", ".xlsx")
 CSV_ENCODINGS = ("utf-8-sig", "cp932")
 TICK_EVERY = 1000  # rows counted between two calls of count_data_rows' `tick`
@@ -22,7 +24,8 @@ Row = tuple[int, list[Any]]  # (row number as Excel shows it, cell values)
 
 
 class FileProblem(Exception):
-    """The file cannot be read at all (format, encoding, too many rows)."""
+    """The file cannot be read at all (format, encoding, too many rows). Its message is in the
+    language active when it is raised: the reader's, or the uploader's in a background import."""
 
 
 def file_format(name: str) -> str:
@@ -30,7 +33,7 @@ def file_format(name: str) -> str:
     for ext in FORMATS:
         if lowered.endswith(ext):
             return ext
-    raise FileProblem("Upload a .csv or .xlsx file.")
+    raise FileProblem(_("Upload a .csv or .xlsx file."))
 
 
 def is_blank(values: Iterable[Any]) -> bool:
@@ -51,7 +54,7 @@ def detect_csv_encoding(binary: IO[bytes]) -> str:
             continue
         binary.seek(0)
         return encoding
-    raise FileProblem("The file is neither UTF-8 nor Shift_JIS (CP932) text.")
+    raise FileProblem(_("The file is neither UTF-8 nor Shift_JIS (CP932) text."))
 
 
 def _csv_rows(binary: IO[bytes]) -> Iterator[Row]:
@@ -61,7 +64,7 @@ def _csv_rows(binary: IO[bytes]) -> Iterator[Row]:
         # A record that spans lines (a quoted line break) is one row in Excel: number records.
         yield from enumerate(csv.reader(text), start=1)
     except csv.Error as exc:
-        raise FileProblem(f"The CSV file is malformed: {exc}.") from None
+        raise FileProblem(_("The CSV file is malformed: %(problem)s.") % {"problem": exc}) from None
     finally:
         text.detach()
 
@@ -72,7 +75,9 @@ def _open_workbook(binary: IO[bytes], **options: Any):
     try:
         return load_workbook(binary, read_only=True, **options)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(f"The file is not a readable XLSX workbook ({exc}).") from None
+        raise FileProblem(
+            _("The file is not a readable XLSX workbook (%(problem)s).") % {"problem": exc}
+        ) from None
 
 
 def _xlsx_rows(binary: IO[bytes]) -> Iterator[Row]:
@@ -115,8 +120,11 @@ def count_data_rows(
             tick()
         if limit is not None and count > limit:
             raise FileProblem(
-                f"The file has more than {limit:,} rows; the limit is {limit:,} "
-                "(IMPORT_MAX_ROWS). Split it into smaller files."
+                _(
+                    "The file has more than %(limit)s rows; the limit is %(limit)s "
+                    "(IMPORT_MAX_ROWS). Split it into smaller files."
+                )
+                % {"limit": f"{limit:,}"}
             )
     binary.seek(0)
     return count

@@ -6,6 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from engagement.services.imports.kinds import kind_noun
+
 
 @dataclass
 class ImportReport:
@@ -49,15 +53,20 @@ class ImportReport:
         return self.ok and not self.dry_run
 
     def summary(self) -> str:
-        noun = self.kind.replace("-", " ")
+        """One line on the outcome, in the active language."""
         if self.errors:
-            return (
-                f"{len(self.errors)} problem(s) in {self.bad_rows} row(s) of "
-                f"{self.processed_rows}; nothing was written."
-            )
+            return _(
+                "%(problems)s problem(s) in %(rows)s row(s) of %(processed)s; nothing was written."
+            ) % {
+                "problems": len(self.errors),
+                "rows": self.bad_rows,
+                "processed": self.processed_rows,
+            }
         if self.dry_run:
-            return (
-                f"Dry run: all {self.processed_rows} row(s) can be imported as {noun}; "
-                "nothing was written."
-            )
-        return f"Created {self.created} {noun}."
+            return _(
+                "Dry run: all %(rows)s row(s) can be imported as %(records)s; nothing was written."
+            ) % {"rows": self.processed_rows, "records": kind_noun(self.kind)}
+        return _("Created %(count)s %(records)s.") % {
+            "count": self.created,
+            "records": kind_noun(self.kind),
+        }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from engagement.errors import NotPermitted, ServiceError
 from engagement.models import (
@@ -61,15 +62,24 @@ def map_header(kind: str, row_cells: list[Any], report: ImportReport) -> dict[st
         if col is None:
             known = ", ".join(c.field for c in COLUMNS[kind])
             report.add(
-                1, text, f"Unknown column. Known columns: {known} (or their Japanese names)."
+                1,
+                text,
+                _("Unknown column. Known columns: %(known)s (or their Japanese names).")
+                % {"known": known},
             )
         elif col.field in mapped:
-            report.add(1, text, f"Same column as {mapped[col.field][1]!r}.")
+            report.add(
+                1, text, _("Same column as %(header)s.") % {"header": repr(mapped[col.field][1])}
+            )
         else:
             mapped[col.field] = (index, text)
     for col in COLUMNS[kind]:
         if col.required and col.field not in mapped:
-            report.add(1, col.field, f"Required column is missing ({' / '.join(col.aliases)}).")
+            report.add(
+                1,
+                col.field,
+                _("Required column is missing (%(names)s).") % {"names": " / ".join(col.aliases)},
+            )
     return mapped
 
 
@@ -101,7 +111,9 @@ class Lookups:
         reason it cannot be found."""
         if text.isdigit():
             found_id = cells.as_id(text)
-            return found_id if found_id is not None else f"{text} is not an id."
+            if found_id is None:
+                return _("%(value)s is not an id.") % {"value": text}
+            return found_id
         if text not in self._orgs:
             if len(self._orgs) >= self.NAME_CACHE:
                 self._orgs.clear()
@@ -120,8 +132,11 @@ class Lookups:
             return ids[0]
         if ids:
             listed = ", ".join(map(str, sorted(ids)[:5]))
-            return f"{text!r} names several organizations (ids {listed}); give the id."
-        return f"No organization named {text!r}."
+            return _("%(name)s names several organizations (ids %(ids)s); give the id.") % {
+                "name": repr(text),
+                "ids": listed,
+            }
+        return _("No organization named %(name)s.") % {"name": repr(text)}
 
 
 class RowValues:
@@ -183,7 +198,10 @@ class RowValues:
         model_field = KIND_MODELS[self.kind]._meta.get_field(col.field)
         limit = getattr(model_field, "max_length", None)
         if limit and len(text) > limit:
-            problems.setdefault(col.field, []).append(f"At most {limit} characters ({len(text)}).")
+            problems.setdefault(col.field, []).append(
+                _("At most %(limit)s characters (%(length)s).")
+                % {"limit": limit, "length": len(text)}
+            )
         return text
 
     def _codes(self, col: Column, value: Any, problems: Problems) -> list[str]:
@@ -199,7 +217,9 @@ class RowValues:
     def _bool(self, col: Column, value: Any, problems: Problems) -> bool | None:
         answer = cells.as_bool(value)
         if answer is None:
-            problems.setdefault(col.field, []).append("Enter yes or no (true/false, はい/いいえ).")
+            problems.setdefault(col.field, []).append(
+                _("Enter yes or no (true/false, はい/いいえ).")
+            )
         return answer
 
     def _choice(self, col: Column, value: Any, problems: Problems) -> str:
@@ -210,7 +230,9 @@ class RowValues:
         text = cells.cell_text(value)
         found = cells.as_id(text)
         if found is None:
-            problems.setdefault(col.field, []).append(f"{text!r} is not an id.")
+            problems.setdefault(col.field, []).append(
+                _("%(value)s is not an id.") % {"value": repr(text)}
+            )
         return found
 
     def _ref(self, col: Column, value: Any, problems: Problems) -> int | None:
@@ -248,7 +270,7 @@ class InFileDuplicates:
         for col, key in keys:
             first = self.seen.get(key)
             if first is not None and first != row:
-                problems.setdefault(col, []).append(message.format(first))
+                problems.setdefault(col, []).append(_(message) % {"row": first})
         for _col, key in keys:
             self.seen.setdefault(key, row)
         return problems
@@ -308,7 +330,9 @@ class RowImporter:
         for index, cell in enumerate(row_cells):
             if index not in self.indexes and not is_blank([cell]):
                 self.report.add(
-                    number, f"column {index + 1}", "A value in a column without a header."
+                    number,
+                    _("column %(number)s") % {"number": index + 1},
+                    _("A value in a column without a header."),
                 )
 
     def service_error(self, number: int, exc: ServiceError) -> None:
@@ -327,4 +351,6 @@ class RowImporter:
 
     def _database_refused(self, number: int, exc: DatabaseError) -> None:
         # A rule only the database knows; the service's savepoint has undone the row.
-        self.report.add(number, "", f"The database refused this row: {exc}".strip())
+        self.report.add(
+            number, "", (_("The database refused this row: %(error)s") % {"error": exc}).strip()
+        )
