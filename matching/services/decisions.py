@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
 from engagement.models import MemberState, PartnershipType, Role, Team
+from engagement.services.common import business_today
 from engagement.services.partnerships import partnership_create
 from matching.models import MatchDecision, MatchSuggestion, RejectReason, SuggestionStatus
 from matching.reasons import infer_partnership_type
@@ -246,7 +247,7 @@ def match_snooze(
     """Hide a suggestion until a date (within a year); it competes again from that day."""
     _check(actor, suggestion)
     now = now or timezone.now()
-    today = now.astimezone(dt.UTC).date()
+    today = business_today(now)  # a snooze date is a day of the business calendar
     if not isinstance(until, dt.date) or until <= today or until > today + SNOOZE_MAX:
         raise ValidationFailed({"until": [_("A date after today and within a year.")]})
     _claim(

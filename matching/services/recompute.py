@@ -185,10 +185,6 @@ def matches_recompute_counterpart(*, organization: Organization | int, now=None)
 # --- What is left out, and the relationship signal -------------------------------------------
 
 
-def _today(now: dt.datetime) -> dt.date:
-    return now.astimezone(dt.UTC).date()
-
-
 def _teams() -> dict[int, int]:
     """Company → its team (the oldest, when a company has several)."""
     out: dict[int, int] = {}
@@ -211,7 +207,7 @@ def _request(engine: Engine, batch: list[int], weights: dict, now: dt.datetime) 
         if init_id:
             excluded[company_id].add((INITIATIVE, init_id))
     for company_id, org_id, init_id in MatchSuggestion.objects.filter(
-        company_id__in=batch, status=SuggestionStatus.SNOOZED, snoozed_until__gt=_today(now)
+        company_id__in=batch, status=SuggestionStatus.SNOOZED, snoozed_until__gt=business_today(now)
     ).values_list("company_id", "organization_id", "initiative_id"):
         excluded[company_id].add(_pair(org_id, init_id))
     cooldown = now - dt.timedelta(days=settings.MATCH_REJECTION_COOLDOWN_DAYS)
@@ -359,7 +355,7 @@ def _replace(batch: list[int], rows: list[tuple], now: dt.datetime, started) -> 
             MatchSuggestion.objects.filter(
                 company_id__in=batch,
                 status=SuggestionStatus.SNOOZED,
-                snoozed_until__lte=_today(now),
+                snoozed_until__lte=business_today(now),
             ).values_list("pk", flat=True)
         )
         if expired:

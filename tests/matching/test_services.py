@@ -404,6 +404,22 @@ def test_a_rejection_needs_a_listed_reason_and_a_note_for_other(directory, penan
     )
 
 
+def test_a_snooze_ends_at_midnight_in_tokyo(directory, penang, users):
+    matches_recompute(company=directory)
+    row = MatchSuggestion.objects.get(organization=penang)
+    match_snooze(actor=users["bd_a"], suggestion=row, until=dt.date(2026, 12, 3))
+
+    # 23:30 JST on 2 December, then 00:30 JST on the 3rd (still the 2nd in UTC).
+    with time_machine.travel(dt.datetime(2026, 12, 2, 14, 30, tzinfo=dt.UTC)):
+        matches_recompute(company=directory)
+        before = MatchSuggestion.objects.get(organization=penang).status
+    with time_machine.travel(dt.datetime(2026, 12, 2, 15, 30, tzinfo=dt.UTC)):
+        matches_recompute(company=directory)
+        after = MatchSuggestion.objects.get(organization=penang).status
+
+    assert (before, after) == ("snoozed", "new")
+
+
 def test_a_snooze_date_is_after_today_and_within_a_year(directory, penang, users):
     matches_recompute(company=directory)
     row = MatchSuggestion.objects.get(organization=penang)
