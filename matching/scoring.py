@@ -262,6 +262,8 @@ class LiveView:
     def implementation(self, kind: str, priority: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The component for companies with `priority` rows (b × states) against counterparts
         `cols` (b × k, one list per company, or k for all): capped at 1."""
+        if not len(self.rows[kind]):  # nothing live reaches this kind: skip the product
+            return np.zeros((len(priority), cols.shape[-1]), dtype=np.float32)
         values = self.values[kind][cols]
         pairs = "bs,ks->bk" if values.ndim == 2 else "bs,bks->bk"
         out = np.einsum(pairs, priority, values)

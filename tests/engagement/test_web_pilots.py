@@ -37,26 +37,6 @@ def _clock():
 
 
 @pytest.fixture
-def usm(db):
-    return factories.institution("Universiti Sains Malaysia", country="MY")
-
-
-@pytest.fixture
-def deal(users, team_a, usm):
-    return factories.partnership(
-        team_a,
-        actor=users["bd_a"],
-        counterparts=[usm],
-        title="Dicing training line",
-        partnership_type="training_programme",
-        initiatives=["T6-01"],
-        priority_country="MY",
-        expected_value="40000000",
-        currency="JPY",
-    )
-
-
-@pytest.fixture
 def mou(deal, users):
     """Signed on 2026-11-20, so active."""
     mou = factories.mou(deal, actor=users["bd_a"], title="Training MoU")
@@ -82,12 +62,6 @@ def running(deal, users):
         deal, actor=users["bd_a"], objective="Qualify the dicing recipe", starts_on="2026-11-01"
     )
     return pilot_start(actor=users["bd_a"], pilot=pilot)
-
-
-@pytest.fixture
-def client_a(client, users):
-    client.force_login(users["bd_a"])
-    return client
 
 
 def _as(client, user):
