@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
+from datetime import timedelta as _timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -88,6 +89,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_results",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "engagement",
     "matching",
 ]
@@ -100,10 +105,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "engagement.middleware.UserPreferencesMiddleware",
+    "engagement.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into the answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -282,6 +291,67 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Sign-in protection (engagement/accounts/) --------------------------------------------
+# Passwords go through django-axes first (it refuses a locked-out sign-in even with the right
+# password), then the ordinary model backend; single sign-on only acts when it is configured.
+# API tokens never pass through these backends.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "engagement.accounts.oidc.SsoBackend",
+]
+LOGIN_FAILURE_LIMIT_USERNAME = env_int("LOGIN_FAILURE_LIMIT_USERNAME", 10, minimum=1)
+LOGIN_FAILURE_LIMIT_IP = env_int("LOGIN_FAILURE_LIMIT_IP", 30, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Axes compares one failure count with one limit; the handler counts a username's failures and
+# an address's failures separately and locks when either reaches its own limit.
+AXES_HANDLER = "engagement.accounts.lockout.TwoLimitHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT_USERNAME
+AXES_COOLOFF_TIME = _timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# A success must not wipe the address's failures (one valid account would reset the count for
+# guesses at every other one), and guesses during a lockout do not stretch it.
+AXES_RESET_ON_SUCCESS = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "engagement.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "engagement.accounts.lockout.client_ip"
+# Behind the TLS proxy the client's address is the last X-Forwarded-For entry (the one the
+# proxy appended); otherwise REMOTE_ADDR, whatever headers the client sends.
+LOGIN_IP_FROM_FORWARDED_FOR = env_bool("BEHIND_TLS_PROXY", False)
+
+# Two-factor sign-in (django-otp): optional per person, required for these roles.
+OTP_TOTP_ISSUER = "AFISS Tracker"
+REQUIRE_2FA_ROLES = env_list("REQUIRE_2FA_ROLES", "" if DEBUG else "admin,program_manager")
+_ROLES = {"bd_member", "program_manager", "integrator", "admin"}
+if set(REQUIRE_2FA_ROLES) - _ROLES:
+    raise ImproperlyConfigured(
+        f"REQUIRE_2FA_ROLES names unknown roles: {sorted(set(REQUIRE_2FA_ROLES) - _ROLES)} "
+        f"(roles: {', '.join(sorted(_ROLES))})."
+    )
+
+# Single sign-on through OpenID Connect (mozilla-django-oidc), on when a client and a provider
+# are configured: a discovery address, or the four endpoints. Accounts are matched by e-mail,
+# never created. OIDC_TRUSTED_FOR_2FA=1 lets an SSO sign-in skip the local code step.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_DISCOVERY_URL = env_str("OIDC_OP_DISCOVERY_URL")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+OIDC_TRUSTED_FOR_2FA = env_bool("OIDC_TRUSTED_FOR_2FA", False)
+if (OIDC_RP_CLIENT_ID or OIDC_RP_CLIENT_SECRET) and not (
+    OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET
+):
+    raise ImproperlyConfigured("Set both OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET, or neither.")
 
 # --- REST API -------------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500, minimum=1)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("engagement.api.urls")),
     path("matches/", include("matching.urls")),
+    # Before the pages: its sign-in and sign-out take the place of the plain ones.
+    path("", include("engagement.accounts.urls")),
     path("", include("engagement.web.urls")),
 ]
 
