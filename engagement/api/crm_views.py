@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from engagement import policy
 from engagement.api import crm_serializers as s
-from engagement.api.filters import DateTimeFilter, IdFilter
+from engagement.api.filters import DateTimeFilter, IdFilter, OwnerFilter
 from engagement.api.mixins import idempotent
 from engagement.api.timeline import TIMELINE_PARAMETERS, timeline_response
 from engagement.api.views import IDEMPOTENCY_KEY, IF_MATCH, ServiceBackedViewSet
@@ -87,6 +87,13 @@ class EngagementFilter(filters.FilterSet):
         )
 
 
+class RestoreInputSerializer(s.RestoreSerializer):
+    without_partnership = serializers.BooleanField(
+        default=False,
+        help_text="Restore without the link to its partnership when that has been deleted.",
+    )
+
+
 @extend_schema_view(
     create=extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: s.EngagementSerializer}),
     update=extend_schema(parameters=[IF_MATCH], responses={200: s.EngagementSerializer}),
@@ -114,15 +121,20 @@ class EngagementViewSet(ServiceBackedViewSet):
     def create_service(self, **kw):
         return engagement_services.engagement_log(**kw)
 
-    @extend_schema(request=s.RestoreSerializer, responses={201: s.EngagementSerializer})
+    @extend_schema(request=RestoreInputSerializer, responses={201: s.EngagementSerializer})
     @action(detail=False, methods=["post"])
     @idempotent
     def restore(self, request):
-        """Bring back a deleted engagement, with the same id and its links, from its history."""
+        """Bring back a deleted engagement, with the same id and its links, from its history.
+        409 when its partnership has been deleted since, unless `without_partnership` is true."""
         if not policy.can_create(request.user, Engagement):
             raise PermissionDenied(_("Your role may not restore engagements."))
-        data = _validated(s.RestoreSerializer, request)
-        eng = engagement_services.engagement_restore(actor=request.user, engagement_id=data["id"])
+        data = _validated(RestoreInputSerializer, request)
+        eng = engagement_services.engagement_restore(
+            actor=request.user,
+            engagement_id=data["id"],
+            without_partnership=data["without_partnership"],
+        )
         return self._output(self._reload(eng), status.HTTP_201_CREATED)
 
     def update_service(self, *, target, **kw):
@@ -145,11 +157,12 @@ class PartnershipFilter(filters.FilterSet):
     partnership_type = filters.CharFilter(field_name="partnership_type__code")
     priority_country = filters.CharFilter(field_name="priority_country__iso2")
     team = filters.CharFilter(field_name="team__slug")
+    owner = OwnerFilter()
     search = filters.CharFilter(field_name="title", lookup_expr="icontains")
 
     class Meta:
         model = Partnership
-        fields = ["owner"]
+        fields = []
 
 
 @extend_schema_view(
@@ -339,10 +352,11 @@ class PilotFilter(filters.FilterSet):
     updated_since = _updated_since()
     status = filters.MultipleChoiceFilter(choices=Pilot.Status.choices)
     partnership = IdFilter(field_name="partnership")
+    owner = OwnerFilter()
 
     class Meta:
         model = Pilot
-        fields = ["owner"]
+        fields = []
 
 
 @extend_schema_view(
@@ -466,10 +480,11 @@ class FollowUpFilter(filters.FilterSet):
     partnership = IdFilter(field_name="partnership")
     organization = IdFilter(field_name="organization")
     team = filters.CharFilter(field_name="team__slug")
+    owner = OwnerFilter()
 
     class Meta:
         model = FollowUp
-        fields = ["owner", "priority"]
+        fields = ["priority"]
 
 
 @extend_schema_view(

@@ -24,6 +24,17 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class OwnerFilter(IdFilter):
+    """Records owned by the user with this id. Any id is taken as it is, not looked up among the
+    users: on a team's list another team's user matches nothing, exactly like an id no user has,
+    so the filter tells no one which ids are users or where they work."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("field_name", "owner")
+        kwargs.setdefault("help_text", "Owned by the user with this id.")
+        super().__init__(*args, **kwargs)
+
+
 class UTCIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 time, as UTC. Python accepts offsets up to ±24 h, PostgreSQL up to ±15:59:
     converted here, "2026-01-01T00:00+18:30" filters as it should instead of failing there."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from functools import wraps
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from rest_framework import status
 from rest_framework.response import Response
@@ -43,12 +45,57 @@ class ETagMixin:
         self._etag_object = obj
 
 
+FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
+
+
 def _fingerprint(request) -> str:
+    """What makes two POSTs "the same request": method, path and query, and the body's meaning
+    rather than its bytes, so that a client that re-serialises its retry (keys in another order,
+    other spacing) is answered from the first attempt instead of being refused."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
+    digest.update(b"\0")
     digest.update(request.get_full_path().encode())
-    digest.update(request.body or b"")
+    digest.update(b"\0")
+    digest.update(_canonical_body(request))
     return digest.hexdigest()
+
+
+def _canonical_body(request) -> bytes:
+    media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+    if media_type in FORM_TYPES:
+        return _canonical_form(request)
+    raw = request.body or b""
+    if not raw.strip():
+        return b""
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw  # not JSON: the handler refuses it, and only the same bytes are the same
+    return _canonical_json(parsed)
+
+
+def _canonical_json(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _canonical_form(request) -> bytes:
+    """Fields sorted by name, each with its values in the order sent; a file by its name and a
+    hash of its contents."""
+    fields = []
+    for name, values in sorted(request.data.lists()):
+        fields.append([name, [_form_value(v) for v in values]])
+    return _canonical_json(fields)
+
+
+def _form_value(value):
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)  # the handler reads it next
+        return {"file": value.name, "sha256": digest.hexdigest()}
+    return str(value)
 
 
 def idempotent(handler):

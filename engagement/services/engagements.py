@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement import policy
-from engagement.errors import NotPermitted, ValidationFailed
+from engagement.errors import Conflict, NotPermitted, ValidationFailed
 from engagement.models import (
     Contact,
     Engagement,
@@ -224,12 +224,20 @@ def engagement_delete(*, actor: Any = None, engagement: Engagement) -> None:
 
 
 @transaction.atomic
-def engagement_restore(*, actor: Any = None, engagement_id: int) -> Engagement:
-    """Bring back a deleted engagement from its history, with the same id and its links."""
+def engagement_restore(
+    *, actor: Any = None, engagement_id: int, without_partnership: bool = False
+) -> Engagement:
+    """Bring back a deleted engagement from its history, with the same id and its links. When
+    its partnership has been deleted since, it is refused (409) unless `without_partnership`."""
+    # Another team's engagement, deleted or not, is reported exactly like one that never
+    # existed: the answer must not tell which ids are in use.
     missing = ValidationFailed(
         {"id": [_("No deleted engagement with id %(id)s.") % {"id": engagement_id}]}
     )
-    if Engagement.objects.filter(pk=engagement_id).exists():
+    current = Engagement.objects.filter(pk=engagement_id).first()
+    if current is not None:
+        if actor is not None and not policy.can_view(actor, current):
+            raise missing
         raise ValidationFailed(
             {"id": [_("Engagement %(id)s is not deleted.") % {"id": engagement_id}]}
         )
@@ -240,11 +248,27 @@ def engagement_restore(*, actor: Any = None, engagement_id: int) -> Engagement:
     if actor is not None:
         own_team = actor.is_active and actor.team_id == last.team_id
         if not (own_team or policy.is_admin(actor)):
-            # Another team's deleted record is reported exactly like one that never existed.
             raise missing
         if not policy.can_create(actor, Engagement):
             raise NotPermitted(_("Your role may not restore engagements."))
+    partnership_gone = (
+        last.partnership_id is not None
+        and not Partnership.objects.filter(pk=last.partnership_id).exists()
+    )
+    if partnership_gone and not without_partnership:
+        raise Conflict(
+            _(
+                "The partnership this engagement belonged to (id %(id)s) has been deleted. "
+                'To restore the engagement without it, send "without_partnership": true.'
+            )
+            % {"id": last.partnership_id},
+            errors={"partnership": [_("This partnership has been deleted.")]},
+        )
     eng = last.instance
+    if partnership_gone:
+        eng.partnership = None
+    if eng.created_by_id and not User.objects.filter(pk=eng.created_by_id).exists():
+        eng.created_by = None  # its author's account is gone (the link is SET_NULL anyway)
     eng._history_user = actor
     eng.save(force_insert=True)
     # auto_now_add stamped the time of the restore; the record dates from when it was logged.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -34,6 +35,24 @@ def _is_permanent(exc: Exception) -> bool:
     return isinstance(exc, PERMANENT_SMTP)
 
 
+# Control characters (CR and LF among them) and the Unicode line and paragraph separators: in a
+# header they would start a new header line (Django refuses such a message with BadHeaderError).
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+SUBJECT_MAX = 200
+# Sends of one email across task retries and sweeps; past this the email is failed, not retried.
+EMAIL_MAX_ATTEMPTS = 12
+
+
+def header_text(value: Any, *, limit: int = SUBJECT_MAX) -> str:
+    """`value` made fit for an email header, and for the one-line subject shown in the app:
+    control characters and line breaks become one space, and a long text is cut to `limit`
+    characters with an ellipsis. Every header built from a record's text goes through here."""
+    text = re.sub(r" {2,}", " ", _HEADER_BREAKS.sub(" ", str(value or ""))).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
 class TransientEmailError(Exception):
     """The mail server could not be reached or said "try later"; the task retries."""
 
@@ -57,7 +76,7 @@ def notify(
                 user=user,
                 kind=kind,
                 dedupe_key=key[:150],
-                subject=subject[:250],
+                subject=header_text(subject),
                 body=body,
                 url=url,
                 email_status=email_status,
@@ -99,14 +118,13 @@ def notification_email_send(*, notification_id: int) -> str:
     if claimed != 1:
         return "not pending"
     n = Notification.objects.select_related("user").get(pk=notification_id)
-    message = EmailMessage(
-        subject=n.subject,
-        body=_email_body(n),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[n.user.email],
-    )
     try:
-        message.send(fail_silently=False)
+        _email_message(n).send(fail_silently=False)
+    except (BadHeaderError, ValueError) as exc:
+        # The message cannot be built (an address with a line break, a header that cannot be
+        # encoded): the same message would fail again on every retry.
+        _finish(n.pk, Notification.EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
+        return "failed"
     except (smtplib.SMTPException, OSError) as exc:
         if _is_permanent(exc):
             _finish(n.pk, Notification.EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
@@ -114,8 +132,23 @@ def notification_email_send(*, notification_id: int) -> str:
         # Back to pending so the retry (or the sweep) can claim it again.
         _finish(n.pk, Notification.EmailStatus.PENDING, f"{type(exc).__name__}: {exc}")
         raise TransientEmailError(str(exc)) from exc
+    except Exception as exc:
+        # Unforeseen: recorded and failed once, rather than left "sending" for the sweep to
+        # queue again every few minutes for ever.
+        log.exception("Email for notification %s failed", n.pk)
+        _finish(n.pk, Notification.EmailStatus.FAILED, f"{type(exc).__name__}: {exc}")
+        return "failed"
     _finish(n.pk, Notification.EmailStatus.SENT, "", emailed_at=timezone.now())
     return "sent"
+
+
+def _email_message(n: Notification) -> EmailMessage:
+    return EmailMessage(
+        subject=header_text(n.subject),
+        body=_email_body(n),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[n.user.email],
+    )
 
 
 def notification_email_give_up(*, notification_id: int, error: str) -> None:
@@ -142,9 +175,17 @@ def notifications_sweep(*, now=None, stuck_after: timedelta = timedelta(minutes=
     retries beside the first and defeat the backoff. Only when that retry is overdue was it lost.
     """
     now = now or timezone.now()
+    stuck = Q(email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - stuck_after)
+    # An email tried this often (every retry chain the sweep started ended the same way, or its
+    # worker died each time) is given up on, so that nothing is sent for ever.
     Notification.objects.filter(
-        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - stuck_after
-    ).update(email_status=Notification.EmailStatus.PENDING)
+        stuck | Q(email_status=Notification.EmailStatus.PENDING),
+        email_attempts__gte=EMAIL_MAX_ATTEMPTS,
+    ).update(
+        email_status=Notification.EmailStatus.FAILED,
+        email_error=f"gave up after {EMAIL_MAX_ATTEMPTS} attempts",
+    )
+    Notification.objects.filter(stuck).update(email_status=Notification.EmailStatus.PENDING)
     pending = list(
         Notification.objects.filter(
             email_status=Notification.EmailStatus.PENDING, created_at__lt=now - timedelta(minutes=1)

@@ -31,6 +31,8 @@ How an event travels
    countdown or ETA (Redis would re-deliver a far-future task after its visibility timeout):
    the beat task `webhooks_retry_due` runs every minute and queues the pending deliveries that
    are due, which also makes good any task lost between the commit and the broker.
+   A destination refused for good (a host that now resolves to a non-public address, in
+   production) fails the delivery at once, with the reason in its log.
 5. Replay (`webhook_replay`): the unique (endpoint, event_id) constraint allows one row per
    event per endpoint, and a replay is the same event again, so it re-uses that row: it goes
    back to pending, due now, with its attempts kept (the retry budget is shared: replaying a
@@ -59,11 +61,10 @@ import http.client
 import ipaddress
 import json
 import logging
+import re
 import secrets
 import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -258,30 +259,114 @@ def _clean_url(raw: Any, errors: dict[str, list[str]]) -> str:
     return url
 
 
+# IPv6 addresses that carry an IPv4 address: a webhook to one of them reaches (or is translated
+# to) the IPv4 address inside, so that address is judged too. Mapped (::ffff:a.b.c.d) and
+# compatible (::a.b.c.d) addresses are IPv4 addresses in another spelling and are judged as such;
+# NAT64 (RFC 6052 and RFC 8215), 6to4 (2002::/16) and Teredo (2001::/32) by both.
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+# The local-use NAT64 prefix translates into the operator's own network: never public, whatever
+# the running Python's table says.
+_NEVER_PUBLIC = (ipaddress.IPv6Network("64:ff9b:1::/48"),)
+# WHATWG URL rule: a host whose last label is a number is an IPv4 address. Resolvers also accept
+# the old spellings (0177.0.0.1, 0x7f.1, 127.1, 2130706433); only the dotted-decimal one is taken.
+_NUMERIC_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
+
+
+class Refused(Exception):
+    """A destination webhooks are never sent to: permanent, not worth another attempt."""
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    found = []
+    if any(ip in prefix for prefix in _NAT64):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    return found
+
+
 def _blocked(address: str) -> bool:
+    """Whether `address` (as a resolver or a socket gives it) is not a public unicast address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip in _IPV4_COMPATIBLE:
+            ip = ipaddress.IPv4Address(int(ip))
+    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in prefix for prefix in _NEVER_PUBLIC):
+            return True
+        candidates += _embedded_ipv4(ip)
+    return any(not c.is_global or c.is_multicast for c in candidates)
+
+
+def _spelling_refusal(host: str) -> str:
+    """Why `host` is refused as written (empty when it is not): an IPv4 address must be written
+    as four decimal numbers, so that what is checked is what every resolver makes of it."""
+    if ":" in host:
+        return ""  # an IPv6 address (its embedded IPv4 part is judged by _blocked)
+    labels = host.split(".")
+    if len(labels) > 1 and labels[-1] == "":
+        labels.pop()
+    if not (labels and _NUMERIC_LABEL.match(labels[-1])):
+        return ""
+    try:
+        if str(ipaddress.IPv4Address(host)) == host:
+            return ""
+    except ValueError:
+        pass
+    return _(
+        "The host %(host)s is an IPv4 address written in an unusual form; write it as four "
+        "decimal numbers (e.g. 203.0.113.10)."
+    ) % {"host": repr(host)}
+
+
+def _private_refusal(host: str, address: str) -> str:
+    return _(
+        "The host %(host)s resolves to a non-public address (%(address)s): webhooks go to "
+        "public addresses only."
+    ) % {"host": repr(host), "address": address}
+
+
+def _not_resolving(host: str) -> str:
+    return _("The host %(host)s does not resolve.") % {"host": repr(host)}
+
+
+def resolve_destination(host: str, port: int) -> list[tuple]:
+    """Resolve `host` once and return getaddrinfo's answers to connect to, every address checked
+    (in production: all public). A delivery connects to these and to nothing else, so a name that
+    answers differently the next time (DNS rebinding) cannot redirect it.
+
+    Raises Refused (never sent to), or OSError / UnicodeError when the name does not resolve now.
+    """
+    spelling = _spelling_refusal(host)
+    if spelling:
+        raise Refused(spelling)
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        private = sorted({info[4][0] for info in infos if _blocked(info[4][0])})
+        if private:
+            raise Refused(_private_refusal(host, private[0]))
+    return infos
 
 
 def refused_destination(host: str) -> str:
     """Why a webhook may not be sent to `host` (empty when it may): in production every address
     the host resolves to must be public, so that an endpoint cannot reach the database, the
     cache or a cloud metadata service from inside the network."""
-    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        return ""
+    spelling = _spelling_refusal(host)
+    if spelling or settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        return spelling
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        resolve_destination(host, 443)
+    except Refused as exc:
+        return str(exc)
     except (OSError, UnicodeError):
-        return _("The host %(host)s does not resolve.") % {"host": repr(host)}
-    addresses = sorted({info[4][0] for info in infos})
-    private = [a for a in addresses if _blocked(a)]
-    if private:
-        return _(
-            "The host %(host)s resolves to a non-public address (%(address)s): webhooks go to "
-            "public addresses only."
-        ) % {"host": repr(host), "address": private[0]}
+        return _not_resolving(host)
     return ""
 
 
@@ -401,42 +486,113 @@ def encode_payload(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not an instruction: it is recorded as a failed attempt."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect())
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    """POST and return (status code or None, error text; empty for a 2xx)."""
-    # Checked again at each delivery: the name may point elsewhere since it was registered. The
-    # delivery log is kept in English, whatever language the worker's thread was left in.
-    with translation.override(None):
-        refused = refused_destination(urlsplit(url).hostname or "")
-    if refused:
-        return None, f"Not sent: {refused}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            response.read(64 * 1024)
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
+def _connect(infos: list[tuple], timeout: float) -> socket.socket:
+    """A TCP connection to the first of the checked addresses that answers."""
+    error: OSError = OSError("No address to connect to.")
+    for family, socktype, proto, _name, sockaddr in infos:
+        sock = socket.socket(family, socktype, proto)
         try:
-            snippet = exc.read(500).decode("utf-8", "replace").strip()
-        except (OSError, http.client.HTTPException, AttributeError):
-            snippet = ""
+            sock.settimeout(timeout)
+            sock.connect(sockaddr)
+            # Checked once more on the socket itself, before a byte is sent: whatever connects,
+            # the peer it reached is the one judged.
+            peer = sock.getpeername()[0]
+            if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and _blocked(peer):
+                raise Refused(_private_refusal(peer, peer))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        except Refused:
+            sock.close()
+            raise
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to addresses resolved and checked beforehand and never resolves the name again;
+    the Host header still names the URL's host."""
+
+    def __init__(self, host: str, port: int, *, infos: list[tuple], timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._infos = infos
+
+    def connect(self) -> None:
+        self.sock = _connect(self._infos, self.timeout)
+
+
+_tls_context = None
+
+
+def _tls() -> Any:
+    global _tls_context
+    if _tls_context is None:
+        import ssl
+
+        _tls_context = ssl.create_default_context()  # verifies the certificate and the name
+    return _tls_context
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """The same for https: the URL's host is the server name sent (SNI) and the name the
+    certificate must be valid for, while the connection goes to the checked address."""
+
+    def __init__(self, host: str, port: int, *, infos: list[tuple], timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=_tls())
+        self._infos = infos
+
+    def connect(self) -> None:
+        sock = _connect(self._infos, self.timeout)
+        try:
+            self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, bool]:
+    """POST and return (status code or None, error text or "" for a 2xx, whether the failure is
+    permanent). Redirects are answers, not instructions: they are not followed.
+
+    The name is resolved and checked at each delivery (it may point elsewhere since it was
+    registered), once, and the connection goes to the address checked. The delivery log is kept
+    in English, whatever language the worker's thread was left in."""
+    with translation.override(None):
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            return None, f"Not sent: {exc}", True
+        try:
+            infos = resolve_destination(host, port)
+        except Refused as exc:
+            return None, f"Not sent: {exc}", True
+        except (OSError, UnicodeError):
+            return None, f"Not sent: {_not_resolving(host)}", False
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection_class = (
+            _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        )
+        connection = connection_class(
+            host, port, infos=infos, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+        )
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            if 200 <= response.status < 300:
+                response.read(64 * 1024)
+                return response.status, "", False
+            snippet = response.read(500).decode("utf-8", "replace").strip()
+            error = f"HTTP {response.status}" + (f": {snippet}" if snippet else "")
+            return response.status, error, False
+        except Refused as exc:
+            return None, f"Not sent: {exc}", True
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            return None, f"{type(exc).__name__}: {exc}", False
         finally:
-            exc.close()
-        return exc.code, f"HTTP {exc.code}" + (f": {snippet}" if snippet else "")
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        return None, f"{type(reason).__name__}: {reason}"
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        return None, f"{type(exc).__name__}: {exc}"
+            connection.close()
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -472,7 +628,7 @@ def webhook_deliver(delivery_id: int) -> str:
         return "failed"
     body = encode_payload(delivery.payload)
     timestamp = int(time.time())
-    code, error = _post(
+    code, error, permanent = _post(
         endpoint.url,
         body,
         {
@@ -494,6 +650,16 @@ def webhook_deliver(delivery_id: int) -> str:
             next_attempt_at=None,
         )
         return "succeeded"
+    if permanent:
+        # Another attempt would be refused for the same reason: failed now, not in six tries.
+        mine.update(
+            status=Status.FAILED,
+            last_status_code=code,
+            last_error=error[:ERROR_MAX],
+            next_attempt_at=None,
+        )
+        log.info("webhook delivery %s refused: %s", delivery_id, error)
+        return "failed"
     if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         mine.update(
             status=Status.FAILED,

@@ -292,7 +292,7 @@ def test_the_delivery_log_stays_in_english_whatever_language_is_active(users, ac
     with translation.override("ja"):
         outcome = webhook_deliver(delivery_id)
 
-    assert outcome == "retrying"
+    assert outcome == "failed"
     assert WebhookDelivery.objects.get().last_error == f"Not sent: {PRIVATE_HOST['en']}"
 
 

@@ -23,6 +23,7 @@ from engagement.services.webhooks import (
     webhook_deliver,
     webhook_emit,
     webhook_endpoint_create,
+    refused_destination,
     webhook_replay,
     webhooks_retry_due,
 )
@@ -589,7 +590,7 @@ def test_in_production_a_public_address_is_accepted(api, users, settings):
     assert WebhookEndpoint.objects.get().url == "https://93.184.215.14/hooks"
 
 
-def test_a_delivery_to_an_address_that_became_private_is_not_sent(
+def test_a_delivery_to_an_address_that_became_private_is_failed_at_once_and_not_sent(
     users, deal, receiver, queued, settings
 ):
     endpoint = _endpoint(users["integrator_a"], receiver.url)
@@ -600,13 +601,91 @@ def test_a_delivery_to_an_address_that_became_private_is_not_sent(
     outcome = webhook_deliver(delivery.pk)
 
     delivery.refresh_from_db()
-    assert outcome == "retrying"
+    assert outcome == "failed"
     assert receiver.requests == []
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 1, None)
     assert delivery.last_error == (
         "Not sent: The host '127.0.0.1' resolves to a non-public address (127.0.0.1): "
         "webhooks go to public addresses only."
     )
     assert delivery.endpoint_id == endpoint.pk
+    assert webhooks_retry_due(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("host", "refused"),
+    [
+        ("::127.0.0.1", True),  # IPv4-compatible loopback
+        ("::ffff:169.254.169.254", True),  # IPv4-mapped metadata address
+        ("64:ff9b::a00:1", True),  # NAT64 of 10.0.0.1
+        ("64:ff9b::5db8:d70e", False),  # NAT64 of a public address
+        ("64:ff9b:1::5db8:d70e", True),  # local-use NAT64: the operator's own network
+        ("2002:c0a8:1::", True),  # 6to4 of 192.168.0.1
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", True),  # Teredo
+        ("93.184.215.14", False),
+    ],
+)
+def test_ipv6_addresses_are_judged_by_the_ipv4_address_they_carry(settings, host, refused):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+
+    reason = refused_destination(host)
+
+    assert bool(reason) is refused
+    if refused:
+        assert reason == (
+            f"The host '{host}' resolves to a non-public address ({host}): webhooks go to "
+            "public addresses only."
+        )
+
+
+@pytest.mark.parametrize("host", ["0177.0.0.1", "2130706433", "127.1", "0x7f.0.0.1", "8.8.8.8."])
+@pytest.mark.parametrize("allow_private", [True, False])
+def test_an_ipv4_address_in_an_unusual_spelling_is_refused_without_resolving_it(
+    settings, host, allow_private
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = allow_private
+
+    reason = refused_destination(host)
+
+    assert reason == (
+        f"The host '{host}' is an IPv4 address written in an unusual form; write it as four "
+        "decimal numbers (e.g. 203.0.113.10)."
+    )
+
+
+def test_a_delivery_goes_to_the_address_resolved_once_with_the_urls_host_in_the_header(
+    users, deal, receiver, queued, settings, monkeypatch
+):
+    # A second server on another loopback address, same port: where a name re-resolved later
+    # would lead. (Private addresses are allowed here, so only the pinning is at work.)
+    port = int(receiver.url.rsplit(":", 1)[1].split("/")[0])
+    elsewhere = socket.socket()
+    elsewhere.bind(("127.0.0.2", port))
+    elsewhere.listen(1)
+    elsewhere.setblocking(False)
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["127.0.0.1"])
+
+    def resolver(host, *args, **kwargs):
+        if host != "hooks.example":
+            return real_getaddrinfo(host, *args, **kwargs)
+        return real_getaddrinfo(next(answers, "127.0.0.2"), *args, **kwargs)
+
+    settings.DEBUG = True  # http:// to a name
+    _endpoint(users["integrator_a"], f"http://hooks.example:{port}/hook?tenant=7")
+    _move(deal, users["bd_a"])
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    try:
+        outcome = webhook_deliver(WebhookDelivery.objects.get().pk)
+        with pytest.raises(BlockingIOError):
+            elsewhere.accept()  # nobody connected there
+    finally:
+        elsewhere.close()
+
+    assert outcome == "succeeded"
+    [request] = receiver.requests
+    assert request.path == "/hook?tenant=7"
+    assert request.headers["Host"] == f"hooks.example:{port}"
 
 
 def test_an_unknown_event_is_refused_naming_it(api, users):
