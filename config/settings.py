@@ -99,6 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside WhiteNoise, so static files carry the headers too.
+    "engagement.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,6 +109,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "engagement.middleware.UserPreferencesMiddleware",
+    "engagement.middleware.PagesReadOnlyMiddleware",
     "engagement.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -250,14 +253,19 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Production serves hashed, compressed copies made by `collectstatic` (`make run` does it); a
+# file not collected yet is served as it is from its app (WHITENOISE_USE_FINDERS), so a
+# forgotten collectstatic makes pages slower to cache, never a 500.
+PRODUCTION_STATICFILES_STORAGE = "engagement.static_storage.ForgivingManifestStaticFilesStorage"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else PRODUCTION_STATICFILES_STORAGE
     },
 }
+WHITENOISE_USE_FINDERS = True
 # Uploaded documents are private: never under a served URL, handed out by views that ask the
 # access policy first.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "private-media")))
@@ -290,6 +298,21 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# engagement.middleware.SecurityHeadersMiddleware: the pages load only this site's own files and
+# run no inline code; Swagger UI (API_DOCS_PATH) also needs inline styles it sets itself.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+API_DOCS_PATH = "/api/docs/"
+CONTENT_SECURITY_POLICY_API_DOCS = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=()"
+)
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Sign-in protection (engagement/accounts/) --------------------------------------------

@@ -188,3 +188,9 @@ def can_decide_matches_for(user: Any, company_id: int) -> bool:
     return (
         user.role == Role.BD_MEMBER and user.team is not None and user.team.company_id == company_id
     )
+
+
+def writes_in_pages(user: Any) -> bool:
+    """May `user` send any form of the web pages that changes records? Integrators write only
+    through the API (tokens, Idempotency-Key, If-Match); the pages are theirs to read."""
+    return _signed_in(user) and user.role != Role.INTEGRATOR

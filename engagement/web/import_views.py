@@ -20,6 +20,7 @@ from engagement.models import ImportJob
 from engagement.services import import_jobs, imports
 from engagement.web.crm_views import refuse
 from engagement.web.forms import show_service_error
+from engagement.web.once import once
 
 REPORT_ROWS_SHOWN = 500
 
@@ -82,6 +83,7 @@ def _status(job: ImportJob) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def import_page(request):
     kinds = import_jobs.importable_kinds(request.user)
     posted = request.POST.get("kind")
@@ -172,6 +174,7 @@ def import_job_errors_csv(request, pk: int):
 
 @login_required
 @require_POST
+@once
 def import_job_run_for_real(request, pk: int):
     job = _own_job(request, pk)
     try:

@@ -29,6 +29,7 @@ from engagement.services.watch import (
 )
 from engagement.web.coverage import coverage_csv, coverage_png, coverage_svg
 from engagement.web.navigation import safe_next
+from engagement.web.once import once
 from engagement.web.timeline import timeline_context
 
 
@@ -78,6 +79,7 @@ def coverage_export(request, fmt: str):
 
 @login_required
 @require_POST
+@once
 def status_record(request):
     try:
         implementation_status_record(
@@ -157,6 +159,7 @@ def follow_toggle(request):
 
 @login_required
 @require_POST
+@once
 def policy_update_record(request):
     try:
         policy_update_create(

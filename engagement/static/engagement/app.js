@@ -55,6 +55,11 @@
     Array.prototype.forEach.call(document.querySelectorAll("select[data-autosubmit]"), function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
     });
+    // A form drawn for quick entry puts the cursor in its main field, unless it shows errors.
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-focus]"), function (f) {
+      var field = document.getElementById(f.getAttribute("data-focus"));
+      if (field && !document.querySelector(".invalid")) { field.focus(); }
+    });
     Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (b) {
       var input = document.getElementById(b.getAttribute("data-copy"));
       if (!input || !navigator.clipboard) { return; }

@@ -19,10 +19,12 @@ from engagement.services.engagements import engagement_log
 from engagement.web import forms
 from engagement.web.crm_views.common import int_or_none, refuse, status_for
 from engagement.web.navigation import safe_next
+from engagement.web.once import once
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def engagement_new(request):
     """Log an engagement in a few seconds: the organization and partnership you came from are
     filled in, the time defaults to now (in your time zone), and you return where you were."""

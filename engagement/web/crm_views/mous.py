@@ -20,10 +20,12 @@ from engagement.services.mous import (
 )
 from engagement.web import forms
 from engagement.web.crm_views.page import act, partnership_or_404
+from engagement.web.once import once
 
 
 @login_required
 @require_POST
+@once
 def mou_create_view(request, pk: int):
     p = partnership_or_404(request, pk)
     form = forms.MoUCreateForm(request.POST, prefix="mou-new")

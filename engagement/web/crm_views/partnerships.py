@@ -32,6 +32,7 @@ from engagement.web.crm_views.common import (
 )
 from engagement.web.crm_views.page import act, partnership_or_404, render_partnership
 from engagement.web.navigation import safe_next
+from engagement.web.once import once
 from engagement.web.timeline import stage_label
 
 
@@ -98,6 +99,7 @@ def partnership_detail(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def partnership_new(request):
     user = request.user
     if not (policy.can_create(user, Partnership) and user.team_id):
@@ -184,6 +186,7 @@ def partnership_transition_view(request, pk: int):
 
 @login_required
 @require_POST
+@once
 def partnership_followup_create(request, pk: int):
     p = partnership_or_404(request, pk)
     form = forms.FollowUpForm(request.POST, prefix="fu-new")

@@ -36,10 +36,12 @@ from engagement.web import forms
 from engagement.web.crm_views.common import refusal_message, refuse
 from engagement.web.crm_views.page import act, partnership_or_404
 from engagement.web.navigation import safe_next
+from engagement.web.once import once
 
 
 @login_required
 @require_POST
+@once
 def pilot_create_view(request, pk: int):
     p = partnership_or_404(request, pk)
     members = team_members(user=request.user, team_id=p.team_id)
@@ -107,6 +109,7 @@ def pilot_cancel_view(request, pk: int):
 
 @login_required
 @require_POST
+@once
 def milestone_add_view(request, pk: int):
     return _on_pilot(
         request,
@@ -121,6 +124,7 @@ def milestone_add_view(request, pk: int):
 
 @login_required
 @require_POST
+@once
 def kpi_add_view(request, pk: int):
     return _on_pilot(request, pk, "kpi", forms.KPIAddForm, kpi_add, success=_("KPI added."))
 
