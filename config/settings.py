@@ -320,7 +320,7 @@ SESSION_COOKIE_HTTPONLY = True
 # password), then the ordinary model backend; single sign-on only acts when it is configured.
 # API tokens never pass through these backends.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "engagement.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "engagement.accounts.oidc.SsoBackend",
 ]
@@ -338,6 +338,7 @@ AXES_COOLOFF_TIME = _timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 AXES_LOCKOUT_CALLABLE = "engagement.accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "engagement.accounts.lockout.client_ip"
 # Behind the TLS proxy the client's address is the last X-Forwarded-For entry (the one the

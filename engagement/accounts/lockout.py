@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from axes.attempts import get_cool_off_threshold
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
@@ -39,6 +40,17 @@ def client_ip(request: HttpRequest) -> str | None:
         if hops:
             return hops[-1]
     return request.META.get("REMOTE_ADDR")
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Axes' check before any password is compared. Every sign-in over the web passes the
+    request; code that checks a password itself (management commands, tests) passes none and
+    has no address to count, so it is not refused here."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
 
 
 class TwoLimitHandler(AxesDatabaseHandler):
