@@ -461,6 +461,44 @@ def test_a_deleted_engagement_is_restored_through_the_api_with_its_links(client_
     )
 
 
+def test_an_engagement_whose_partnership_was_deleted_is_restored_without_it_when_asked(
+    client_a, usm
+):
+    deal = _partnership(client_a, usm)
+    eng = client_a.post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "kind": "call",
+            "organizations": [usm.pk],
+            "partnership": deal["id"],
+            "summary": "Worth keeping",
+        },
+        format="json",
+    ).json()
+    assert client_a.delete(f"/api/v1/engagements/{eng['id']}/").status_code == 204
+    assert client_a.delete(f"/api/v1/partnerships/{deal['id']}/").status_code == 204
+    refused = client_a.post("/api/v1/engagements/restore/", {"id": eng["id"]}, format="json")
+    assert refused.status_code == 409
+    assert Engagement.objects.count() == 0
+
+    restored = client_a.post(
+        "/api/v1/engagements/restore/",
+        {"id": eng["id"], "without_partnership": True},
+        format="json",
+    )
+
+    assert restored.status_code == 201
+    body = restored.json()
+    assert (body["id"], body["partnership"], body["organizations"], body["summary"]) == (
+        eng["id"],
+        None,
+        [usm.pk],
+        "Worth keeping",
+    )
+    assert Engagement.objects.get().partnership_id is None
+
+
 def test_another_team_cannot_restore_an_engagement(client_a, api, usm, users):
     eng = client_a.post(
         "/api/v1/engagements/",

@@ -19,7 +19,9 @@ from django.db import transaction
 from config.celery import app
 from engagement.models import Notification
 from engagement.services.notifications import (
+    EMAIL_MAX_ATTEMPTS,
     TransientEmailError,
+    header_text,
     notification_email_send,
     notifications_sweep,
     notify,
@@ -332,7 +334,77 @@ def test_the_task_gives_up_after_its_last_retry_and_records_why(
     }
 
 
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (
+            "Overdue follow-up: line1\r\nBcc: eve@example.com",
+            "Overdue follow-up: line1 Bcc: eve@example.com",
+        ),
+        ("tab\tand\x00nul\x7fdel\u2028sep", "tab and nul del sep"),
+        ("  期限切れ：\n 見積書の送付  ", "期限切れ： 見積書の送付"),
+        ("全角　スペースは残す", "全角　スペースは残す"),
+        ("x" * 250, "x" * 199 + "…"),
+    ],
+)
+def test_an_email_header_is_one_trimmed_line_of_text(raw, clean):
+    assert header_text(raw) == clean
+
+
+@frozen
+def test_a_notification_stores_and_emails_its_subject_on_one_line(carol, locmem, mailoutbox):
+    n = _notify(carol, subject="Overdue follow-up: line1\nline2")
+
+    outcome = notification_email_send(notification_id=n.pk)
+
+    assert outcome == "sent"
+    assert Notification.objects.get(pk=n.pk).subject == "Overdue follow-up: line1 line2"
+    [email] = mailoutbox
+    assert email.subject == "Overdue follow-up: line1 line2"
+
+
+@frozen
+def test_an_email_with_an_address_that_cannot_be_a_header_fails_once_without_retrying(
+    carol, locmem, mailoutbox
+):
+    Notification.objects.all().delete()
+    carol.email = "carol@example.com\nBcc: eve@example.com"
+    carol.save(update_fields=["email"])
+    n = _notify(carol)
+
+    outcome = send_notification_email.apply(args=[n.pk]).get()
+
+    state = _email_state(n)
+    assert (outcome, state["email_status"], state["email_attempts"]) == ("failed", "failed", 1)
+    assert state["email_error"].startswith("BadHeaderError: Header values can't contain newlines")
+    assert mailoutbox == []
+
+
 # --- The sweep ---------------------------------------------------------------------------------
+
+
+def test_the_sweep_gives_up_on_an_email_tried_too_often_instead_of_queueing_it_again(
+    carol, locmem, tasks_run_here, mailoutbox, time_machine
+):
+    time_machine.move_to(NOW - dt.timedelta(minutes=30), tick=False)
+    n = _notify(carol)
+    Notification.objects.filter(pk=n.pk).update(
+        email_status="sending",
+        email_claimed_at=NOW - dt.timedelta(minutes=11),
+        email_attempts=EMAIL_MAX_ATTEMPTS,
+    )
+    time_machine.move_to(NOW, tick=False)
+
+    queued = notifications_sweep(now=NOW)
+
+    assert queued == 0
+    assert mailoutbox == []
+    assert _email_state(n) == {
+        "email_status": "failed",
+        "email_attempts": EMAIL_MAX_ATTEMPTS,
+        "email_error": f"gave up after {EMAIL_MAX_ATTEMPTS} attempts",
+        "emailed_at": None,
+    }
 
 
 def test_the_sweep_queues_again_old_pending_emails_and_emails_stuck_sending(

@@ -20,10 +20,10 @@ from engagement.services.partnerships import partnership_transition
 from engagement.services.pilots import pilot_flag_at_risk, pilot_start
 from engagement.services.webhooks import (
     EVENTS,
+    refused_destination,
     webhook_deliver,
     webhook_emit,
     webhook_endpoint_create,
-    refused_destination,
     webhook_replay,
     webhooks_retry_due,
 )
@@ -710,6 +710,23 @@ def test_another_users_endpoint_is_not_found(api, users, queued):
     assert client.delete(base).status_code == 404
     assert client.get("/api/v1/webhook-endpoints/").json()["results"] == []
     assert WebhookEndpoint.objects.get().events == ["partnership.stage_changed"]
+
+
+def test_filtering_deliveries_by_another_users_endpoint_answers_like_an_unknown_id(
+    api, users, deal, queued
+):
+    theirs = _endpoint(users["integrator_a"], "https://a.example.com/hook")
+    _endpoint(users["bd_a"], "https://b.example.com/hook")
+    _move(deal, users["bd_a"])
+    client = _as(api, users["bd_a"])
+
+    other_users = client.get(f"/api/v1/webhook-deliveries/?endpoint={theirs.pk}")
+    unknown = client.get(f"/api/v1/webhook-deliveries/?endpoint={theirs.pk + 1000}")
+
+    assert (other_users.status_code, unknown.status_code) == (200, 200)
+    assert other_users.json() == unknown.json()
+    assert other_users.json()["results"] == []
+    assert WebhookDelivery.objects.count() == 2
 
 
 def test_a_read_only_token_cannot_register_endpoints(api, users):
