@@ -34,10 +34,16 @@ class Conflict(ServiceError):
     code = "conflict"
 
     def __init__(
-        self, detail: str, errors: dict[str, list[str]] | None = None, existing: Any = None
+        self,
+        detail: str,
+        errors: dict[str, list[str]] | None = None,
+        existing: Any = None,
+        references: int | None = None,
     ) -> None:
         super().__init__(detail, errors)
         self.existing = existing
+        # How many records still refer to the record (a refused delete); never whose.
+        self.references = references
 
 
 class StaleWrite(ServiceError):

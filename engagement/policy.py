@@ -6,7 +6,15 @@ decisions) are seen only by that team and by program managers, because teams bel
 competing companies. The shared directory and reference data are seen by every signed-in user.
 
 A model declares that it is team-owned with a class attribute `policy_team_path`, the lookup
-from the record to its owning Team ("team", "partnership__team", ...).
+from the record to its owning Team ("team", "partnership__team", ...). Contacts are team-owned:
+who a team knows at an institution is that team's business.
+
+The shared directory has stewards, not open edit (see `organization_write`):
+- a Japanese company's own profile is changed by its own team, program managers and admins;
+- any other organization is changed directly by program managers and admins, and by the team
+  that entered it while no other team's record refers to it; everyone else proposes a
+  suggested edit that a program manager applies or declines;
+- only program managers and admins delete, and never a record some team's record refers to.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 
+from engagement import references
 from engagement.models import (
     ApiToken,
     Capability,
@@ -29,6 +38,7 @@ from engagement.models import (
     PartnershipType,
     PolicyUpdate,
     Role,
+    SuggestedEdit,
     Team,
     Thrust,
     User,
@@ -43,7 +53,7 @@ REFERENCE_MODELS: tuple[type[Model], ...] = (
     OrgType,
     PartnershipType,
 )
-DIRECTORY_MODELS: tuple[type[Model], ...] = (Organization, Contact)
+DIRECTORY_MODELS: tuple[type[Model], ...] = (Organization,)
 # Shared market intelligence: everyone reads it, program managers and administrators record it.
 INTELLIGENCE_MODELS: tuple[type[Model], ...] = (ImplementationStatus, PolicyUpdate)
 INTELLIGENCE_WRITERS = {Role.PROGRAM_MANAGER, Role.ADMIN}
@@ -140,6 +150,8 @@ def can_create(user: Any, model: type[Model]) -> bool:
         return user.role in INTELLIGENCE_WRITERS
     if model is Follow:
         return True
+    if model is SuggestedEdit:
+        return user.role in (Role.BD_MEMBER, Role.INTEGRATOR) and user.team_id is not None
     if is_team_owned(model):
         return user.role in (Role.BD_MEMBER, Role.INTEGRATOR) and user.team_id is not None
     return model is ApiToken
@@ -155,8 +167,18 @@ def can_change(user: Any, obj: Model) -> bool:
     model = type(obj)
     if model in REFERENCE_MODELS or model in (Team, User):
         return False
-    if model in DIRECTORY_MODELS:
-        return user.role in DIRECTORY_WRITERS
+    if model is Organization:
+        return organization_write(user, obj) == DIRECT
+    if model is Contact:
+        # Contacts: the owning team's members, and program managers (who keep the directory
+        # clean, e.g. when organizations are merged).
+        return user.role == Role.PROGRAM_MANAGER or (
+            user.role in (Role.BD_MEMBER, Role.INTEGRATOR)
+            and user.team_id is not None
+            and obj.team_id == user.team_id
+        )
+    if model is SuggestedEdit:
+        return user.role == Role.PROGRAM_MANAGER
     if model in INTELLIGENCE_MODELS:
         return user.role in INTELLIGENCE_WRITERS
     if model is Follow:
@@ -170,6 +192,46 @@ def can_change(user: Any, obj: Model) -> bool:
     if model is ApiToken:
         return obj.user_id == user.pk
     return False
+
+
+# What a user may do to a shared organization (organization_write).
+DIRECT = "direct"
+SUGGEST = "suggest"
+NONE = "none"
+
+
+def organization_write(user: Any, org: Organization) -> str:
+    """DIRECT: may change `org` in place; SUGGEST: may only propose a suggested edit; NONE."""
+    if not _signed_in(user):
+        return NONE
+    if is_admin(user) or user.role == Role.PROGRAM_MANAGER:
+        return DIRECT
+    if user.role not in (Role.BD_MEMBER, Role.INTEGRATOR) or user.team_id is None:
+        return NONE
+    if org.pk is None:
+        return DIRECT
+    company_of = set(Team.objects.filter(company=org).values_list("pk", flat=True))
+    if company_of:
+        # A company's own profile: its own team only (besides program managers and admins).
+        return DIRECT if user.team_id in company_of else SUGGEST
+    if org.created_by_team_id == user.team_id and not references.referred_to_by_other_teams(
+        org, user.team_id
+    ):
+        return DIRECT
+    return SUGGEST
+
+
+def can_suggest_edit(user: Any, org: Organization) -> bool:
+    return organization_write(user, org) in (DIRECT, SUGGEST) and user.team_id is not None
+
+
+def can_delete(user: Any, obj: Model) -> bool:
+    """Shared directory records are removed only by program managers and administrators (and
+    then only when nothing refers to them: the service checks that); other records as
+    can_change."""
+    if type(obj) is Organization:
+        return sees_all_teams(user)
+    return can_change(user, obj)
 
 
 def can_change_in_pages(user: Any, obj: Model) -> bool:

@@ -104,6 +104,9 @@ class MatchSuggestion(models.Model):
     codes the explanation is worded from (matching.explain)."""
 
     policy_team_path = "team"
+    # Computed, and computed again: a suggestion is not a team's work on the organization, so
+    # it does not keep a directory record from being edited or deleted.
+    counts_as_directory_reference = False
 
     # Indexes are few on purpose: a full recompute writes hundreds of thousands of rows. The
     # composite indexes below serve company_id and organization_id lookups.

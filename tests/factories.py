@@ -40,8 +40,15 @@ def institution(
     )
 
 
-def contact(organization: Organization, name: str | None = None, **extra) -> Contact:
-    return contact_create(organization=organization, name=name or f"Person {next(_seq)}", **extra)
+def contact(
+    organization: Organization, name: str | None = None, *, team: Team | None = None, **extra
+) -> Contact:
+    """A contact of `team` (by default the first team there is: most tests have one)."""
+    team = team or Team.objects.order_by("pk").first()
+    assert team is not None, "a contact belongs to a team: create one first"
+    return contact_create(
+        organization=organization, name=name or f"Person {next(_seq)}", team=team, **extra
+    )
 
 
 def team(slug: str, *, company: Organization) -> Team:

@@ -87,6 +87,8 @@ def exception_handler(exc, context):
         existing = getattr(exc, "existing", None)
         if existing is not None:
             body["existing"] = {"id": existing.pk, "name": str(existing)}
+        if getattr(exc, "references", None) is not None:
+            body["references"] = exc.references
         return Response(body, status=code)
     if isinstance(exc, IntegrityError):
         # A constraint the service did not foresee: still the caller's input, never a 500.

@@ -75,6 +75,12 @@ class OrganizationFilter(UpdatedSinceFilterSet):
     need = filters.CharFilter(field_name="needs__code", help_text="Needs this capability code.")
     thrust = filters.CharFilter(field_name="thrusts__code")
     priority_country = filters.CharFilter(field_name="priority_countries__iso2")
+    archived = filters.BooleanFilter(
+        field_name="archived_at",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="true: only archived organizations; false: only active ones; absent: both.",
+    )
     search = filters.CharFilter(
         method="filter_search", help_text="English or Japanese name (any spelling) or description."
     )

@@ -2,7 +2,7 @@ from django.utils.translation import gettext as _
 from rest_framework import permissions
 
 from engagement import policy
-from engagement.models import ApiToken
+from engagement.models import ApiToken, Organization
 
 
 class PolicyPermission(permissions.BasePermission):
@@ -28,5 +28,9 @@ class PolicyPermission(permissions.BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in permissions.SAFE_METHODS:
+            return policy.can_view(request.user, obj)
+        if isinstance(obj, Organization):
+            # A shared organization's services ask the directory's rules themselves and say
+            # what to do instead (propose a suggested edit, archive rather than delete).
             return policy.can_view(request.user, obj)
         return policy.can_change(request.user, obj)

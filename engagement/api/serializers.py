@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagement.api.filters import MAX_ID
@@ -16,9 +17,11 @@ from engagement.models import (
     OrganizationKind,
     OrgType,
     PartnershipType,
+    SuggestedEdit,
     Thrust,
     Tombstone,
 )
+from engagement.services.suggested_edits import suggested_edit_diff
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -153,10 +156,14 @@ class OrganizationSerializer(ModelSerializer):
             "presence_countries",
             "accepting_partners",
             "source",
+            "switchboard_email",
+            "switchboard_phone",
+            "archived_at",
             "version",
             "created_at",
             "updated_at",
         ]
+        read_only_fields = ["archived_at"]
 
 
 class OrganizationInputSerializer(serializers.Serializer):
@@ -187,13 +194,25 @@ class OrganizationInputSerializer(serializers.Serializer):
     )
     accepting_partners = serializers.BooleanField(required=False)
     source = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    switchboard_email = serializers.CharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="The organization's public switchboard e-mail (people are team contacts).",
+    )
+    switchboard_phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
 
 class ContactSerializer(ModelSerializer):
+    team = serializers.SlugRelatedField(
+        read_only=True, slug_field="slug", help_text="The team that recorded the contact."
+    )
+
     class Meta:
         model = Contact
         fields = [
             "id",
+            "team",
             "organization",
             "name",
             "name_reading",
@@ -236,3 +255,60 @@ class HistoryEntrySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     user = serializers.CharField(allow_null=True)
     changes = FieldChangeSerializer(many=True)
+
+
+# --- Suggested edits --------------------------------------------------------------------------
+
+
+class SuggestedEditInputSerializer(serializers.Serializer):
+    changes = serializers.DictField(
+        help_text="The fields to change, in the organization's input shape "
+        '(e.g. {"name_ja": "...", "capabilities": ["EQP.DICING"]}).'
+    )
+    reason = serializers.CharField(max_length=2000, help_text="Why the change is right.")
+
+
+class SuggestedEditDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="A note to the proposer."
+    )
+
+
+class SuggestedEditDiffSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    current = serializers.JSONField(allow_null=True)
+    proposed = serializers.JSONField(allow_null=True)
+
+
+class SuggestedEditSerializer(ModelSerializer):
+    team = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    proposed_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    decided_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    diff = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SuggestedEdit
+        fields = [
+            "id",
+            "organization",
+            "team",
+            "proposed_by",
+            "changes",
+            "reason",
+            "base_version",
+            "status",
+            "diff",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(SuggestedEditDiffSerializer(many=True))
+    def get_diff(self, obj):
+        return suggested_edit_diff(obj)
+
+
+class ArchiveSerializer(serializers.Serializer):
+    archived = serializers.BooleanField(default=True)

@@ -11,6 +11,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organizations")
 router.register("contacts", views.ContactViewSet, basename="contacts")
+router.register("suggested-edits", views.SuggestedEditViewSet, basename="suggested-edits")
 router.register("core-areas", views.CoreAreaViewSet, basename="core-areas")
 router.register("thrusts", views.ThrustViewSet, basename="thrusts")
 router.register("initiatives", views.InitiativeViewSet, basename="initiatives")

@@ -29,6 +29,7 @@ from engagement.models import (
     MemberState,
     OrgType,
     PartnershipType,
+    SuggestedEdit,
     Thrust,
     Tombstone,
 )
@@ -36,6 +37,7 @@ from engagement.selectors.directory import contacts_visible, organizations_visib
 from engagement.selectors.history import record_history
 from engagement.selectors.timeline import watch_timeline
 from engagement.services import directory as directory_services
+from engagement.services import suggested_edits as suggested_edit_services
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -215,7 +217,8 @@ class ServiceBackedViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, *args, **kwargs):
         """Every change to this record: who, when, and each field's value before and after."""
-        return Response(s.HistoryEntrySerializer(record_history(self.get_object()), many=True).data)
+        entries = record_history(self.get_object(), viewer=request.user)
+        return Response(s.HistoryEntrySerializer(entries, many=True).data)
 
     def destroy(self, request, *args, **kwargs):
         obj = self.get_object()
@@ -252,6 +255,47 @@ class OrganizationViewSet(ServiceBackedViewSet):
     def create_service(self, **kw):
         return directory_services.organization_create(**kw)
 
+    @extend_schema(
+        request=s.SuggestedEditInputSerializer,
+        responses={201: s.SuggestedEditSerializer, 200: s.SuggestedEditSerializer(many=True)},
+        methods=["POST"],
+    )
+    @extend_schema(responses={200: s.SuggestedEditSerializer(many=True)}, methods=["GET"])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="suggested-edits",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def suggested_edits(self, request, pk=None):
+        """POST: propose a change to this organization (fields and a reason) for a program
+        manager to apply or decline; the way to change a shared record you may not edit
+        directly. GET: the suggestions you may see for it (your team's; program managers: all)."""
+        org = self.get_object()
+        if request.method == "GET":
+            edits = policy.scope(request.user, org.suggested_edits.select_related(*EDIT_RELATED))
+            return Response(s.SuggestedEditSerializer(edits, many=True).data)
+        data = s.SuggestedEditInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        edit = suggested_edit_services.suggested_edit_create(
+            actor=request.user, organization=org, **data.validated_data
+        )
+        return Response(s.SuggestedEditSerializer(edit).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ArchiveSerializer, responses={200: s.OrganizationSerializer})
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        """Archive (`{"archived": true}`) or bring back an organization: it leaves lists and
+        matching, and every record referring to it stays. Program managers and admins."""
+        org = self.get_object()
+        data = s.ArchiveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = directory_services.organization_archive(
+            actor=request.user, organization=org, archived=data.validated_data["archived"]
+        )
+        return self._output(self._reload(org))
+
     def update_service(self, *, target, **kw):
         return directory_services.organization_update(organization=target, **kw)
 
@@ -266,7 +310,8 @@ class OrganizationViewSet(ServiceBackedViewSet):
     destroy=extend_schema(parameters=[IF_MATCH]),
 )
 class ContactViewSet(ServiceBackedViewSet):
-    """People at organizations. Business details are shared with every signed-in user."""
+    """People your team knows at organizations. A contact belongs to the team that recorded
+    it: only that team and program managers see it (others: 404)."""
 
     input_serializer_class = s.ContactInputSerializer
     output_serializer_class = s.ContactSerializer
@@ -283,6 +328,54 @@ class ContactViewSet(ServiceBackedViewSet):
 
     def delete_service(self, *, target, **kw):
         return directory_services.contact_delete(contact=target, **kw)
+
+
+EDIT_RELATED = ("team", "proposed_by", "decided_by", "organization__org_type")
+
+
+class SuggestedEditFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=SuggestedEdit.Status.choices)
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = SuggestedEdit
+        fields = ["status", "organization"]
+
+
+class SuggestedEditViewSet(viewsets.ReadOnlyModelViewSet):
+    """Proposed changes to shared organizations. Program managers see every team's and apply
+    or decline them; a team sees its own. Propose one with
+    `POST /api/v1/organizations/{id}/suggested-edits/`."""
+
+    serializer_class = s.SuggestedEditSerializer
+    filterset_class = SuggestedEditFilter
+    ordering_fields = ["created_at", "updated_at", "id"]
+
+    def get_queryset(self):
+        return policy.scope(self.request.user, SuggestedEdit.objects.select_related(*EDIT_RELATED))
+
+    def _decide(self, request, service):
+        edit = self.get_object()
+        data = s.SuggestedEditDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        edit = service(actor=request.user, edit=edit, note=data.validated_data.get("note", ""))
+        return Response(s.SuggestedEditSerializer(self.get_queryset().get(pk=edit.pk)).data)
+
+    @extend_schema(
+        request=s.SuggestedEditDecisionSerializer, responses={200: s.SuggestedEditSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        """Apply the proposed fields to the organization as it is now (program managers)."""
+        return self._decide(request, suggested_edit_services.suggested_edit_apply)
+
+    @extend_schema(
+        request=s.SuggestedEditDecisionSerializer, responses={200: s.SuggestedEditSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Decline the suggestion, with an optional note to the proposer (program managers)."""
+        return self._decide(request, suggested_edit_services.suggested_edit_decline)
 
 
 # --- Sync helpers -------------------------------------------------------------------------------
@@ -341,6 +434,7 @@ def api_root(request, format=None):
         "partnership-types",
         "core-areas",
         "changes",
+        "suggested-edits",
         "import-jobs",
     ]
     return Response({n: reverse(f"api:{n}-list", request=request, format=format) for n in names})

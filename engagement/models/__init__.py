@@ -13,7 +13,7 @@ from engagement.models.crm import (
     StageChange,
     TimelineEvent,
 )
-from engagement.models.directory import Contact, Organization, OrganizationNameKey
+from engagement.models.directory import Contact, Organization, OrganizationNameKey, SuggestedEdit
 from engagement.models.integrations import ImportJob, WebhookDelivery, WebhookEndpoint
 from engagement.models.notifications import Notification
 from engagement.models.reference import (
@@ -58,6 +58,7 @@ __all__ = [
     "Role",
     "Stage",
     "StageChange",
+    "SuggestedEdit",
     "Team",
     "Thrust",
     "TimelineEvent",

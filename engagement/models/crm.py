@@ -467,6 +467,9 @@ class TimelineEvent(models.Model):
         FOLLOWUP_CANCELLED = "followup_cancelled", _("Follow-up cancelled")
 
     policy_team_path = "team"
+    # A record of what the team's other records did: counting it too would count each piece
+    # of work twice when a directory record's references are counted.
+    counts_as_directory_reference = False
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(db_index=True)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import get_language
@@ -36,12 +37,23 @@ class Organization(models.Model):
     )
     accepting_partners = models.BooleanField(default=True)
     source = models.CharField(max_length=300, blank=True)
+    # The organization's public switchboard: what anyone may know. The people a team knows
+    # there are that team's contacts.
+    switchboard_email = models.EmailField(_("switchboard e-mail"), blank=True)
+    switchboard_phone = models.CharField(_("switchboard phone"), max_length=50, blank=True)
+    # The team that entered the record: it may keep editing it directly while no other team's
+    # record refers to it (engagement.policy). Never shown to other teams.
+    created_by_team = models.ForeignKey(
+        "engagement.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # An organization that other records still refer to is archived, never removed.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     # Bumped by every write; the API's ETag and If-Match compare against it.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "created_by_team"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -96,6 +108,22 @@ class OrganizationNameKey(models.Model):
 
 
 class Contact(models.Model):
+    """A person a team knows at an organization. Contacts belong to the team that recorded
+    them: who a team knows, with their phone numbers and notes, is that team's business."""
+
+    policy_team_path = "team"
+
+    team = models.ForeignKey(
+        "engagement.Team",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        help_text=_(
+            "The team that recorded this contact; empty only for records older than "
+            "team-owned contacts whose creator was unknown (program managers see them)."
+        ),
+    )
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="contacts"
     )
@@ -117,8 +145,12 @@ class Contact(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
+            # Two teams may each know the same person: an address is unique within a team.
             models.UniqueConstraint(
-                Lower("email"), condition=~models.Q(email=""), name="contact_email_unique"
+                "team",
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="contact_team_email_unique",
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="contact_name_required"),
         ]
@@ -129,3 +161,58 @@ class Contact(models.Model):
     @property
     def etag(self) -> str:
         return f'"contact-{self.pk}-v{self.version}"'
+
+
+class SuggestedEdit(models.Model):
+    """A change to a shared organization proposed by someone who may not make it directly.
+
+    Program managers see the queue with the difference to the current record and apply or
+    decline it; the proposer is told either way. Seen by the proposer's team and program
+    managers only: what a team wants changed says what it is working on.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPLIED = "applied", _("Applied")
+        DECLINED = "declined", _("Declined")
+
+    policy_team_path = "team"
+    # Not a team's work on the organization: a pending proposal does not keep it from being
+    # edited or deleted (engagement.references).
+    counts_as_directory_reference = False
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="suggested_edits"
+    )
+    team = models.ForeignKey(
+        "engagement.Team", on_delete=models.CASCADE, related_name="suggested_edits"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changes = models.JSONField(help_text=_("The proposed values, in the API's input shape."))
+    reason = models.TextField(_("reason"), max_length=2000)
+    base_version = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note to the proposer"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "applied", "declined"]),
+                name="suggested_edit_status_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="suggested_edit_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_status_display()})"

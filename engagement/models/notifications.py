@@ -18,6 +18,7 @@ class Notification(models.Model):
         PILOT_AT_RISK = "pilot_at_risk", _("Pilot at risk")
         PARTNERSHIP_STALE = "partnership_stale", _("Partnership without engagement")
         DIGEST = "digest", _("Weekly digest")
+        SUGGESTED_EDIT = "suggested_edit", _("Suggested edit decided")
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", _("Pending")

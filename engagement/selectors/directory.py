@@ -47,4 +47,4 @@ def organizations_search(queryset: QuerySet[Organization], text: str) -> QuerySe
 
 
 def contacts_visible(*, user: Any) -> QuerySet[Contact]:
-    return policy.scope(user, Contact.objects.select_related("organization"))
+    return policy.scope(user, Contact.objects.select_related("organization", "team"))

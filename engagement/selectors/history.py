@@ -11,12 +11,33 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext
 from simple_history.utils import get_m2m_reverse_field_name
+
+from engagement import policy
 
 MAX_ENTRIES = 200
 
 
-def record_history(obj: Model, *, limit: int = MAX_ENTRIES) -> list[dict[str, Any]]:
+def _author(history_user: Any, viewer: Any) -> str | None:
+    """Who made a change, as `viewer` may know it: on shared records, a member of another team
+    is "another team" (which competitor edits what is not for competitors to learn); program
+    managers and administrators see every name."""
+    if history_user is None:
+        return None
+    if (
+        viewer is not None
+        and not policy.sees_all_teams(viewer)
+        and history_user.team_id is not None
+        and history_user.team_id != viewer.team_id
+    ):
+        return gettext("another team")
+    return history_user.get_username()
+
+
+def record_history(
+    obj: Model, *, viewer: Any = None, limit: int = MAX_ENTRIES
+) -> list[dict[str, Any]]:
     records = list(
         obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
@@ -43,7 +64,7 @@ def record_history(obj: Model, *, limit: int = MAX_ENTRIES) -> list[dict[str, An
             {
                 "at": newer.history_date,
                 "type": {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type],
-                "user": newer.history_user.get_username() if newer.history_user else None,
+                "user": _author(newer.history_user, viewer),
                 "changes": changes,
             }
         )

@@ -13,7 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from engagement import stages
-from engagement.models import Organization, OrganizationKind, Partnership, Stage, Team, User
+from engagement.models import (
+    Contact,
+    Organization,
+    OrganizationKind,
+    Partnership,
+    Stage,
+    Team,
+    User,
+)
+from engagement.services.directory import contact_create
 from engagement.services.engagements import engagement_log
 from engagement.services.followups import followup_create
 from engagement.services.mous import mou_create, mou_sign
@@ -72,12 +81,41 @@ def _walk(p: Partnership, target: str, actor: User, start: dt.datetime) -> None:
         )
 
 
+# Fictional people, one per counterpart and team: each team knows its own contacts (two teams
+# working with one institution each have their own), as team-owned contacts work.
+DEMO_PEOPLE = {
+    "MY": ("Nurul Aisyah", "Tan Wei Ming", "Ahmad Faiz", "Lim Mei Ling"),
+    "SG": ("Grace Tan", "Rajesh Kumar", "Lee Jun Hao", "Chua Hui Min"),
+    "TH": ("Somchai Prasert", "Nattaya Srisuk", "Anan Chaiyaporn", "Kanya Wongsa"),
+    "VN": ("Nguyen Thi Lan", "Tran Minh Duc", "Pham Quoc Huy", "Le Thu Ha"),
+    "ID": ("Budi Santoso", "Siti Rahayu", "Andi Wijaya", "Dewi Lestari"),
+    "PH": ("Maria Santos", "Jose Reyes", "Ana Cruz", "Paolo Garcia"),
+}
+DEMO_TITLES = ("Director, Industry Relations", "Deputy Dean (Research)", "Head of Partnerships")
+
+
+def _demo_contact(team: Team, actor: User, inst: Organization, rng: random.Random) -> Contact:
+    existing = Contact.objects.filter(team=team, organization=inst).first()
+    if existing is not None:
+        return existing
+    name = rng.choice(DEMO_PEOPLE.get(inst.country, DEMO_PEOPLE["MY"]))
+    return contact_create(
+        actor=actor,
+        organization=inst.pk,
+        name=name,
+        title=rng.choice(DEMO_TITLES),
+        email=f"{name.lower().replace(' ', '.')}.{inst.pk}.{team.slug}@example.org",
+        notes=f"Demo contact of {team.name}.",
+    )
+
+
 def _team_demo(team: Team, actor: User, rng: random.Random, now: dt.datetime) -> int:
     today = timezone.localdate()
     counterparts = _counterparts(team, rng)
     created = 0
     for i, (target, ptype, value, expiry_days) in enumerate(PLAN):
         inst = counterparts[i % len(counterparts)]
+        person = _demo_contact(team, actor, inst, rng)
         start = now - dt.timedelta(days=150 - i * 3)
         p = partnership_create(
             actor=actor,
@@ -102,6 +140,7 @@ def _team_demo(team: Team, actor: User, rng: random.Random, now: dt.datetime) ->
                 occurred_at=min(when, now),
                 kind=rng.choice(KINDS),
                 organizations=[inst.pk, team.company.pk],
+                contacts=[person.pk],
                 partnership=p.pk,
                 summary=f"Discussed {p.partnership_type.name_en.lower()} with {inst.name}.",
                 next_step="Send follow-up material" if overdue or k == 1 else "",

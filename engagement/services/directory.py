@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from engagement import policy
+from engagement import policy, references
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
 from engagement.models import (
     Capability,
@@ -36,6 +38,8 @@ ORGANIZATION_TEXT_FIELDS = (
     "description",
     "description_ja",
     "source",
+    "switchboard_email",
+    "switchboard_phone",
 )
 ORGANIZATION_M2M_FIELDS = {
     # field: (model, code field)
@@ -67,7 +71,28 @@ def _check_actor(actor: Any, obj: Organization | Contact | None, model: type) ->
         )
 
 
-def _validate_organization(data: dict[str, Any], current: Organization | None) -> _OrgInput:
+def _check_organization_write(actor: Any, organization: Organization) -> None:
+    if actor is None:  # system writes: loaders, generators, migrations
+        return
+    mode = policy.organization_write(actor, organization)
+    if mode == policy.SUGGEST:
+        raise NotPermitted(
+            _(
+                "%(name)s is shared with other teams, so changes to it are reviewed: propose "
+                "yours as a suggested edit (POST /api/v1/organizations/%(id)s/suggested-edits/ "
+                'with the fields and a reason, or "Suggest an edit" on its page) and a '
+                "program manager will apply or decline it."
+            )
+            % {"name": organization.name, "id": organization.pk}
+        )
+    if mode != policy.DIRECT:
+        raise NotPermitted(
+            _("You may not change %(records)s.")
+            % {"records": record_name(Organization, plural=True)}
+        )
+
+
+def validate_organization_input(data: dict[str, Any], current: Organization | None) -> _OrgInput:
     errors: dict[str, list[str]] = {}
     kind = data.get("kind", current.kind if current else "")
     if kind not in OrganizationKind.values:
@@ -85,7 +110,19 @@ def _validate_organization(data: dict[str, Any], current: Organization | None) -
             URLValidator(schemes=["http", "https"])(texts["website"])
         except DjangoValidationError:
             errors["website"] = [_("Enter a valid http(s) URL.")]
-    for field, limit in (("name", 200), ("name_ja", 200), ("source", 300)):
+    texts["switchboard_email"] = normalize_email(texts["switchboard_email"])
+    if texts["switchboard_email"]:
+        try:
+            validate_email(texts["switchboard_email"])
+        except DjangoValidationError:
+            errors["switchboard_email"] = [_("Enter a valid email address.")]
+    for field, limit in (
+        ("name", 200),
+        ("name_ja", 200),
+        ("source", 300),
+        ("switchboard_email", 254),
+        ("switchboard_phone", 50),
+    ):
         if len(texts[field]) > limit:
             errors.setdefault(field, []).append(
                 _("At most %(limit)s characters.") % {"limit": limit}
@@ -204,8 +241,8 @@ def _save_with_keys(org: Organization, clean: _OrgInput, actor: Any) -> Organiza
 def organization_create(*, actor: Any = None, **data: Any) -> Organization:
     """Create an organization, refusing one whose normalised name already exists in its country."""
     _check_actor(actor, None, Organization)
-    clean = _validate_organization(data, None)
-    org = Organization()
+    clean = validate_organization_input(data, None)
+    org = Organization(created_by_team_id=getattr(actor, "team_id", None))
     _apply(org, clean)
     org = _save_with_keys(org, clean, actor)
     matching_profile_changed(organization=org)
@@ -221,8 +258,8 @@ def organization_update(
     **changes: Any,
 ) -> Organization:
     """Change an organization. With `expected_version`, a stale copy is refused."""
-    _check_actor(actor, organization, Organization)
-    clean = _validate_organization(changes, organization)
+    _check_organization_write(actor, organization)
+    clean = validate_organization_input(changes, organization)
     claim_version(organization, expected_version)
     _apply(organization, clean)
     organization = _save_with_keys(organization, clean, actor)
@@ -230,24 +267,58 @@ def organization_update(
     return organization
 
 
+def _still_referred_to(organization: Organization, count: int) -> Conflict:
+    # The referring records may belong to other teams: say how many there are, not whose.
+    return Conflict(
+        ngettext(
+            "%(name)s cannot be deleted: %(count)s record still refers to it. Archive it "
+            "instead (or merge it into the organization it duplicates).",
+            "%(name)s cannot be deleted: %(count)s records still refer to it. Archive it "
+            "instead (or merge it into the organization it duplicates).",
+            count,
+        )
+        % {"name": organization.name, "count": count},
+        errors={"non_field_errors": [_("Still referred to by other records.")]},
+        references=count,
+    )
+
+
 @transaction.atomic
 def organization_delete(*, actor: Any = None, organization: Organization) -> None:
-    _check_actor(actor, organization, Organization)
+    """Remove an organization nothing refers to. Program managers and administrators only:
+    a directory record any team's work points at is archived, never removed."""
+    if actor is not None and not policy.can_delete(actor, organization):
+        raise NotPermitted(
+            _(
+                "Only program managers remove organizations from the shared directory; "
+                "propose a suggested edit instead."
+            )
+        )
+    count = sum(references.team_reference_counts(organization).values())
+    if count:
+        raise _still_referred_to(organization, count)
     organization._history_user = actor
     Tombstone.objects.create(resource="organizations", object_id=organization.pk)
-    Tombstone.objects.bulk_create(
-        Tombstone(resource="contacts", object_id=pk)
-        for pk in organization.contacts.values_list("pk", flat=True)
-    )
     try:
         organization.delete()
     except (ProtectedError, RestrictedError):
-        # The referring records may belong to other teams: say that they exist, not what they are.
-        raise Conflict(
-            _("%(name)s cannot be deleted: other records (such as a team) still refer to it.")
-            % {"name": organization.name},
-            errors={"non_field_errors": [_("Still referred to by other records.")]},
-        ) from None
+        raise _still_referred_to(organization, 1) from None
+
+
+@transaction.atomic
+def organization_archive(
+    *, actor: Any = None, organization: Organization, archived: bool = True
+) -> Organization:
+    """Archive (or bring back) an organization: it leaves the directory's lists and matching
+    but keeps every record that refers to it. Program managers and administrators only."""
+    if actor is not None and not policy.can_delete(actor, organization):
+        raise NotPermitted(_("Only program managers archive organizations."))
+    claim_version(organization, None)
+    organization.archived_at = timezone.now() if archived else None
+    organization._history_user = actor
+    organization.save(update_fields=["archived_at", "version"])
+    matching_profile_changed(organization=organization)
+    return organization
 
 
 # --- Contacts ---------------------------------------------------------------------------------
@@ -285,10 +356,13 @@ def _validate_contact(data: dict[str, Any], current: Contact | None) -> dict[str
     return clean
 
 
-def _contact_duplicate(email: str, exclude_pk: int | None) -> Conflict | None:
+def _contact_duplicate(email: str, team_id: int | None, exclude_pk: int | None) -> Conflict | None:
+    # Within the team only: whether another team knows this person is not this team's business.
     if not email:
         return None
-    existing = Contact.objects.filter(email__iexact=email).exclude(pk=exclude_pk).first()
+    existing = (
+        Contact.objects.filter(email__iexact=email, team_id=team_id).exclude(pk=exclude_pk).first()
+    )
     if existing is None:
         return None
     values = {"email": email, "name": existing.name, "id": existing.pk}
@@ -300,7 +374,7 @@ def _contact_duplicate(email: str, exclude_pk: int | None) -> Conflict | None:
 
 
 def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contact:
-    conflict = _contact_duplicate(clean["email"], contact.pk)
+    conflict = _contact_duplicate(clean["email"], contact.team_id, contact.pk)
     if conflict:
         raise conflict
     for field, value in clean.items():
@@ -310,7 +384,7 @@ def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contac
         with transaction.atomic():
             contact.save()
     except IntegrityError:
-        conflict = _contact_duplicate(clean["email"], contact.pk)
+        conflict = _contact_duplicate(clean["email"], contact.team_id, contact.pk)
         if conflict:
             raise conflict from None
         raise
@@ -318,9 +392,13 @@ def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contac
 
 
 @transaction.atomic
-def contact_create(*, actor: Any = None, **data: Any) -> Contact:
+def contact_create(*, actor: Any = None, team: Any = None, **data: Any) -> Contact:
+    """Record a contact for the actor's team (a system write names the `team`)."""
     _check_actor(actor, None, Contact)
-    return _save_contact(Contact(), _validate_contact(data, None), actor)
+    owner_id = actor.team_id if actor is not None else getattr(team, "pk", team)
+    if owner_id is None:
+        raise ValidationFailed({"team": [_("A team is required: your account has none.")]})
+    return _save_contact(Contact(team_id=owner_id), _validate_contact(data, None), actor)
 
 
 @transaction.atomic
@@ -337,5 +415,5 @@ def contact_update(
 def contact_delete(*, actor: Any = None, contact: Contact) -> None:
     _check_actor(actor, contact, Contact)
     contact._history_user = actor
-    Tombstone.objects.create(resource="contacts", object_id=contact.pk)
+    Tombstone.objects.create(resource="contacts", object_id=contact.pk, team_id=contact.team_id)
     contact.delete()

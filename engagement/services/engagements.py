@@ -64,7 +64,14 @@ def _validate(data: dict[str, Any], team: Team, current: Engagement | None) -> d
             errors["organizations"] = [_("Name at least one organization.")]
         clean["organizations"] = orgs
     if "contacts" in data:
-        clean["contacts"] = resolve_ids(Contact, data.get("contacts"), "contacts", errors)
+        # The team's own contacts only: another team's contact answers like an unknown id.
+        clean["contacts"] = resolve_ids(
+            Contact,
+            data.get("contacts"),
+            "contacts",
+            errors,
+            queryset=Contact.objects.filter(team=team),
+        )
         org_ids = {
             o.pk
             for o in clean.get("organizations") or (current.organizations.all() if current else [])

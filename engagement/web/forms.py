@@ -14,7 +14,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from engagement import stages
+from engagement import policy, stages
 from engagement.errors import ServiceError
 from engagement.models import (
     Contact,
@@ -142,12 +142,13 @@ class EngagementForm(forms.Form):
         return data
 
 
-def contacts_of(org_ids) -> list[Contact]:
+def contacts_of(org_ids, *, user) -> list[Contact]:
+    """The reader's team's contacts at these organizations."""
     ids = [i for i in org_ids if str(i).isdigit()]
     if not ids:
         return []
     return list(
-        Contact.objects.filter(organization_id__in=ids)
+        policy.scope(user, Contact.objects.filter(organization_id__in=ids))
         .select_related("organization")
         .order_by("organization__name", "name")
     )
@@ -404,3 +405,49 @@ class KPIAddForm(forms.Form):
 
 class KPIRecordForm(forms.Form):
     actual = forms.DecimalField(label=_("Actual"), **KPI_NUMBER)
+
+
+class SuggestedEditForm(forms.Form):
+    """The fields of a shared organization a team may propose to change, drawn with the
+    current values; only the fields that differ become the suggestion."""
+
+    FIELDS = (
+        "name",
+        "name_ja",
+        "website",
+        "description",
+        "description_ja",
+        "switchboard_email",
+        "switchboard_phone",
+    )
+
+    name = forms.CharField(label=_("Name (English)"), max_length=200)
+    name_ja = forms.CharField(label=_("Name (Japanese)"), max_length=200, required=False)
+    website = forms.CharField(label=_("Website"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    description_ja = forms.CharField(
+        label=_("Description (Japanese)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    switchboard_email = forms.CharField(
+        label=_("Switchboard e-mail"), max_length=254, required=False
+    )
+    switchboard_phone = forms.CharField(label=_("Switchboard phone"), max_length=50, required=False)
+    reason = forms.CharField(
+        label=_("Why is this change right?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        kwargs.setdefault("initial", {f: getattr(organization, f) for f in self.FIELDS})
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def changes(self) -> dict[str, str]:
+        return {
+            f: self.cleaned_data[f]
+            for f in self.FIELDS
+            if (self.cleaned_data.get(f) or "") != (getattr(self.organization, f) or "")
+        }

@@ -10,6 +10,17 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("organizations/", views.organization_list, name="organization-list"),
     path("organizations/<int:pk>/", crm_views.organization_detail, name="organization-detail"),
+    path(
+        "organizations/<int:pk>/suggest/",
+        crm_views.organization_suggest,
+        name="organization-suggest",
+    ),
+    path("directory/suggested-edits/", crm_views.suggested_edit_queue, name="suggested-edit-queue"),
+    path(
+        "directory/suggested-edits/<int:pk>/<str:decision>/",
+        crm_views.suggested_edit_decide,
+        name="suggested-edit-decide",
+    ),
     path("partnerships/", crm_views.partnership_list, name="partnership-list"),
     path("partnerships/new/", crm_views.partnership_new, name="partnership-new"),
     path("partnerships/<int:pk>/", crm_views.partnership_detail, name="partnership-detail"),

@@ -37,7 +37,8 @@ def _directory_filters(request) -> dict[str, str]:
 @login_required
 def organization_list(request):
     f = _directory_filters(request)
-    qs = organizations_visible(user=request.user)
+    # Archived organizations stay reachable from the records that refer to them, not listed.
+    qs = organizations_visible(user=request.user).filter(archived_at__isnull=True)
     if f["kind"] in OrganizationKind.values:
         qs = qs.filter(kind=f["kind"])
     if f["org_type"]:

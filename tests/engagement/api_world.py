@@ -16,13 +16,16 @@ from django.utils import timezone
 
 from engagement.models import (
     KPI,
+    Contact,
     Engagement,
     FollowUp,
     Milestone,
     MoU,
     Notification,
+    Organization,
     Partnership,
     Pilot,
+    SuggestedEdit,
     Thrust,
     TimelineEvent,
     Tombstone,
@@ -34,6 +37,7 @@ from engagement.services.import_jobs import import_job_create
 from engagement.services.mous import mou_attach_document, mou_sign
 from engagement.services.notifications import notify
 from engagement.services.pilots import kpi_add, milestone_add, pilot_start
+from engagement.services.suggested_edits import suggested_edit_create
 from engagement.services.webhooks import EVENTS as WEBHOOK_EVENTS
 from engagement.services.webhooks import webhook_endpoint_create
 from matching.models import MatchSuggestion
@@ -121,6 +125,16 @@ def build_side(name: str, team, bd, integrator, *, usm, today: dt.date) -> Side:
         subject=f"Digest for {name}",
         body="Your week.",
     )
+    contact = factories.contact(
+        usm, f"Confidential contact of {name}", team=team, email=f"person-{name}@usm.example"
+    )
+    own_lab = factories.institution(f"Lab only {name} works with", country="TH", actor=bd)
+    edit = suggested_edit_create(
+        actor=bd,
+        organization=usm,
+        changes={"description": f"Confidential wish of {name}"},
+        reason=f"Met them, team {name}",
+    )
     job = import_job_create(
         actor=bd,
         kind="organizations",
@@ -142,6 +156,9 @@ def build_side(name: str, team, bd, integrator, *, usm, today: dt.date) -> Side:
         followup=followup.pk,
         notification=note.pk,
         member=bd.pk,
+        contact=contact.pk,
+        own_lab=own_lab.pk,
+        suggested_edit=edit.pk,
     )
     return side
 
@@ -162,7 +179,6 @@ def build_world(team_a=None, team_b=None):
     usm = factories.institution(
         "Universiti Sains Malaysia", country="MY", needs=["EQP.DICING", "EQP.ETCH"]
     )
-    factories.contact(usm, "Nur Aisyah", email="aisyah@usm.example")
     people = {
         "bd_a": factories.user("bd_a", role="bd_member", team=team_a),
         "integrator_a": factories.user("integrator_a", role="integrator", team=team_a),
@@ -227,6 +243,9 @@ def fingerprint() -> tuple:
         rows(WebhookEndpoint, "url", "is_active", "secret"),
         rows(WebhookDelivery, "status", "attempts"),
         rows(MatchSuggestion, "status", "partnership_id"),
+        rows(Contact, "version", "title"),
+        rows(Organization, "version", "description", "archived_at"),
+        rows(SuggestedEdit, "status"),
         Tombstone.objects.count(),
         TimelineEvent.objects.count(),
     )

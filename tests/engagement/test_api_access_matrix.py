@@ -66,6 +66,10 @@ class Op:
     multipart: bool = False
     outsider: str = "not_found"  # a personal write by anyone but its owner
     program_manager: str = ""  # when a rule of its own lets program managers do it
+    owner: str = ""  # when a rule of its own refuses the record's own team
+    # The shared directory's stewardship: the outcome for each signed-in caller, by rule
+    # (engagement.policy.organization_write), instead of derived from the record's team.
+    table: dict[str, str] | None = None
 
     @property
     def id(self) -> str:
@@ -111,12 +115,40 @@ def write(resource, action, method, url, body=None, **kw) -> Op:
     return Op(resource, action, method, V + url, body, kind="write", **kw)
 
 
+def directory(resource, action, method, url, body=None, **table) -> Op:
+    """A write to the shared directory, with its outcome for each caller (`bd_member_of_A`,
+    `integrator_of_A`, `program_manager`, `admin`, `owner` = team B's BD member)."""
+    return Op(resource, action, method, V + url, body, kind="write", scope="shared", table=table)
+
+
 def create(resource, action, url, body, field) -> Op:
     """A POST naming another team's record (`field`) in its body."""
     return Op(resource, action, "POST", V + url, body, kind="create", field=field)
 
 
 E, P, M, PI, F = "engagements", "partnerships", "mous", "pilots", "follow-ups"
+CT, SE = "contacts", "suggested-edits"
+CONTACT, EDIT = "/contacts/{contact}/", "/suggested-edits/{suggested_edit}/"
+USM_URL, LAB_URL, COMPANY_URL = "/organizations/{usm}/", "/organizations/{own_lab}/", (
+    "/organizations/{company}/"
+)
+# Directory rules (engagement.policy): who may write what, by caller.
+REVIEWED = {  # a shared record both teams work with: program managers and admins edit it
+    "bd_member_of_A": "forbidden",
+    "integrator_of_A": "forbidden",
+    "program_manager": "allowed",
+    "admin": "allowed",
+    "owner": "forbidden",
+}
+OWN = {**REVIEWED, "owner": "allowed"}  # team B's own company, or a record only B works with
+SUGGEST = {  # anyone of a team proposes; program managers and admins edit directly instead
+    "bd_member_of_A": "allowed",
+    "integrator_of_A": "allowed",
+    "program_manager": "forbidden",
+    "admin": "forbidden",
+    "owner": "allowed",
+}
+REMOVE_REFERRED = {**REVIEWED, "program_manager": "conflict", "admin": "conflict"}
 MS, SUGGESTION = "match-suggestions", "/match-suggestions/{match_suggestion}/"
 WH, WD, HOOK = "webhook-endpoints", "webhook-deliveries", "/webhook-endpoints/{webhook_endpoint}/"
 V = "/api/v1"
@@ -142,6 +174,33 @@ OPS: list[Op] = [
            lambda s, w: {**_engagement(s, w), "partnership": s.partnership}, "partnership"),
     create(E, "restore", "/engagements/restore/", lambda s, w: {"id": s.deleted_engagement},
            "id"),
+    create(E, "create-with-contact", "/engagements/",
+           lambda s, w: {**_engagement(s, w), "contacts": [s.contact]}, "contacts"),
+
+    # Contacts: who a team knows at an institution is that team's (program managers keep them)
+    lst(CT, "list", "/contacts/", lambda s: {s.contact}),
+    lst(CT, "filter-organization", "/contacts/?organization={usm}", lambda s: {s.contact}),
+    lst(CT, "search", "/contacts/?search=Confidential", lambda s: {s.contact}),
+    lst(CT, "export-csv", "/contacts/?format=csv", lambda s: {s.contact}),
+    read(CT, "detail", CONTACT),
+    read(CT, "history", CONTACT + "history/"),
+    write(CT, "update", "PUT", CONTACT,
+          lambda s, w: {"organization": w.usm, "name": "Renamed", "title": "Dean"},
+          program_manager="allowed"),
+    write(CT, "partial-update", "PATCH", CONTACT, lambda s, w: {"title": "Changed"},
+          program_manager="allowed"),
+    write(CT, "delete", "DELETE", CONTACT, program_manager="allowed"),
+
+    # Suggested edits to the shared directory: the proposer's team's; program managers decide
+    lst(SE, "list", "/suggested-edits/", lambda s: {s.suggested_edit}),
+    lst(SE, "filter-status", "/suggested-edits/?status=pending", lambda s: {s.suggested_edit}),
+    lst("organizations", "suggested-edits", USM_URL + "suggested-edits/",
+        lambda s: {s.suggested_edit}),
+    read(SE, "detail", EDIT),
+    write(SE, "apply", "POST", EDIT + "apply/", lambda s, w: {}, program_manager="allowed",
+          owner="forbidden"),
+    write(SE, "decline", "POST", EDIT + "decline/", lambda s, w: {"note": "No"},
+          program_manager="allowed", owner="forbidden"),
 
     lst(P, "list", "/partnerships/", lambda s: {s.partnership}),
     lst(P, "filter-counterpart", "/partnerships/?counterpart={usm}", lambda s: {s.partnership}),
@@ -284,9 +343,19 @@ OPS: list[Op] = [
     lst("organizations", "list", "/organizations/", scope="shared"),
     lst("organizations", "search", "/organizations/?search=Sains", scope="shared"),
     read("organizations", "detail", "/organizations/{usm}/", scope="shared"),
-    write("organizations", "partial-update", "PATCH", "/organizations/{usm}/",
-          lambda s, w: {"description": "Penang"}, scope="shared"),
-    lst("contacts", "list", "/contacts/", scope="shared"),
+    read("organizations", "history", USM_URL + "history/", scope="shared"),
+    directory("organizations", "partial-update-shared", "PATCH", USM_URL,
+              lambda s, w: {"description": "Penang"}, **REVIEWED),
+    directory("organizations", "partial-update-company", "PATCH", COMPANY_URL,
+              lambda s, w: {"description": "Etch and deposition"}, **OWN),
+    directory("organizations", "partial-update-own-entry", "PATCH", LAB_URL,
+              lambda s, w: {"description": "Cleanroom"}, **OWN),
+    directory("organizations", "delete-referred", "DELETE", USM_URL, **REMOVE_REFERRED),
+    directory("organizations", "archive", "POST", USM_URL + "archive/",
+              lambda s, w: {"archived": True}, **{**REVIEWED, "owner": "forbidden"}),
+    directory("organizations", "suggest-edit", "POST", USM_URL + "suggested-edits/",
+              lambda s, w: {"changes": {"website": "https://usm.my"}, "reason": "Their site"},
+              **SUGGEST),
     *(lst(name, "list", f"/{name}/", scope="shared") for name in (
         "core-areas", "thrusts", "initiatives", "capabilities", "member-states", "org-types",
         "partnership-types",
@@ -322,6 +391,8 @@ def expected(op: Op, actor: str) -> str:
         return "read_only"
     if actor == "read_only_token" and op.scope != "personal":
         return "shows" if op.kind == "list" else "ok"
+    if op.table is not None:
+        return op.table[actor]
     if op.scope == "shared":
         return "allowed" if writes else ("shows" if op.kind == "list" else "ok")
     if op.scope == "personal":  # the read-only token is team B's integrator: not the owner
@@ -329,7 +400,7 @@ def expected(op: Op, actor: str) -> str:
             return "shows" if op.kind == "list" else "ok"
         return {"list": "hides", "read": "not_found", "write": op.outsider}[op.kind]
     if actor == "owner":
-        return "shows" if op.kind == "list" else "ok"
+        return op.owner or ("shows" if op.kind == "list" else "ok")
     if op.kind == "list":
         return "hides" if actor in OUTSIDERS else "shows"
     if actor in OUTSIDERS:
@@ -440,6 +511,11 @@ def test_access(db, api, world, op, actor):
         never = _send(client, op, ghost, world)
         assert never.status_code == status
         assert _masked(never.json(), ghost) == _masked(response.json(), target)
+    elif outcome == "conflict":
+        # Still referred to: how many records, never whose.
+        assert status == 409
+        assert response.json()["type"] == "conflict"
+        assert response.json()["references"] > 0
     elif outcome == "nothing_marked":
         assert (status, response.json()) == (200, {"marked": 0})
     elif outcome == "allowed":
@@ -469,6 +545,7 @@ def test_access(db, api, world, op, actor):
         "read_only",
         "unknown_reference",
         "nothing_marked",
+        "conflict",
     ):
         assert fingerprint() == before, "a refused request changed something"
 

@@ -254,7 +254,7 @@ def test_a_detail_runs_the_same_queries_however_many_related_rows(
     ],
 )
 def test_other_details_answer_in_a_handful_of_queries(client, world, url):
-    count, _ = _count(client, url.format(**world.a.ids, **world.big))
+    count, _ = _count(client, url.format(**{**world.a.ids, **world.big}))
 
     # The token, the throttle's shared cache (6 queries when it is the database cache on
     # SQLite, none with Redis) and the record with its relations.

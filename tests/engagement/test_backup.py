@@ -50,7 +50,9 @@ def _backup_row_counts(path) -> dict[str, int]:
 def test_a_backup_holds_every_table_with_every_row(tmp_path):
     disco = factories.company("DISCO", name_ja="ディスコ")
     factories.institution("Universiti Sains Malaysia", country="MY")
-    factories.contact(disco, "Taro Yamada", email="taro@disco.example")
+    factories.contact(
+        disco, "Taro Yamada", email="taro@disco.example", team=factories.team("a", company=disco)
+    )
     target = tmp_path / "backup.sqlite3"
 
     output = _backup(str(target))

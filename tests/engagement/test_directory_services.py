@@ -133,24 +133,40 @@ def test_updates_keep_field_level_history(disco):
     ]
 
 
-def test_deleting_an_organization_leaves_tombstones_for_it_and_its_contacts(disco):
-    person = factories.contact(disco, "Taro Yamada")
+def test_deleting_an_organization_nothing_refers_to_leaves_a_tombstone(disco):
     org_pk = disco.pk
 
     organization_delete(organization=disco)
 
-    assert sorted(Tombstone.objects.values_list("resource", "object_id")) == [
-        ("contacts", person.pk),
-        ("organizations", org_pk),
+    assert list(Tombstone.objects.values_list("resource", "object_id")) == [
+        ("organizations", org_pk)
     ]
 
 
-def test_a_contact_email_is_unique_whatever_its_case(disco):
-    first = factories.contact(disco, "Taro Yamada", email="taro@disco.example")
+def test_deleting_an_organization_a_team_contact_refers_to_is_refused_with_the_count(team_a):
+    usm = factories.institution("Universiti Sains Malaysia")
+    factories.contact(usm, "Nur Aisyah", team=team_a)
     before = _snapshot()
 
     with pytest.raises(Conflict) as refused:
-        contact_create(organization=disco, name="T. Yamada", email="TARO@Disco.Example")
+        organization_delete(organization=usm)
+
+    assert refused.value.references == 1
+    assert refused.value.detail == (
+        "Universiti Sains Malaysia cannot be deleted: 1 record still refers to it. Archive it "
+        "instead (or merge it into the organization it duplicates)."
+    )
+    assert _snapshot() == before
+
+
+def test_a_contact_email_is_unique_within_a_team_whatever_its_case(disco, team_a):
+    first = factories.contact(disco, "Taro Yamada", email="taro@disco.example", team=team_a)
+    before = _snapshot()
+
+    with pytest.raises(Conflict) as refused:
+        contact_create(
+            organization=disco, name="T. Yamada", email="TARO@Disco.Example", team=team_a
+        )
 
     assert refused.value.existing == first
     assert refused.value.errors == {
@@ -159,8 +175,8 @@ def test_a_contact_email_is_unique_whatever_its_case(disco):
     assert _snapshot() == before
 
 
-def test_a_contact_update_through_a_stale_copy_is_refused(disco):
-    person = factories.contact(disco, "Hanako Sato")
+def test_a_contact_update_through_a_stale_copy_is_refused(disco, team_a):
+    person = factories.contact(disco, "Hanako Sato", team=team_a)
     contact_update(contact=person, title="Director")
 
     with pytest.raises(StaleWrite):

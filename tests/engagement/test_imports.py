@@ -452,7 +452,7 @@ def test_contacts_name_their_organization_by_name_or_id(users, usm):
     assert Contact.objects.get(name="山田 花子").name_reading == "やまだ はなこ"
 
 
-def test_contact_rows_with_unknown_organizations_and_repeated_emails_are_refused(usm):
+def test_contact_rows_with_unknown_organizations_and_repeated_emails_are_refused(users, usm):
     data = csv_bytes(
         [
             ["organization", "name", "email"],
@@ -463,7 +463,7 @@ def test_contact_rows_with_unknown_organizations_and_repeated_emails_are_refused
         ]
     )
 
-    report = run_file("contacts", data)
+    report = run_file("contacts", data, actor=users["bd_a"])
 
     assert report.errors == [
         {

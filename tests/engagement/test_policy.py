@@ -26,12 +26,12 @@ MODELS = {
 }
 Y, N = True, False
 
-# The records: Thrust T1, DISCO, a contact at DISCO, team A, the user bd_a (team A) and
-# integrator_a's API token.
+# The records: Thrust T1, DISCO (team A's own company), team A's contact at DISCO, team A, the
+# user bd_a (team A) and integrator_a's API token. Team B has a contact of its own at TEL.
 CAN_VIEW = {
     #               thrust org contact team user token
     "bd_a":         (Y,    Y,  Y,      Y,   Y,   N),
-    "bd_b":         (Y,    Y,  Y,      N,   N,   N),
+    "bd_b":         (Y,    Y,  N,      N,   N,   N),
     "integrator_a": (Y,    Y,  Y,      Y,   Y,   Y),
     "pm":           (Y,    Y,  Y,      Y,   Y,   N),
     "admin":        (Y,    Y,  Y,      Y,   Y,   Y),
@@ -43,7 +43,7 @@ CAN_CREATE = {
     "bd_a":         (N,    Y,  Y,      N,   N,   Y),
     "bd_b":         (N,    Y,  Y,      N,   N,   Y),
     "integrator_a": (N,    Y,  Y,      N,   N,   Y),
-    "pm":           (N,    Y,  Y,      N,   N,   Y),
+    "pm":           (N,    Y,  N,      N,   N,   Y),
     "admin":        (Y,    Y,  Y,      Y,   Y,   Y),
     "anonymous":    (N,    N,  N,      N,   N,   N),
     "inactive":     (N,    N,  N,      N,   N,   N),
@@ -51,7 +51,7 @@ CAN_CREATE = {
 CAN_CHANGE = {
     #               thrust org contact team user token
     "bd_a":         (N,    Y,  Y,      N,   N,   N),
-    "bd_b":         (N,    Y,  Y,      N,   N,   N),
+    "bd_b":         (N,    N,  N,      N,   N,   N),
     "integrator_a": (N,    Y,  Y,      N,   N,   Y),
     "pm":           (N,    Y,  Y,      N,   N,   N),
     "admin":        (Y,    Y,  Y,      Y,   Y,   Y),
@@ -62,18 +62,19 @@ CAN_CHANGE = {
 ALL_THRUSTS = {"T1", "T2", "T3", "T4", "T5", "T6"}
 ALL_ORGANIZATIONS = {"DISCO", "Tokyo Electron"}
 ALL_CONTACTS = {"Taro Yamada", "Jiro Suzuki"}
+A_CONTACTS, B_CONTACTS = {"Taro Yamada"}, {"Jiro Suzuki"}
 ALL_TEAMS = {"team-a", "team-b"}
 ALL_USERS = {"bd_a", "bd_b", "integrator_a", "pm", "admin", "inactive"}
 TEAM_A_USERS = {"bd_a", "integrator_a", "inactive"}
 ALL_TOKENS = {"erp-a", "erp-b"}
 # What scope() lets each role see of every record of a kind.
 SCOPE = {
-    "bd_a": (ALL_THRUSTS, ALL_ORGANIZATIONS, ALL_CONTACTS, {"team-a"}, TEAM_A_USERS, set()),
-    "bd_b": (ALL_THRUSTS, ALL_ORGANIZATIONS, ALL_CONTACTS, {"team-b"}, {"bd_b"}, {"erp-b"}),
+    "bd_a": (ALL_THRUSTS, ALL_ORGANIZATIONS, A_CONTACTS, {"team-a"}, TEAM_A_USERS, set()),
+    "bd_b": (ALL_THRUSTS, ALL_ORGANIZATIONS, B_CONTACTS, {"team-b"}, {"bd_b"}, {"erp-b"}),
     "integrator_a": (
         ALL_THRUSTS,
         ALL_ORGANIZATIONS,
-        ALL_CONTACTS,
+        A_CONTACTS,
         {"team-a"},
         TEAM_A_USERS,
         {"erp-a"},
@@ -110,12 +111,12 @@ def world(users, disco, tel, team_a):
     records = {
         "thrust": Thrust.objects.get(code="T1"),
         "organization": disco,
-        "contact": factories.contact(disco, "Taro Yamada"),
+        "contact": factories.contact(disco, "Taro Yamada", team=team_a),
         "team": team_a,
         "user": users["bd_a"],
         "api_token": api_token_create(user=users["integrator_a"], name="erp-a").token,
     }
-    factories.contact(tel, "Jiro Suzuki")
+    factories.contact(tel, "Jiro Suzuki", team=users["bd_b"].team)
     api_token_create(user=users["bd_b"], name="erp-b")
     return principals, records
 

@@ -154,7 +154,6 @@ def test_a_program_manager_imports_statuses_from_the_page(client, users):
     page = client.get("/import/")
     assert [value for value, _label in page.context["form"].fields["kind"].choices] == [
         "organizations",
-        "contacts",
         "implementation-statuses",
         "policy-updates",
     ]

@@ -5,7 +5,7 @@ in the ORM: 100,000 rows would take over ten minutes. This path applies the serv
 and helpers (engagement.services.directory) in the same order, but writes a batch of rows in a
 few statements:
 
-- each row is validated by the service's validator (_validate_organization: same rules, same
+- each row is validated by the service's validator (validate_organization_input: same rules, same
   messages) and applied to a new Organization by the service's _apply;
 - the duplicate guard looks up the batch's name keys (the service's _name_keys) in one query and
   refuses a clash with the service's own Conflict (_duplicate_error);
@@ -50,11 +50,11 @@ class OrganizationBatches:
 
     def add(self, number: int, data: dict[str, Any], rows: RowImporter) -> None:
         try:
-            clean = directory._validate_organization(data, None)
+            clean = directory.validate_organization_input(data, None)
         except ServiceError as exc:
             rows.service_error(number, exc)
             return
-        org = Organization()
+        org = Organization(created_by_team_id=getattr(self.actor, "team_id", None))
         directory._apply(org, clean)
         self.pending.append((number, data, org, clean, directory._name_keys(org)))
         if len(self.pending) >= BULK_BATCH:

@@ -19,7 +19,12 @@ from engagement.web.crm_views.mous import (
     mou_sign_view,
     mou_terminate_view,
 )
-from engagement.web.crm_views.organizations import organization_detail
+from engagement.web.crm_views.organizations import (
+    organization_detail,
+    organization_suggest,
+    suggested_edit_decide,
+    suggested_edit_queue,
+)
 from engagement.web.crm_views.partnerships import (
     partnership_detail,
     partnership_edit,
@@ -55,6 +60,7 @@ __all__ = [
     "mou_sign_view",
     "mou_terminate_view",
     "organization_detail",
+    "organization_suggest",
     "partnership_detail",
     "partnership_edit",
     "partnership_followup_create",
@@ -66,4 +72,6 @@ __all__ = [
     "pilot_create_view",
     "pilot_start_view",
     "refuse",
+    "suggested_edit_decide",
+    "suggested_edit_queue",
 ]

@@ -67,7 +67,7 @@ def engagement_new(request):
         },
         organizations=policy.scope(user, Organization.objects.order_by("name", "id")),
         partnerships=team_partnerships,
-        contacts=forms.contacts_of(chosen),
+        contacts=forms.contacts_of(chosen, user=user),
     )
     status = 200
     if request.method == "POST":
