@@ -129,8 +129,10 @@ def create(resource, action, url, body, field) -> Op:
 E, P, M, PI, F = "engagements", "partnerships", "mous", "pilots", "follow-ups"
 CT, SE = "contacts", "suggested-edits"
 CONTACT, EDIT = "/contacts/{contact}/", "/suggested-edits/{suggested_edit}/"
-USM_URL, LAB_URL, COMPANY_URL = "/organizations/{usm}/", "/organizations/{own_lab}/", (
-    "/organizations/{company}/"
+USM_URL, LAB_URL, COMPANY_URL = (
+    "/organizations/{usm}/",
+    "/organizations/{own_lab}/",
+    "/organizations/{company}/",
 )
 # Directory rules (engagement.policy): who may write what, by caller.
 REVIEWED = {  # a shared record both teams work with: program managers and admins edit it
