@@ -868,3 +868,118 @@ def test_the_admin_lists_endpoints_without_their_secret_and_replays_deliveries(
     assert queued == [delivery.pk]
     client.force_login(users["bd_a"])
     assert client.get("/admin/engagement/webhookendpoint/").status_code in (302, 403)
+
+
+# --- https to a pinned address ----------
+
+
+def _tls_server_for(name: str):
+    """A CA, and an https server on 127.0.0.1 whose certificate is for `name`; it records the
+    server name each client asked for (SNI) and each request's Host header."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def cert(subject, issuer, key, signing_key, *, ca, san=None):
+        now = dt.datetime.now(dt.UTC)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if san:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(san)]), critical=False
+            )
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = cert("Test CA", "Test CA", ca_key, ca_key, ca=True)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = cert(name, "Test CA", leaf_key, ca_key, ca=False, san=name)
+    pem = serialization.Encoding.PEM
+    return (
+        ca_cert.public_bytes(pem).decode(),
+        leaf.public_bytes(pem)
+        + leaf_key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch):
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from engagement.services import webhooks
+
+    ca_pem, server_pem = _tls_server_for("hooks.example")
+    (tmp_path / "server.pem").write_bytes(server_pem)
+    seen = {"sni": [], "hosts": []}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen["hosts"].append(self.headers["Host"])
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format, *args):
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.pem")
+    context.sni_callback = lambda sock, name, ctx: seen["sni"].append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    # The workers trust the public CAs; here, the test's CA.
+    monkeypatch.setattr(webhooks, "_tls_context", ssl.create_default_context(cadata=ca_pem))
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolver(host, *args, **kwargs):
+        local = host in {"hooks.example", "other.example"}
+        return real_getaddrinfo("127.0.0.1" if local else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_https_to_the_pinned_address_names_the_urls_host_for_sni_and_the_certificate(
+    users, deal, queued, tls_receiver
+):
+    port, seen = tls_receiver
+    _endpoint(users["integrator_a"], f"https://hooks.example:{port}/hook")
+    _move(deal, users["bd_a"])
+
+    assert webhook_deliver(WebhookDelivery.objects.get().pk) == "succeeded"
+
+    assert seen == {"sni": ["hooks.example"], "hosts": [f"hooks.example:{port}"]}
+
+
+def test_https_to_a_host_the_certificate_is_not_for_is_not_sent(users, deal, queued, tls_receiver):
+    port, seen = tls_receiver
+    _endpoint(users["integrator_a"], f"https://other.example:{port}/hook")
+    _move(deal, users["bd_a"])
+    delivery = WebhookDelivery.objects.get()
+
+    assert webhook_deliver(delivery.pk) == "retrying"
+
+    delivery.refresh_from_db()
+    assert delivery.last_error.startswith("SSLCertVerificationError: ")
+    assert "Hostname mismatch" in delivery.last_error
+    assert seen["hosts"] == []
