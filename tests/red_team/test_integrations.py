@@ -3,6 +3,7 @@ POSTs, reminder emails, restoring deleted records and list filters. Each test is
 behaviour that holds."""
 
 import datetime as dt
+import ipaddress
 import json
 import socket
 
@@ -107,13 +108,27 @@ def test_a_delivery_connects_only_to_the_address_it_checked_when_the_name_rebind
         delivery = WebhookDelivery.objects.get()
         settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
         monkeypatch.setattr(socket, "getaddrinfo", rebinding_resolver)
+        # The machine has no route out, and tests never send traffic off it: a connection to
+        # anything but loopback is recorded and refused here, before a packet leaves.
+        connected = []
+
+        class LocalOnlySocket(socket.socket):
+            def connect(self, address):
+                connected.append(address[0])
+                if not ipaddress.ip_address(address[0]).is_loopback:
+                    raise ConnectionRefusedError("tests connect to loopback only")
+                return super().connect(address)
+
+        monkeypatch.setattr(socket, "socket", LocalOnlySocket)
 
         # when the delivery is attempted
         outcome = webhook_deliver(delivery.pk)
 
-        # then the name was resolved once and nothing reached the loopback receiver
+        # then the name was resolved once, the delivery went to the address that was checked,
+        # and nothing reached the loopback receiver
         assert receiver.requests == []
     assert asked == ["rebind.example"]
+    assert connected == ["93.184.215.14"]
     assert outcome == "retrying"
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
