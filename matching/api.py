@@ -22,7 +22,7 @@ from engagement.api.permissions import PolicyPermission
 from engagement.api.views import IDEMPOTENCY_KEY
 from matching import selectors
 from matching import serializers as s
-from matching.models import MatchSuggestion, SuggestionStatus
+from matching.models import MatchSuggestion, Purpose, SuggestionStatus
 from matching.services import decisions
 
 
@@ -53,6 +53,11 @@ class MatchSuggestionFilter(filters.FilterSet):
     thrust = filters.CharFilter(method="filter_thrust", help_text="A thrust code, e.g. T3.")
     country = filters.CharFilter(
         field_name="organization__country", lookup_expr="iexact", help_text="ISO code, e.g. MY."
+    )
+    purpose = filters.MultipleChoiceFilter(
+        choices=Purpose.choices,
+        help_text="What the suggestion is for; repeat for several "
+        "(purpose=customer&purpose=channel).",
     )
     min_score = filters.NumberFilter(field_name="score", lookup_expr="gte")
     max_score = filters.NumberFilter(field_name="score", lookup_expr="lte")

@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matching.features import COMPANY, INITIATIVE, ORGANIZATION, CapabilityTerm, Profile, Taxonomy
-from matching.scoring import DEFAULT_WEIGHTS, Engine, Request
+from matching.scoring import DEFAULT_WEIGHTS, MIN_SCORE, Engine, Request
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = ROOT / "fixtures" / "reference"
 DEMO_DIR = ROOT / "fixtures" / "demo"
 CASES_FILE = ROOT / "fixtures" / "matching" / "labelled_cases.json"
-# As engagement.services.demo: the report asks Japanese companies to watch these four above all.
-FOCUS_STATES = ("ID", "VN", "TH", "MY")
 METRICS = ("precision_at_k", "mrr", "ndcg_at_k")
 
 
@@ -68,6 +66,7 @@ def reference_from_csv(d: Path = REFERENCE_DIR):
             needs=frozenset(_split(r["capabilities"])),
             thrusts=frozenset([r["thrust"]]),
             text=f"{r['name_en']}\n{r['name_ja']}",
+            provenance=r.get("provenance", ""),
         )
         for r in _rows(d / "initiatives.csv")
         if r.get("status") != "retired"
@@ -77,7 +76,8 @@ def reference_from_csv(d: Path = REFERENCE_DIR):
 
 def demo_from_csv(priorities: Mapping[str, frozenset[str]], d: Path = DEMO_DIR):
     """The demo directory as load_demo writes it: a company declares its type's priority
-    thrusts and prioritises where it is present plus the four focus states."""
+    thrusts and prioritises the member states where it really is (its ASEAN footprint), so two
+    companies of one type differ where their footprints do."""
     companies = []
     for r in _rows(d / "companies.csv"):
         presence = _split(r["asean_presence"])
@@ -93,7 +93,7 @@ def demo_from_csv(priorities: Mapping[str, frozenset[str]], d: Path = DEMO_DIR):
                 thrusts=thrusts,
                 type_thrusts=thrusts,
                 presence_countries=frozenset(presence),
-                priority_countries=frozenset([*presence, *FOCUS_STATES]),
+                priority_countries=frozenset(presence),
                 text=f"{r['name']}\n{r['name_ja']}\n{r['note']}",
             )
         )
@@ -229,3 +229,103 @@ def evaluate(path: Path = CASES_FILE, *, weights: Mapping[str, float] | None = N
         m: sum(getattr(r, m) for r in results) / len(results) if results else 0.0 for m in METRICS
     }
     return report
+
+
+# --- The judged set: graded by people from what the organizations do ---------------------------
+
+JUDGED_FILE = ROOT / "fixtures" / "matching" / "judged" / "judged_set.json"
+RELEVANT_GRADE = 2  # "worth a meeting" or better
+
+
+def graded_ndcg_at_k(ranked_grades: Sequence[int], all_grades: Sequence[int], k: int) -> float:
+    """nDCG@k with graded gains 2^grade − 1: a grade-3 institution in first place is worth
+    seven times a grade-1 one, and the ideal ranking is every grade in descending order."""
+
+    def dcg(grades: Sequence[int]) -> float:
+        return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
+
+    ideal = dcg(sorted(all_grades, reverse=True))
+    return dcg(ranked_grades) / ideal if ideal else 0.0
+
+
+@dataclass
+class JudgedCompany:
+    company: str
+    company_type: str
+    top: list[tuple[str, int]]  # the engine's top k institutions with their grades
+    relevant: int  # how many institutions the judges graded 2 or 3
+    ndcg_at_k: float
+    precision_at_k: float | None  # None when no institution is relevant (nothing to find)
+    grade0_in_top: int
+
+
+@dataclass
+class JudgedReport:
+    k: int
+    companies: list[JudgedCompany]
+
+    def _mean(self, values: list[float]) -> float:
+        return sum(values) / len(values) if values else 0.0
+
+    @property
+    def ndcg_at_k(self) -> float:
+        return self._mean([c.ndcg_at_k for c in self.companies if c.relevant])
+
+    @property
+    def precision_at_k(self) -> float:
+        return self._mean(
+            [c.precision_at_k for c in self.companies if c.precision_at_k is not None]
+        )
+
+    @property
+    def grade0_in_top(self) -> int:
+        return sum(c.grade0_in_top for c in self.companies)
+
+    @property
+    def companies_with_grade0(self) -> int:
+        return sum(1 for c in self.companies if c.grade0_in_top)
+
+
+def evaluate_judged(
+    path: Path = JUDGED_FILE, *, k: int = 5, weights: Mapping[str, float] | None = None
+) -> JudgedReport:
+    """Rank every demo institution for each judged company and compare with the grades.
+
+    Precision@k counts grade ≥ 2 in the top k (out of min(k, relevant)); a company with no
+    institution graded 2 or more (a negative control) has no precision and no nDCG, but every
+    grade-0 institution the engine puts in its top k still counts against it."""
+    spec = json.loads(Path(path).read_text(encoding="utf-8"))
+    taxonomy, priorities, initiatives = reference_from_csv()
+    companies, institutions = demo_from_csv(priorities)
+    engine = Engine(taxonomy, companies, {ORGANIZATION: institutions, INITIATIVE: initiatives})
+    # As the product shows them: nothing below its minimum score.
+    request = Request(
+        weights=dict(weights or DEFAULT_WEIGHTS),
+        limits={ORGANIZATION: len(institutions), INITIATIVE: 0},
+        min_score=MIN_SCORE,
+    )
+    names = [c["company"] for c in spec["companies"]]
+    known = {p.key for p in companies}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise ValueError(f"The judged set names companies the demo lacks: {missing}")
+    ranked_all = engine.rank(names, request)
+    rows = []
+    for entry in spec["companies"]:
+        grades = {j["institution"]: int(j["grade"]) for j in entry["judgements"]}
+        ranked = [m.counterpart for m in ranked_all[entry["company"]] if m.kind == ORGANIZATION]
+        top = [(name, grades.get(name, 0)) for name in ranked[:k]]
+        relevant = sum(1 for g in grades.values() if g >= RELEVANT_GRADE)
+        hits = sum(1 for _n, g in top if g >= RELEVANT_GRADE)
+        rows.append(
+            JudgedCompany(
+                company=entry["company"],
+                company_type=entry.get("company_type", ""),
+                top=top,
+                relevant=relevant,
+                ndcg_at_k=graded_ndcg_at_k([g for _n, g in top], list(grades.values()), k),
+                precision_at_k=hits / min(k, relevant) if relevant else None,
+                grade0_in_top=sum(1 for _n, g in top if g == 0),
+            )
+        )
+    return JudgedReport(k=k, companies=rows)

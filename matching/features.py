@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching import roles
 from matching.text import NGRAM_DIM, Tagger, idf_weights, ngram_counts, ngram_vector
 
 # A need met by another capability of the same branch (etching tools for a deposition need)
@@ -96,6 +97,9 @@ class Profile:
     accepting: bool = True
     excluded_countries: frozenset[str] = frozenset()
     excluded_org_types: frozenset[str] = frozenset()
+    # An initiative's provenance (official, announced, report): the report's reading of an
+    # initiative ranks below a programme someone adopted (matching.roles).
+    provenance: str = ""
 
 
 class Space:
@@ -330,6 +334,9 @@ class Side:
         self.has_country = np.zeros(n, dtype=bool)
         self.has_exclusion = np.zeros(n, dtype=bool)
         self.accepting = np.ones(n, dtype=bool)
+        # 1 where the thrust component applies to the row as a counterpart, 0 where it does not
+        # (an investment agency's thrust is a policy area, not a technology: roles.py).
+        self.thrust_applies = np.ones(n, dtype=np.float32)
         for i, (p, s) in enumerate(zip(profiles, signals, strict=True)):
             self._fill(i, p, s)
 
@@ -355,6 +362,7 @@ class Side:
         self.has_need[i] = bool(s.need)
         self.has_country[i] = bool(s.country)
         self.accepting[i] = p.accepting
+        self.thrust_applies[i] = 0.0 if roles.thrust_exempt(p.org_type) else 1.0
         self.attrs[i] = 0.0
         self.excluded[i] = 0.0
         states = len(self.space.states) + 1
@@ -391,6 +399,7 @@ class Side:
         self.has_country = np.concatenate([self.has_country, np.zeros(grow, bool)])
         self.has_exclusion = np.concatenate([self.has_exclusion, np.zeros(grow, bool)])
         self.accepting = np.concatenate([self.accepting, np.ones(grow, bool)])
+        self.thrust_applies = np.concatenate([self.thrust_applies, np.ones(grow, dtype=np.float32)])
         for offset, (p, s) in enumerate(fresh):
             self.keys.append(p.key)
             self.row[p.key] = start + offset

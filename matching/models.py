@@ -96,6 +96,17 @@ def _one_counterpart() -> Q:
     )
 
 
+class Purpose(models.TextChoices):
+    """What a suggestion is for (matching.roles): an investment agency is never a customer."""
+
+    CUSTOMER = "customer", _("Customer")
+    SUPPLIER = "supplier", _("Supplier")
+    RND_PARTNER = "rnd_partner", _("R&D partner")
+    TALENT_PARTNER = "talent_partner", _("Talent partner")
+    INVESTMENT = "investment_incentives", _("Investment & incentives")
+    CHANNEL = "channel", _("Channel")
+
+
 class MatchSuggestion(models.Model):
     """A company ↔ counterpart (an ASEAN institution or an initiative) worth approaching.
 
@@ -131,6 +142,7 @@ class MatchSuggestion(models.Model):
     )
     score = models.FloatField()
     rank = models.PositiveIntegerField()
+    purpose = models.CharField(max_length=24, choices=Purpose.choices, blank=True)
     components = models.JSONField(default=dict)
     reasons = models.JSONField(default=dict)
     model_version = models.PositiveIntegerField()

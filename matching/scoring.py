@@ -45,6 +45,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from matching import roles
 from matching.features import (
     COMPANY,
     INITIATIVE,
@@ -136,11 +137,16 @@ def _sides(values: Mapping[str, float | None], w: Mapping[str, float]) -> tuple[
     return give, get
 
 
+def _role(values: Mapping[str, float | None]) -> float:
+    role = values.get("role")
+    return 1.0 if role is None else float(role)
+
+
 def _base(values: Mapping[str, float | None], weights: Mapping[str, float]) -> float:
     give, get = _sides(values, weights)
     fused = math.sqrt(max(give, 0.0) * max(get, 0.0))
     rel = values.get("relationship") or 0.0
-    return fused * (1.0 - weights["relationship"] * (1.0 - rel))
+    return fused * (1.0 - weights["relationship"] * (1.0 - rel)) * _role(values)
 
 
 def boost(base: float, implementation: float | None, weights: Mapping[str, float]) -> float:
@@ -169,7 +175,7 @@ def contributions(
     den = sum(weights[k] for k in GET if values.get(k) is not None)
     get_total = sum(parts[k] for k in GET)
     get = get_total / den if den > 0 else 0.0
-    fused = math.sqrt(max(give, 0.0) * max(get, 0.0))
+    fused = math.sqrt(max(give, 0.0) * max(get, 0.0)) * _role(values)
     rel = values.get("relationship") or 0.0
     out = {"relationship": fused * weights["relationship"] * rel}
     half = fused * (1.0 - weights["relationship"]) * 0.5
@@ -187,6 +193,7 @@ def fuse_block(
     has_need: np.ndarray,
     has_country: np.ndarray,
     rule: KindRule,
+    thrust_applies: np.ndarray | None = None,
 ) -> np.ndarray:
     """`fuse_values` over a block (rows: companies, columns: counterparts), in place where it
     can be: the block is large and every pass over it costs."""
@@ -195,6 +202,10 @@ def fuse_block(
     give *= np.float32(1.0 / (w["capability"] + w["text"]))
     get = comp["thrust"] * np.float32(w["thrust"])
     den = np.full((len(has_need), 1), w["thrust"], dtype=np.float32)
+    if thrust_applies is not None and not thrust_applies.all():
+        # Counterparts the thrust component does not apply to (roles.thrust_exempt).
+        get *= thrust_applies[None, :]
+        den = den * thrust_applies[None, :]
     if rule.country_applies:
         # A company that names no member state has no country preference to meet.
         row_w = (has_country * w["country"]).astype(np.float32)[:, None]
@@ -204,7 +215,7 @@ def fuse_block(
         row_w = (has_need * w["capability_back"]).astype(np.float32)[:, None]
         get += comp["capability_back"] * row_w
         den += row_w
-    get /= den
+    np.divide(get, den, out=get, where=den > 0)
     give *= get
     np.maximum(give, 0.0, out=give)
     np.sqrt(give, out=give)
@@ -389,12 +400,23 @@ class Engine:
         side = self.sides[kind]
         j = side.row[key]
         one = SimpleNamespace(
-            **{name: getattr(side, name)[j : j + 1] for name in (*Side.BLOCKS, "ngram")}
+            **{name: getattr(side, name)[j : j + 1] for name in (*Side.BLOCKS, "ngram", "attrs")}
         )
         rule = KIND_RULES[kind]
         everyone = slice(None)
         comp = component_block(self.companies, everyone, one, rule)
-        fused = fuse_block(comp, w, self.companies.has_need, self.companies.has_country, rule)
+        fused = fuse_block(
+            comp,
+            w,
+            self.companies.has_need,
+            self.companies.has_country,
+            rule,
+            side.thrust_applies[j : j + 1],
+        )
+        if kind == INITIATIVE:
+            fused *= self._role_tables()[2][j]
+        else:
+            fused *= self.role_block(kind, one, everyone, comp.get("country"))
         return fused[:, 0]
 
     def iter_rank(
@@ -433,8 +455,15 @@ class Engine:
         t0 = time.perf_counter()
         comp = component_block(self.companies, rows, side, rule)
         score = fuse_block(
-            comp, w, self.companies.has_need[rows], self.companies.has_country[rows], rule
+            comp,
+            w,
+            self.companies.has_need[rows],
+            self.companies.has_country[rows],
+            rule,
+            side.thrust_applies,
         )
+        role = self.role_block(kind, side, rows, comp.get("country"))
+        score *= role
         fused_rel = w["relationship"]
         for b, key in enumerate(block_keys):
             for (k, cp), rel in request.relationship.get(key, {}).items():
@@ -457,11 +486,47 @@ class Engine:
             for name, arr in comp.items()
         }
         picked["implementation"] = live.implementation(kind, self.companies.priority[rows], cols)
+        picked["role"] = np.take_along_axis(role, cols, axis=1)
         t2 = time.perf_counter()
         timings.scoring += t1 - t0
         timings.top_k += t2 - t1
         timings.pairs += score.size
         self._collect(kind, side, block_keys, request, w, cols, top, picked, found)
+
+    def _role_tables(self):
+        """Per generation of profiles: the companies' worth of each institution type (free of
+        and bound to the country) and each initiative's provenance factor."""
+        kept = getattr(self, "_roles", None)
+        if kept is not None and kept[0] == self.generation:
+            return kept[1]
+        ctypes = [p.org_type for p in self.companies.profiles]
+        free, bound = roles.type_fit_matrices(ctypes, self.space.types)
+        initiatives = self.sides.get(INITIATIVE)
+        provenance = np.array(
+            [roles.provenance_factor(p.provenance) for p in initiatives.profiles]
+            if initiatives is not None
+            else [],
+            dtype=np.float32,
+        )
+        tables = (free, bound, provenance)
+        self._roles = (self.generation, tables)
+        return tables
+
+    def role_block(
+        self, kind: str, side: Side, rows: np.ndarray | slice, country: np.ndarray | None
+    ) -> np.ndarray:
+        """The role factor (matching.roles) of companies `rows` against every counterpart."""
+        free, bound, provenance = self._role_tables()
+        if kind == INITIATIVE:
+            n = len(range(len(self.companies))[rows]) if isinstance(rows, slice) else len(rows)
+            return np.broadcast_to(provenance[None, :], (n, len(provenance))).copy()
+        types = side.attrs[:, len(self.space.states) + 1 :]
+        out = free[rows] @ types.T
+        if country is not None:
+            out += country * (bound[rows] @ types.T)
+        # An institution of no known type is taken as it is.
+        out[:, ~types.any(axis=1)] = 1.0
+        return out
 
     def _boost(self, kind: str, score: np.ndarray, rows: np.ndarray, w, live: LiveView) -> None:
         """The implementation boost, on the few counterparts a live status reaches."""
@@ -497,15 +562,18 @@ class Engine:
             rels = request.relationship.get(key)
             for i, j in enumerate(cols[b]) if rels else ():
                 rel[b, i] = rels.get((kind, side.keys[j]), 0.0)
-        parts = contributions_block(picked, rel, need, country, w)
+        applies = side.thrust_applies[cols]
+        parts = contributions_block(picked, rel, need, country, w, picked["role"], applies)
         as_lists = {k: (v.tolist() if v is not None else None) for k, v in picked.items()}
         part_lists = [parts[k].tolist() for k in COMPONENTS]
         top_l, cols_l, rel_l = top.tolist(), cols.tolist(), rel.tolist()
+        applies_l = applies.tolist()
         cap, text, thrust = as_lists["capability"], as_lists["text"], as_lists["thrust"]
-        back, cty, impl = (
+        back, cty, impl, role = (
             as_lists["capability_back"],
             as_lists["country"],
             as_lists["implementation"],
+            as_lists["role"],
         )
         for b, key in enumerate(block_keys):
             has_need, has_country = bool(need[b]), bool(country[b])
@@ -518,10 +586,11 @@ class Engine:
                     "capability": cap[b][i],
                     "text": text[b][i],
                     "capability_back": back[b][i] if has_need and back is not None else None,
-                    "thrust": thrust[b][i],
+                    "thrust": thrust[b][i] if applies_l[b][i] else None,
                     "country": cty[b][i] if has_country and cty is not None else None,
                     "relationship": rel_l[b][i],
                     "implementation": impl[b][i] if has_priority else None,
+                    "role": role[b][i],
                 }
                 cp = side.keys[cols_l[b][i]]
                 out.append(
@@ -529,12 +598,14 @@ class Engine:
                 )
 
 
-def contributions_block(picked, rel, need, country, w) -> dict[str, np.ndarray]:
+def contributions_block(
+    picked, rel, need, country, w, role, thrust_applies
+) -> dict[str, np.ndarray]:
     """`contributions` for arrays of pairs (rows: companies, columns: their top matches)."""
     parts = {
         "capability": picked["capability"] * w["capability"],
         "text": picked["text"] * w["text"],
-        "thrust": picked["thrust"] * w["thrust"],
+        "thrust": picked["thrust"] * w["thrust"] * thrust_applies,
     }
     zeros = np.zeros_like(parts["thrust"])
     need_col, country_col = need[:, None], country[:, None]
@@ -546,9 +617,13 @@ def contributions_block(picked, rel, need, country, w) -> dict[str, np.ndarray]:
     parts["country"] = cty * (w["country"] * country_col) if cty is not None else zeros.copy()
     give_total = parts["capability"] + parts["text"]
     get_total = parts["thrust"] + parts["country"] + parts["capability_back"]
-    den = w["thrust"] + w["country"] * country_col + w["capability_back"] * need_col
+    den = (
+        w["thrust"] * thrust_applies + w["country"] * country_col + w["capability_back"] * need_col
+    )
     give = give_total / (w["capability"] + w["text"])
-    fused = np.sqrt(np.maximum(give, 0) * np.maximum(get_total / den, 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        get = np.where(den > 0, get_total / den, 0.0)
+    fused = np.sqrt(np.maximum(give, 0) * np.maximum(get, 0)) * role
     half = fused * (1.0 - w["relationship"]) * 0.5
     out = {"relationship": fused * w["relationship"] * rel}
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -577,7 +652,11 @@ def score_pair(
     weights: Mapping[str, float],
     rel: float = 0.0,
     implementation: float | None = None,
+    role: float | None = None,
+    thrust_applies: bool = True,
 ) -> tuple[float, dict[str, float | None]]:
+    """One pair's score and component values. `role` is the pair's role factor
+    (matching.roles.role_factor or provenance_factor), None for none."""
     rule = KIND_RULES[kind]
     concepts = math.sqrt(_dot(c.concept_offer, p.concept_need))
     text = max(concepts, _dot(c.ngram_sparse, p.ngram_sparse))
@@ -587,11 +666,13 @@ def score_pair(
         "capability_back": math.sqrt(_dot(c.need, p.offer))
         if rule.back_applies and c.need
         else None,
-        "thrust": _dot(c.thrust, p.thrust),
+        "thrust": _dot(c.thrust, p.thrust) if thrust_applies else None,
         "country": _dot(c.country, p.country) if rule.country_applies and c.country else None,
         "relationship": rel,
         "implementation": implementation,
     }
+    if role is not None:
+        values["role"] = role
     return fuse_values(values, weights), values
 
 
@@ -611,7 +692,17 @@ def rank_loop(engine: Engine, company_keys: Sequence[Key], request: Request) -> 
                 if (kind, p.key) in excluded or not p.accepting or _ruled_out(cp_, p):
                     continue
                 impl = _implementation(cs, live.facts[kind].get(j, ()), engine.space)
-                s, values = score_pair(cs, ps, kind, w, rels.get((kind, p.key), 0.0), impl)
+                role = _pair_role(engine, cp_, cs, p, ps, kind)
+                s, values = score_pair(
+                    cs,
+                    ps,
+                    kind,
+                    w,
+                    rels.get((kind, p.key), 0.0),
+                    impl,
+                    role,
+                    thrust_applies=bool(side.thrust_applies[j]),
+                )
                 if s >= request.min_score:
                     scored.append((s, str(p.key), Match(key, kind, p.key, s, values)))
             best = heapq.nlargest(request.limits.get(kind, 0), scored, key=lambda t: t[0])
@@ -630,6 +721,16 @@ def _implementation(c: Signals, facts: Sequence[LiveStatus], space: Space) -> fl
         s = space.state_index[x.state]
         strongest[s] = max(strongest.get(s, 0.0), x.value)
     return min(1.0, sum(c.priority.get(s, 0.0) * v for s, v in strongest.items()))
+
+
+def _pair_role(engine: Engine, company: Profile, cs: Signals, p: Profile, ps: Signals, kind: str):
+    """The role factor of one pair, as Engine.role_block computes it for a block."""
+    if kind == INITIATIVE:
+        return roles.provenance_factor(p.provenance)
+    if p.org_type not in engine.space.type_index:
+        return 1.0
+    country = _dot(cs.country, ps.country) if cs.country else 0.0
+    return roles.role_factor(company.org_type, p.org_type, country)
 
 
 def _ruled_out(company: Profile, p: Profile) -> bool:

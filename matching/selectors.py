@@ -46,11 +46,14 @@ def review_queue(
     company: int | None = None,
     thrust: str = "",
     country: str = "",
+    purpose: str = "",
     min_score: float | None = None,
     status: str = SuggestionStatus.NEW,
 ) -> QuerySet[MatchSuggestion]:
     """The suggestions to review, best first within each company."""
     qs = suggestions_visible(user=user)
+    if purpose:
+        qs = qs.filter(purpose=purpose)
     if status:
         qs = qs.filter(status=status)
     if company:

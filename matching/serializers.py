@@ -59,6 +59,7 @@ class MatchSuggestionSerializer(serializers.ModelSerializer):
             "counterpart",
             "score",
             "rank",
+            "purpose",
             "components",
             "explanation",
             "status",

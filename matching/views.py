@@ -26,7 +26,7 @@ from engagement.errors import NotPermitted, ServiceError
 from engagement.models import MemberState, PartnershipType, Thrust
 from engagement.web.navigation import safe_next
 from matching import selectors
-from matching.models import RejectReason, SuggestionStatus
+from matching.models import Purpose, RejectReason, SuggestionStatus
 from matching.scoring import COMPONENTS
 from matching.services import decisions
 
@@ -43,7 +43,7 @@ COMPONENT_LABELS = {
 
 
 def _filters(request) -> dict:
-    keys = ("company", "thrust", "country", "min_score", "status", "view")
+    keys = ("company", "thrust", "country", "purpose", "min_score", "status", "view")
     return {k: request.GET.get(k, "").strip() for k in keys}
 
 
@@ -63,6 +63,7 @@ def review(request):
         company=_number(f["company"], int),
         thrust=f["thrust"],
         country=f["country"],
+        purpose=f["purpose"] if f["purpose"] in Purpose.values else "",
         min_score=_number(f["min_score"]),
         status=status,
     )
@@ -87,6 +88,7 @@ def review(request):
             "thrusts": Thrust.objects.order_by("code"),
             "states": MemberState.objects.order_by("name_en"),
             "statuses": SuggestionStatus.choices,
+            "purposes": Purpose.choices,
             "reasons": RejectReason.choices,
             "types": types,
             "query": urlencode(query),

@@ -204,7 +204,7 @@ def initiative_profiles(ref: Reference) -> list[Profile]:
     rows = (
         Initiative.objects.exclude(status=Initiative.Status.RETIRED)
         .order_by("position", "code")
-        .values_list("id", "code", "name_en", "name_ja", "description", "thrust_id")
+        .values_list("id", "code", "name_en", "name_ja", "description", "thrust_id", "provenance")
     )
     return [
         Profile(
@@ -214,8 +214,9 @@ def initiative_profiles(ref: Reference) -> list[Profile]:
             needs=frozenset(caps[pk]),
             thrusts=frozenset([ref.thrust_code[thrust_id]]),
             text="\n".join(t for t in (name_en, name_ja, description) if t),
+            provenance=provenance,
         )
-        for pk, code, name_en, name_ja, description, thrust_id in rows
+        for pk, code, name_en, name_ja, description, thrust_id, provenance in rows
     ]
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from engagement.models import Engagement, Organization, Partnership, Stage, Team
 from engagement.services.common import business_today
+from matching import roles
 from matching.features import COMPANY, INITIATIVE, ORGANIZATION
 from matching.models import MatchDecision, MatchingModel, MatchSuggestion, SuggestionStatus
 from matching.reasons import reasons
@@ -51,6 +52,7 @@ _COLUMNS = (
     "initiative_id",
     "score",
     "rank",
+    "purpose",
     "components",
     "reasons",
     "model_version",
@@ -314,6 +316,7 @@ def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams, l
                     m.counterpart if m.kind == INITIATIVE else None,
                     round(m.score, 6),
                     rank,
+                    pair_purpose(engine, m),
                     components_text(m.values, weights, m.parts),
                     _encode(reasons(engine, m, weights, live)),
                     version,
@@ -325,6 +328,21 @@ def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams, l
                 )
             )
     return rows
+
+
+def pair_purpose(engine: Engine, m: Match) -> str:
+    """What the suggestion is for (matching.roles.purpose)."""
+    company, _signals = engine.profile(COMPANY, m.company)
+    counterpart, _theirs = engine.profile(m.kind, m.counterpart)
+    if m.kind == INITIATIVE:
+        thrust = next(iter(sorted(counterpart.thrusts)), "")
+        return roles.purpose(company.org_type, "", thrust=thrust, initiative=True)
+    back = m.values.get("capability_back") or 0.0
+    return roles.purpose(
+        company.org_type,
+        counterpart.org_type,
+        offers_what_company_needs=back >= 0.5 and back > (m.values.get("capability") or 0.0),
+    )
 
 
 def _still_open(batch: list[int], rows: list[tuple], started: dt.datetime) -> list[tuple]:

@@ -52,8 +52,10 @@ def company(key="C", **kw):
 
 
 def institution(key="I", **kw):
+    """An institution of no known type unless one is given, so that the role factor
+    (matching.roles) is neutral and the numbers below are the components' alone."""
     kw.setdefault("country", "MY")
-    kw.setdefault("org_type", "industrial_park")
+    kw.setdefault("org_type", "")
     return Profile(key=key, kind=ORGANIZATION, **_sets(kw))
 
 

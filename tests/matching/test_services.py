@@ -339,7 +339,9 @@ def test_a_program_manager_accepts_for_the_company_team(directory, penang, users
 
 def test_accepting_for_a_company_without_a_team_is_refused_clearly(directory, penang, users):
     orphan = factories.company("Orphan Materials", org_type="materials_chemicals")
-    organization_update(organization=orphan, capabilities=["EQP.SERVICE"], thrusts=["T3"])
+    organization_update(
+        organization=orphan, capabilities=["EQP.SERVICE"], thrusts=["T3"], priority_countries=["MY"]
+    )
     matches_recompute(company=orphan)
     row = MatchSuggestion.objects.get(company=orphan, organization=penang)
 

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from engagement.models import Organization
 from engagement.services.directory import organization_update
 from engagement.services.generate import generate_directory
+from matching.models import MatchSuggestion
 from matching.scoring import BLOCK_CELLS, Engine, LiveStatus, Request, check_weights, rank_loop
 from matching.services.loading import engine_for_directory, reset_engine_cache
 from matching.services.recompute import (
@@ -97,7 +98,7 @@ class Command(BaseCommand):
         engine = engine_for_directory()
         floor = floor_seconds(engine)
         loop_s, loop_sampled = self._loop(engine, report.pairs, options["loop_pairs"])
-        edit_ms = self._one_edit(engine)
+        edit_ms, edited = self._one_edit(engine)
         watch = self._watch(engine)
         result = {
             "companies": len(engine.companies),
@@ -117,6 +118,10 @@ class Command(BaseCommand):
             "loop_pairs_timed": loop_sampled,
             "loop_ratio": round(loop_s / (report.scoring_s + report.top_k_s), 1),
             "edit_recompute_ms": round(edit_ms, 1),
+            # The edit may change that company's own suggestions: say which, and how many it
+            # had, so the figures above can be checked against the database.
+            "edited_company": edited[0],
+            "edited_company_suggestions_before": edited[1],
             **watch,
         }
         self._table(result)
@@ -149,18 +154,19 @@ class Command(BaseCommand):
         timed = count * per_company
         return elapsed / timed * pairs, timed
 
-    def _one_edit(self, engine: Engine) -> float:
+    def _one_edit(self, engine: Engine) -> tuple[float, tuple[int, int]]:
         """One company's profile edited through its service, then its suggestions recomputed
         (reading the change into the kept engine included)."""
         key = engine.companies.keys[len(engine.companies) // 2]
         company = Organization.objects.get(pk=key)
+        before = MatchSuggestion.objects.filter(company=company).count()
         organization_update(
             organization=company,
             description=f"{company.description} Dicing saws and field service.".strip(),
         )
         started = time.perf_counter()
         matches_recompute(company=company)
-        return (time.perf_counter() - started) * 1000
+        return (time.perf_counter() - started) * 1000, (key, before)
 
     def _watch(self, engine: Engine) -> dict:
         """The same companies ranked without and with live statuses (in memory, no writes):

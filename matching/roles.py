@@ -1,0 +1,235 @@
+"""Who buys, who funds, who trains and who builds what: the roles of ASEAN organizations and
+the purpose a suggestion serves. Pure: plain data in, numbers out.
+
+Capability overlap alone treats every counterpart as a customer: an investment agency that
+"needs" front-end manufacturing looks like a buyer of etch tools, a training academy like a
+buyer of test equipment. Here each institution type has a role in the ecosystem, and each kind
+of Japanese company values each role differently:
+
+- `TYPE_ROLES`: institution type → (role, purpose it serves a company). An investment agency's
+  purpose is investment & incentives, never customer.
+- `TYPE_FIT`: company type × institution type → how much that kind of counterpart is worth to that
+  kind of company, from what the report asks each company type to pursue (equipment makers:
+  fabs, shared facilities and service hubs; design houses: technology transfer, design training,
+  joint R&D; device makers: joint ventures, investment, talent; materials: fabs and materials
+  processing). It multiplies the capability and thrust match; it is a rule of the domain, not a
+  weight, so the learning loop (which fits the weights) cannot undo it.
+- `COUNTRY_BOUND`: how much of that worth depends on being where the company is or means to be.
+  An investment agency or an industrial park matters in the member states the company operates
+  in or prioritises; a fab buys tools wherever it is.
+
+The role factor of a pair is
+    fit × ((1 − bound) + bound × country)
+with `country` the pair's country component (priority 1, presence 0.8, ASEAN-wide 0.6, else 0).
+
+Initiatives have no institution type; the report's reading of an initiative (provenance
+`report`) is worth less than a programme a government announced or the framework adopted:
+`PROVENANCE_FACTOR`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+# Roles of organizations in the ecosystem.
+MANUFACTURER = "manufacturer"
+RESEARCH = "research"
+EDUCATION = "education"
+GOVERNMENT = "government"
+ASSOCIATION = "association"
+SERVICE = "service"
+ROLES = (MANUFACTURER, RESEARCH, EDUCATION, GOVERNMENT, ASSOCIATION, SERVICE)
+
+# The purpose a suggestion serves the company.
+CUSTOMER = "customer"
+SUPPLIER = "supplier"
+RND_PARTNER = "rnd_partner"
+TALENT_PARTNER = "talent_partner"
+INVESTMENT = "investment_incentives"
+CHANNEL = "channel"
+PURPOSES = (CUSTOMER, SUPPLIER, RND_PARTNER, TALENT_PARTNER, INVESTMENT, CHANNEL)
+
+# Institution type → its role, and the purpose it serves a company by default.
+TYPE_ROLES: dict[str, tuple[str, str]] = {
+    "manufacturer": (MANUFACTURER, CUSTOMER),
+    "mineral_processing": (MANUFACTURER, SUPPLIER),
+    "design_house": (SERVICE, CUSTOMER),
+    "research_institute": (RESEARCH, RND_PARTNER),
+    "technology_transfer": (RESEARCH, RND_PARTNER),
+    "university": (EDUCATION, TALENT_PARTNER),
+    "investment_agency": (GOVERNMENT, INVESTMENT),
+    "government": (GOVERNMENT, INVESTMENT),
+    "industrial_park": (GOVERNMENT, INVESTMENT),
+    "industry_association": (ASSOCIATION, CHANNEL),
+    "regional_body": (ASSOCIATION, CHANNEL),
+}
+
+# Company type → institution type → worth. Unknown types on either side are neutral (1.0).
+TYPE_FIT: dict[str, dict[str, float]] = {
+    "equipment": {
+        "manufacturer": 1.0,
+        "research_institute": 0.7,  # pilot lines and shared facilities buy tools
+        "industry_association": 0.75,  # SEMI-style associations gather the buyers
+        "investment_agency": 0.6,  # service hubs and local assembly
+        "industrial_park": 0.45,  # a site question: the agency decides the incentives
+        "university": 0.45,  # field-service technicians
+        "government": 0.35,
+        "technology_transfer": 0.3,
+        "regional_body": 0.25,
+        "design_house": 0.1,
+        "mineral_processing": 0.05,
+    },
+    "materials_chemicals": {
+        "manufacturer": 1.0,
+        "mineral_processing": 0.3,  # feedstock (rare earths, gallium) for a few of them only
+        "research_institute": 0.6,
+        "industry_association": 0.6,
+        "investment_agency": 0.55,
+        "industrial_park": 0.4,
+        "university": 0.35,
+        "government": 0.35,
+        "technology_transfer": 0.25,
+        "regional_body": 0.25,
+        "design_house": 0.05,
+    },
+    "design_ip": {
+        "design_house": 1.0,
+        "university": 0.7,  # design training, RISC-V
+        "technology_transfer": 0.7,
+        "research_institute": 0.6,
+        "manufacturer": 0.5,  # foundry partners
+        "industry_association": 0.35,
+        "investment_agency": 0.3,
+        "government": 0.3,
+        "industrial_park": 0.2,
+        "regional_body": 0.2,
+        "mineral_processing": 0.0,
+    },
+    "integrated": {
+        "investment_agency": 0.85,
+        "manufacturer": 0.7,  # joint ventures, foundry and OSAT partners
+        "university": 0.65,
+        "industrial_park": 0.45,
+        "government": 0.55,
+        "research_institute": 0.55,
+        "industry_association": 0.5,
+        "technology_transfer": 0.4,
+        "design_house": 0.35,
+        "regional_body": 0.25,
+        "mineral_processing": 0.1,
+    },
+    "components": {
+        "investment_agency": 0.85,
+        "industrial_park": 0.5,
+        "industry_association": 0.55,
+        "government": 0.5,
+        "university": 0.5,
+        "manufacturer": 0.35,
+        "research_institute": 0.35,
+        "technology_transfer": 0.25,
+        "regional_body": 0.2,
+        "design_house": 0.1,
+        "mineral_processing": 0.05,
+    },
+}
+
+# Institution type → share of its worth that depends on the company being (or meaning to be)
+# in its member state.
+COUNTRY_BOUND: dict[str, float] = {
+    "investment_agency": 1.0,
+    "industrial_park": 1.0,
+    "government": 0.9,
+    "university": 0.7,
+    "industry_association": 0.6,
+    "technology_transfer": 0.6,
+    "research_institute": 0.4,
+    "manufacturer": 0.3,
+    "design_house": 0.3,
+    "mineral_processing": 0.3,
+    "regional_body": 0.0,
+}
+
+PROVENANCE_FACTOR: dict[str, float] = {
+    "official": 1.0,
+    "announced": 0.9,
+    "report": 0.6,
+}
+DEFAULT_PROVENANCE_FACTOR = 1.0
+
+# An initiative's purpose follows its thrust (thrusts.csv: T1 infrastructure, T2 technology
+# transfer, T3 clusters, T4 policy and incentives, T5 market access, T6 talent).
+THRUST_PURPOSES: dict[str, str] = {
+    "T1": CUSTOMER,
+    "T2": RND_PARTNER,
+    "T3": INVESTMENT,
+    "T4": INVESTMENT,
+    "T5": CHANNEL,
+    "T6": TALENT_PARTNER,
+}
+
+
+def thrust_exempt(org_type: str) -> bool:
+    """Government bodies (ministries, investment agencies, industrial parks) declare a policy
+    area as their thrust, not a technology: the thrust component does not apply to them, their
+    worth is carried by the role factor and the country."""
+    return TYPE_ROLES.get(org_type, ("", ""))[0] == GOVERNMENT
+
+
+def fit(company_type: str, org_type: str) -> float:
+    table = TYPE_FIT.get(company_type)
+    if table is None:
+        return 1.0
+    return table.get(org_type, 1.0)
+
+
+def role_factor(company_type: str, org_type: str, country: float | None) -> float:
+    """The role factor of one company × institution pair (see the module's docstring)."""
+    bound = COUNTRY_BOUND.get(org_type, 0.0)
+    return fit(company_type, org_type) * ((1.0 - bound) + bound * (country or 0.0))
+
+
+def provenance_factor(provenance: str) -> float:
+    return PROVENANCE_FACTOR.get(provenance, DEFAULT_PROVENANCE_FACTOR)
+
+
+def purpose(
+    company_type: str,
+    org_type: str,
+    *,
+    offers_what_company_needs: bool = False,
+    thrust: str = "",
+    initiative: bool = False,
+) -> str:
+    """The purpose a suggestion serves: from the counterpart's role, and for an initiative from
+    its thrust. An agency is never a customer."""
+    if initiative:
+        return THRUST_PURPOSES.get(thrust, RND_PARTNER)
+    role, default = TYPE_ROLES.get(org_type, (RESEARCH, RND_PARTNER))
+    if role == MANUFACTURER and offers_what_company_needs:
+        return SUPPLIER
+    if org_type == "design_house" and company_type != "design_ip":
+        return RND_PARTNER
+    return default
+
+
+def type_fit_matrices(
+    company_types: Sequence[str], org_types: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(free, bound): companies × institution types, the worth that does not depend on the
+    country and the worth that does. role = free @ T.T + country ∘ (bound @ T.T) for the
+    institutions' one-hot type matrix T."""
+    free = np.ones((len(company_types), len(org_types)), dtype=np.float32)
+    bound = np.zeros_like(free)
+    for i, ctype in enumerate(company_types):
+        for t, otype in enumerate(org_types):
+            share = COUNTRY_BOUND.get(otype, 0.0)
+            worth = fit(ctype, otype)
+            free[i, t] = worth * (1.0 - share)
+            bound[i, t] = worth * share
+    return free, bound
+
+
+def column_factors(values: Mapping[str, float], keys: Sequence[str]) -> np.ndarray:
+    return np.array([values.get(k, DEFAULT_PROVENANCE_FACTOR) for k in keys], dtype=np.float32)
