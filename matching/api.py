@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import django_filters as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from engagement import policy
@@ -20,10 +21,11 @@ from engagement.api.mixins import idempotent
 from engagement.api.pagination import CursorPagination
 from engagement.api.permissions import PolicyPermission
 from engagement.api.views import IDEMPOTENCY_KEY
+from engagement.models import Organization, OrganizationKind
 from matching import selectors
 from matching import serializers as s
 from matching.models import MatchSuggestion, Purpose, SuggestionStatus
-from matching.services import decisions
+from matching.services import decisions, strategy
 
 
 class MatchPermission(PolicyPermission):
@@ -158,3 +160,68 @@ class MatchSuggestionViewSet(
         data = self._input(s.SnoozeSerializer)
         suggestion = decisions.match_snooze(actor=request.user, suggestion=suggestion, **data)
         return Response(self._answer(suggestion))
+
+
+class MatchingStrategySerializer(serializers.Serializer):
+    priority_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2),
+        required=False,
+        max_length=11,
+        help_text="Member states (ISO codes) the company wants to be in or already is.",
+    )
+    thrusts = serializers.ListField(
+        child=serializers.CharField(max_length=10), required=False, max_length=6
+    )
+    purposes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Purpose.choices),
+        required=False,
+        max_length=len(Purpose.values),
+        help_text="Purposes sought; empty: every purpose.",
+    )
+    excluded_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, max_length=11
+    )
+    excluded_org_types = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=20
+    )
+
+
+class MatchingStrategyViewSet(viewsets.ViewSet):
+    """A Japanese company's matching strategy (`/api/v1/matching-strategies/{company id}/`):
+    priority member states, target thrusts, purposes sought, member states and institution
+    types ruled out. Its own team and program managers read and change it; for everyone else
+    it is not found."""
+
+    permission_classes = [PolicyPermission]
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def _company(self, request, pk) -> Organization:
+        company = Organization.objects.filter(pk=pk, kind=OrganizationKind.JAPANESE_COMPANY).first()
+        if company is None or not strategy.may_see_strategy(request.user, company):
+            raise NotFound()
+        return company
+
+    @extend_schema(responses={200: MatchingStrategySerializer})
+    def retrieve(self, request, pk=None):
+        return Response(strategy.matching_strategy(self._company(request, pk)))
+
+    @extend_schema(request=MatchingStrategySerializer, responses={200: MatchingStrategySerializer})
+    def partial_update(self, request, pk=None):
+        company = self._company(request, pk)
+        data = MatchingStrategySerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        out = strategy.matching_strategy_update(
+            actor=request.user, company=company, **data.validated_data
+        )
+        return Response(out)
+
+    @extend_schema(request=MatchingStrategySerializer, responses={200: MatchingStrategySerializer})
+    def update(self, request, pk=None):
+        company = self._company(request, pk)
+        data = MatchingStrategySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = ("priority_countries", "thrusts", "purposes")
+        fields += ("excluded_countries", "excluded_org_types")
+        values = {f: data.validated_data.get(f, []) for f in fields}
+        out = strategy.matching_strategy_update(actor=request.user, company=company, **values)
+        return Response(out)

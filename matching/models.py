@@ -49,8 +49,21 @@ class MatchingModel(models.Model):
         return f"v{self.version}{' (active)' if self.is_active else ''}"
 
 
+class Purpose(models.TextChoices):
+    """What a suggestion is for (matching.roles): an investment agency is never a customer."""
+
+    CUSTOMER = "customer", _("Customer")
+    SUPPLIER = "supplier", _("Supplier")
+    RND_PARTNER = "rnd_partner", _("R&D partner")
+    TALENT_PARTNER = "talent_partner", _("Talent partner")
+    INVESTMENT = "investment_incentives", _("Investment & incentives")
+    CHANNEL = "channel", _("Channel")
+
+
 class MatchingPreference(models.Model):
-    """What a company rules out: these member states and institution types are never suggested."""
+    """A company's matching strategy beyond its profile (priority member states and target
+    thrusts live on the organization): the purposes it seeks (none named: every purpose), and
+    what it rules out: these member states and institution types are never suggested."""
 
     company = models.OneToOneField(
         Organization,
@@ -64,6 +77,12 @@ class MatchingPreference(models.Model):
         blank=True,
         related_name="+",
         limit_choices_to={"kind": OrganizationKind.ASEAN_INSTITUTION},
+    )
+    purposes = models.JSONField(
+        _("purposes sought"),
+        default=list,
+        blank=True,
+        help_text=_("What the company looks for in ASEAN; empty: every purpose."),
     )
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -94,17 +113,6 @@ def _one_counterpart() -> Q:
     return Q(organization__isnull=False, initiative__isnull=True) | Q(
         organization__isnull=True, initiative__isnull=False
     )
-
-
-class Purpose(models.TextChoices):
-    """What a suggestion is for (matching.roles): an investment agency is never a customer."""
-
-    CUSTOMER = "customer", _("Customer")
-    SUPPLIER = "supplier", _("Supplier")
-    RND_PARTNER = "rnd_partner", _("R&D partner")
-    TALENT_PARTNER = "talent_partner", _("Talent partner")
-    INVESTMENT = "investment_incentives", _("Investment & incentives")
-    CHANNEL = "channel", _("Channel")
 
 
 class MatchSuggestion(models.Model):

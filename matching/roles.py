@@ -177,6 +177,22 @@ def thrust_exempt(org_type: str) -> bool:
     return TYPE_ROLES.get(org_type, ("", ""))[0] == GOVERNMENT
 
 
+def types_serving_none_of(purposes: Sequence[str]) -> set[str]:
+    """The institution types whose purpose is none of `purposes` (a company's strategy names
+    the purposes it seeks; the others' types are left out of its suggestions)."""
+    wanted = set(purposes)
+    out = set()
+    for org_type, (role, default) in TYPE_ROLES.items():
+        serves = {default}
+        if role == MANUFACTURER:
+            serves |= {CUSTOMER, SUPPLIER}
+        if org_type == "design_house":
+            serves |= {CUSTOMER, RND_PARTNER}
+        if not serves & wanted:
+            out.add(org_type)
+    return out
+
+
 def fit(company_type: str, org_type: str) -> float:
     table = TYPE_FIT.get(company_type)
     if table is None:

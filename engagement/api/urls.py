@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from engagement.api import crm_views, notification_views, views, watch_views, webhook_views
-from matching.api import MatchSuggestionViewSet
+from matching.api import MatchingStrategyViewSet, MatchSuggestionViewSet
 
 app_name = "api"
 
@@ -34,6 +34,7 @@ router.register("policy-updates", watch_views.PolicyUpdateViewSet, basename="pol
 router.register("follows", watch_views.FollowViewSet, basename="follows")
 router.register("changes", views.ChangesViewSet, basename="changes")
 router.register("match-suggestions", MatchSuggestionViewSet, basename="match-suggestions")
+router.register("matching-strategies", MatchingStrategyViewSet, basename="matching-strategies")
 router.register(
     "webhook-endpoints", webhook_views.WebhookEndpointViewSet, basename="webhook-endpoints"
 )

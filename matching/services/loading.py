@@ -28,6 +28,7 @@ from engagement.models import (
     OrgType,
     Thrust,
 )
+from matching import roles
 from matching.features import COMPANY, INITIATIVE, ORGANIZATION, CapabilityTerm, Profile, Taxonomy
 from matching.models import MatchingPreference
 from matching.scoring import LIVE_VALUES, Engine, LiveStatus
@@ -189,6 +190,10 @@ def _preferences(ref: Reference, company_ids: Sequence[int] | None):
         matchingpreference_id__in=list(pref_company)
     ).values_list("matchingpreference_id", "orgtype_id"):
         types[pref_company[pref_id]].add(ref.type_code[type_id])
+    # Purposes sought rule out the institution types that serve none of them.
+    for company, purposes in qs.values_list("company_id", "purposes"):
+        if purposes:
+            types[company] |= roles.types_serving_none_of(purposes)
     return {
         company: (frozenset(countries[company]), frozenset(types[company]))
         for company in pref_company.values()
