@@ -150,8 +150,8 @@ class OrganizationAdmin(ServiceSaveMixin, PolicyAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(ServiceSaveMixin, PolicyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["name", "organization", "title", "email", "opted_out"]
-    list_filter = ["opted_out", "organization__country"]
+    list_display = ["name", "organization", "team", "title", "email", "opted_out"]
+    list_filter = ["opted_out", "team", "organization__country"]
     search_fields = ["name", "name_reading", "email", "organization__name"]
     list_select_related = ["organization"]
     autocomplete_fields = ["organization"]
@@ -168,7 +168,7 @@ class ContactAdmin(ServiceSaveMixin, PolicyAdminMixin, SimpleHistoryAdmin):
                 actor=request.user, contact=Contact.objects.get(pk=obj.pk), **data
             )
         else:
-            saved = contact_create(actor=request.user, **data)
+            saved = contact_create(actor=request.user, team=form.cleaned_data.get("team"), **data)
         obj.pk, obj.version = saved.pk, saved.version
 
 

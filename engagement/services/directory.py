@@ -393,9 +393,14 @@ def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contac
 
 @transaction.atomic
 def contact_create(*, actor: Any = None, team: Any = None, **data: Any) -> Contact:
-    """Record a contact for the actor's team (a system write names the `team`)."""
+    """Record a contact for the actor's team. A system write, or an administrator (who belongs
+    to no team), names the `team`."""
     _check_actor(actor, None, Contact)
-    owner_id = actor.team_id if actor is not None else getattr(team, "pk", team)
+    named = getattr(team, "pk", team)
+    own = getattr(actor, "team_id", None)
+    owner_id = (
+        own if own is not None else (named if actor is None or policy.is_admin(actor) else None)
+    )
     if owner_id is None:
         raise ValidationFailed({"team": [_("A team is required: your account has none.")]})
     return _save_contact(Contact(team_id=owner_id), _validate_contact(data, None), actor)

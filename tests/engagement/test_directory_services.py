@@ -193,3 +193,18 @@ def test_a_program_manager_may_edit_the_directory_but_a_deactivated_user_may_not
         organization_update(actor=users["bd_a"], organization=disco, website="https://x.example")
     disco.refresh_from_db()
     assert disco.website == "https://disco.example"
+
+
+def test_a_contact_belongs_to_its_recorders_team_whatever_team_is_named(users, disco, team_b):
+    mine = contact_create(actor=users["bd_a"], team=team_b, organization=disco, name="A. Mori")
+    by_admin = contact_create(actor=users["admin"], team=team_b, organization=disco, name="B. Ito")
+
+    assert (mine.team_id, by_admin.team_id) == (users["bd_a"].team_id, team_b.pk)
+
+
+def test_an_administrator_must_name_the_team_of_a_contact(users, disco):
+    with pytest.raises(ValidationFailed) as refused:
+        contact_create(actor=users["admin"], organization=disco, name="C. Abe")
+
+    assert refused.value.errors == {"team": ["A team is required: your account has none."]}
+    assert not Contact.objects.exists()
