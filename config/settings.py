@@ -419,6 +419,9 @@ SPECTACULAR_SETTINGS = {
         "FollowUpStatusEnum": "engagement.models.crm.FollowUp.Status",
         "ImplementationStatusEnum": "engagement.models.watch.ImplementationStatus.Status",
         "PolicyUpdateKindEnum": "engagement.models.watch.PolicyUpdate.Kind",
+        "ProjectKindEnum": "engagement.models.projects.ProjectKind",
+        "ProjectPhaseEnum": "engagement.models.projects.ProjectPhase",
+        "IncentiveKindEnum": "engagement.models.projects.IncentiveKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -441,6 +444,9 @@ REMINDER_LOCAL_HOUR = env_int("REMINDER_LOCAL_HOUR", 8, minimum=0)
 OVERDUE_ESCALATION_DAYS = env_int("OVERDUE_ESCALATION_DAYS", 7, minimum=1)
 MOU_EXPIRY_NOTICE_DAYS = sorted(
     {int(d) for d in env_list("MOU_EXPIRY_NOTICE_DAYS", "90,30,7")}, reverse=True
+)
+INCENTIVE_DEADLINE_NOTICE_DAYS = sorted(
+    {int(d) for d in env_list("INCENTIVE_DEADLINE_NOTICE_DAYS", "60,14")}, reverse=True
 )
 PILOT_STALL_DAYS = env_int("PILOT_STALL_DAYS", 30, minimum=1)
 PARTNERSHIP_STALE_DAYS = env_int("PARTNERSHIP_STALE_DAYS", 60, minimum=1)
@@ -472,6 +478,7 @@ CELERY_BEAT_SCHEDULE = {
             "stale_partnerships",
             "weekly_digest",
             "purge_idempotency_records",
+            "incentive_deadlines",
         )
     },
     "sweep-notifications": {"task": "engagement.sweep_notifications", "schedule": 120.0},

@@ -31,12 +31,14 @@ from engagement.models import (
     CoreArea,
     Follow,
     ImplementationStatus,
+    Incentive,
     Initiative,
     MemberState,
     Organization,
     OrgType,
     PartnershipType,
     PolicyUpdate,
+    Project,
     Role,
     SuggestedEdit,
     Team,
@@ -55,7 +57,12 @@ REFERENCE_MODELS: tuple[type[Model], ...] = (
 )
 DIRECTORY_MODELS: tuple[type[Model], ...] = (Organization,)
 # Shared market intelligence: everyone reads it, program managers and administrators record it.
-INTELLIGENCE_MODELS: tuple[type[Model], ...] = (ImplementationStatus, PolicyUpdate)
+INTELLIGENCE_MODELS: tuple[type[Model], ...] = (
+    ImplementationStatus,
+    PolicyUpdate,
+    Project,
+    Incentive,
+)
 INTELLIGENCE_WRITERS = {Role.PROGRAM_MANAGER, Role.ADMIN}
 DIRECTORY_WRITERS = {Role.BD_MEMBER, Role.PROGRAM_MANAGER, Role.INTEGRATOR, Role.ADMIN}
 

@@ -47,7 +47,15 @@ def _iso2(**kwargs) -> serializers.SlugRelatedField:
 class CoreAreaSerializer(ModelSerializer):
     class Meta:
         model = CoreArea
-        fields = ["code", "name_en", "name_ja", "updated_at"]
+        fields = [
+            "code",
+            "name_en",
+            "name_ja",
+            "status",
+            "provenance",
+            "provenance_note",
+            "updated_at",
+        ]
 
 
 class ThrustSerializer(ModelSerializer):
@@ -55,7 +63,17 @@ class ThrustSerializer(ModelSerializer):
 
     class Meta:
         model = Thrust
-        fields = ["code", "core_area", "name_en", "name_ja", "focus", "updated_at"]
+        fields = [
+            "code",
+            "core_area",
+            "name_en",
+            "name_ja",
+            "focus",
+            "status",
+            "provenance",
+            "provenance_note",
+            "updated_at",
+        ]
 
 
 class InitiativeSerializer(ModelSerializer):

@@ -2,7 +2,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from engagement.api import crm_views, notification_views, views, watch_views, webhook_views
+from engagement.api import (
+    crm_views,
+    notification_views,
+    project_views,
+    views,
+    watch_views,
+    webhook_views,
+)
 from matching.api import MatchingStrategyViewSet, MatchSuggestionViewSet
 
 app_name = "api"
@@ -32,6 +39,8 @@ router.register(
 )
 router.register("policy-updates", watch_views.PolicyUpdateViewSet, basename="policy-updates")
 router.register("follows", watch_views.FollowViewSet, basename="follows")
+router.register("projects", project_views.ProjectViewSet, basename="projects")
+router.register("incentives", project_views.IncentiveViewSet, basename="incentives")
 router.register("changes", views.ChangesViewSet, basename="changes")
 router.register("match-suggestions", MatchSuggestionViewSet, basename="match-suggestions")
 router.register("matching-strategies", MatchingStrategyViewSet, basename="matching-strategies")

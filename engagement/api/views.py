@@ -423,6 +423,8 @@ def api_root(request, format=None):
         "implementation-statuses",
         "policy-updates",
         "follows",
+        "projects",
+        "incentives",
         "match-suggestions",
         "webhook-endpoints",
         "webhook-deliveries",

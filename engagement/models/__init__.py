@@ -16,20 +16,32 @@ from engagement.models.crm import (
 from engagement.models.directory import Contact, Organization, OrganizationNameKey, SuggestedEdit
 from engagement.models.integrations import ImportJob, WebhookDelivery, WebhookEndpoint
 from engagement.models.notifications import Notification
+from engagement.models.projects import (
+    PHASE_ORDER,
+    Incentive,
+    IncentiveKind,
+    OpportunityFollow,
+    Project,
+    ProjectKind,
+    ProjectPhase,
+)
 from engagement.models.reference import (
     Capability,
     CoreArea,
+    FrameworkStatus,
     Initiative,
     MemberState,
     OrganizationKind,
     OrgType,
     PartnershipType,
+    Provenance,
     Thrust,
 )
 from engagement.models.watch import Follow, ImplementationStatus, PolicyUpdate
 
 __all__ = [
     "KPI",
+    "PHASE_ORDER",
     "TEAM_ROLES",
     "ApiToken",
     "CalendarFeed",
@@ -39,14 +51,18 @@ __all__ = [
     "Engagement",
     "Follow",
     "FollowUp",
+    "FrameworkStatus",
     "IdempotencyRecord",
     "ImplementationStatus",
     "ImportJob",
+    "Incentive",
+    "IncentiveKind",
     "Initiative",
     "MemberState",
     "Milestone",
     "MoU",
     "Notification",
+    "OpportunityFollow",
     "OrgType",
     "Organization",
     "OrganizationKind",
@@ -55,6 +71,10 @@ __all__ = [
     "PartnershipType",
     "Pilot",
     "PolicyUpdate",
+    "Project",
+    "ProjectKind",
+    "ProjectPhase",
+    "Provenance",
     "Role",
     "Stage",
     "StageChange",

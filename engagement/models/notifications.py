@@ -19,6 +19,8 @@ class Notification(models.Model):
         PARTNERSHIP_STALE = "partnership_stale", _("Partnership without engagement")
         DIGEST = "digest", _("Weekly digest")
         SUGGESTED_EDIT = "suggested_edit", _("Suggested edit decided")
+        PROJECT_PHASE = "project_phase", _("Project phase changed")
+        INCENTIVE_DEADLINE = "incentive_deadline", _("Incentive deadline coming")
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", _("Pending")

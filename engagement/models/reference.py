@@ -4,16 +4,48 @@ from django.utils.translation import gettext_lazy as _
 from engagement.models.base import BilingualNameMixin, ReferenceModel
 
 
-class CoreArea(ReferenceModel):
+class FrameworkStatus(models.TextChoices):
+    """How far to trust a piece of the framework's structure: the values of Initiative.Status."""
+
+    DESCRIBED = "described", _("Described in a report")
+    PROPOSED = "proposed", _("Proposed")
+    OFFICIAL = "official", _("Official")
+    RETIRED = "retired", _("Retired")
+
+
+class Provenance(models.TextChoices):
+    """Where a piece of the framework's structure comes from (also Initiative.provenance)."""
+
+    REPORT = "report", _("the report's reading")
+    OFFICIAL = "official", _("official ASEAN text")
+    INFERRED = "inferred", _("our reading")
+
+
+class FrameworkReferenceModel(ReferenceModel):
+    """Areas and thrusts, like initiatives, carry a status and a provenance, so the official
+    structure can replace the report's reading later without a schema change."""
+
+    status = models.CharField(
+        max_length=20, choices=FrameworkStatus.choices, default=FrameworkStatus.DESCRIBED
+    )
+    provenance = models.CharField(max_length=200, blank=True, default=Provenance.REPORT)
+    # What in the row is whose reading, in plain words ("the core area is our reading").
+    provenance_note = models.TextField(blank=True)
+
     class Meta(ReferenceModel.Meta):
+        abstract = True
+
+
+class CoreArea(FrameworkReferenceModel):
+    class Meta(FrameworkReferenceModel.Meta):
         verbose_name = _("core area")
 
 
-class Thrust(ReferenceModel):
+class Thrust(FrameworkReferenceModel):
     core_area = models.ForeignKey(CoreArea, on_delete=models.PROTECT, related_name="thrusts")
     focus = models.TextField(blank=True)
 
-    class Meta(ReferenceModel.Meta):
+    class Meta(FrameworkReferenceModel.Meta):
         verbose_name = _("strategic thrust")
 
 

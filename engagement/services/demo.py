@@ -1,4 +1,5 @@
-"""Demo data: the real companies and institutions from fixtures/demo/, demo teams and users.
+"""Demo data: the real companies and institutions from fixtures/demo/, demo teams and users,
+and the links from the reference projects and incentives to the organizations they name.
 
 Idempotent: organizations are found by their normalised names, teams by slug, users by username,
 so running it again creates nothing.
@@ -19,6 +20,7 @@ from engagement.normalize import normalize_name
 from engagement.services.accounts import team_create, user_create
 from engagement.services.demo_crm import demo_crm_load, demo_watch_load
 from engagement.services.directory import organization_create
+from engagement.services.projects import projects_link_directory
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 # The report asks Japanese companies to watch these four above all.
@@ -48,6 +50,7 @@ class DemoReport:
     teams_created: int = 0
     users_created: list[str] = field(default_factory=list)
     partnerships_created: int = 0
+    projects_linked: int = 0
 
 
 def _split(value: str) -> list[str]:
@@ -100,12 +103,13 @@ def _load_companies(report: DemoReport, tick: Callable[[], None]) -> None:
 def _load_institutions(report: DemoReport, tick: Callable[[], None]) -> None:
     for row in _institution_rows():
         tick()
-        if _exists(row["country"], row["name"]):
+        if _exists(row["country"], row["name"], row.get("name_ja", "")):
             continue
         organization_create(
             kind=OrganizationKind.ASEAN_INSTITUTION,
             org_type=row["org_type"],
             name=row["name"],
+            name_ja=row.get("name_ja", ""),
             country=row["country"],
             description=row["note"],
             source=row["source"][:300],
@@ -142,6 +146,8 @@ def demo_load(*, tick: Callable[[], None] = lambda: None) -> DemoReport:
             check_password=False,
         )
         report.users_created.append(username)
+    # Projects and incentives came with the reference data, before these organizations.
+    report.projects_linked = projects_link_directory()
     report.partnerships_created = demo_crm_load()
     demo_watch_load()
     return report

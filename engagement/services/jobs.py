@@ -37,6 +37,7 @@ from engagement.services.followups import followup_create
 from engagement.services.mous import mou_activate_due, mou_expire_due
 from engagement.services.notifications import notify
 from engagement.services.pilots import pilot_flag_at_risk, pilot_recover
+from engagement.services.projects import incentive_deadline_notices
 from engagement.services.webhooks import webhook_emit
 
 
@@ -553,6 +554,16 @@ def purge_idempotency_records(*, now: dt.datetime, dry_run: bool = False) -> Job
     return result
 
 
+def incentive_deadlines(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
+    """INCENTIVE_DEADLINE_NOTICE_DAYS before an incentive's deadline (days of the business
+    calendar), tell who follows it or its member state, once per notice
+    (engagement.services.projects)."""
+    result = JobResult("incentive_deadlines")
+    for action in incentive_deadline_notices(today=business_today(now), dry_run=dry_run):
+        result.did(action)
+    return result
+
+
 JOBS: dict[str, Callable[..., JobResult]] = {
     "overdue_followups": overdue_followups,
     "mou_expiry": mou_expiry,
@@ -560,6 +571,7 @@ JOBS: dict[str, Callable[..., JobResult]] = {
     "stale_partnerships": stale_partnerships,
     "weekly_digest": weekly_digest,
     "purge_idempotency_records": purge_idempotency_records,
+    "incentive_deadlines": incentive_deadlines,
 }
 
 

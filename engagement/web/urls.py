@@ -91,3 +91,16 @@ urlpatterns += [
     ),
     path("import/<int:pk>/run/", import_views.import_job_run_for_real, name="import-job-run"),
 ]
+
+# Projects, incentives and the framework's facts (engagement/web/project_views.py).
+from engagement.web import project_views  # noqa: E402
+
+urlpatterns += [
+    path("projects/", project_views.project_list, name="project-list"),
+    path("projects/<str:code>/", project_views.project_detail, name="project-detail"),
+    path("projects/<str:code>/follow/", project_views.project_follow, name="project-follow"),
+    path("incentives/", project_views.incentive_list, name="incentive-list"),
+    path("incentives/<str:code>/", project_views.incentive_detail, name="incentive-detail"),
+    path("incentives/<str:code>/follow/", project_views.incentive_follow, name="incentive-follow"),
+    path("about/framework/", project_views.framework, name="framework"),
+]

@@ -20,7 +20,7 @@ from engagement.models import (
     Thrust,
 )
 from engagement.selectors.timeline import watch_timeline
-from engagement.selectors.watch import coverage_matrix, status_history
+from engagement.selectors.watch import Coverage, coverage_matrix, status_history
 from engagement.services.watch import (
     follow_add,
     follow_remove,
@@ -37,10 +37,21 @@ def _next(request) -> str:
     return safe_next(request, "/coverage/")
 
 
+PROVENANCE_FILTERS = {
+    # Official: ASEAN's own list (status or provenance official); report: the report's reading.
+    "official": lambda i: i.status == Initiative.Status.OFFICIAL or i.provenance == "official",
+    "report": lambda i: i.provenance == "report",
+}
+
+
 def _coverage(request):
     thrust = request.GET.get("thrust") or None
     gaps_only = request.GET.get("gaps") == "1"
-    return coverage_matrix(user=request.user, thrust=thrust, gaps_only=gaps_only), thrust, gaps_only
+    matrix = coverage_matrix(user=request.user, thrust=thrust, gaps_only=gaps_only)
+    keep = PROVENANCE_FILTERS.get(request.GET.get("provenance", ""))
+    if keep is not None:
+        matrix = Coverage(states=matrix.states, rows=[r for r in matrix.rows if keep(r.initiative)])
+    return matrix, thrust, gaps_only
 
 
 @login_required
@@ -53,6 +64,7 @@ def coverage(request):
             "coverage": matrix,
             "thrust": thrust,
             "gaps_only": gaps_only,
+            "provenance": request.GET.get("provenance", ""),
             "thrusts": Thrust.objects.all(),
             "query": request.GET.urlencode(),
             "can_record": policy.can_create(request.user, ImplementationStatus),

@@ -5,7 +5,16 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from engagement.models import Capability, Initiative, Organization, OrganizationNameKey, Team, User
+from engagement.models import (
+    Capability,
+    Incentive,
+    Initiative,
+    Organization,
+    OrganizationNameKey,
+    Project,
+    Team,
+    User,
+)
 from engagement.services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +82,8 @@ def test_load_demo_creates_the_real_companies_institutions_teams_and_users():
         "japanese_companies": 41,
         "asean_institutions": 55,
         # An English and a Japanese key per company (one when both spell the same, as SUMCO),
-        # one key per institution.
-        "name_keys": 133,
+        # one key per institution plus one for each of the 43 with a Japanese name.
+        "name_keys": 176,
         "teams": 3,
         "users": 7,
     }
@@ -107,13 +116,45 @@ def test_a_demo_company_carries_its_type_priorities_and_focus_states():
         "EQP.SERVICE",
     ]
     assert sorted(disco.thrusts.values_list("code", flat=True)) == ["T1", "T3", "T6"]
-    assert sorted(disco.priority_countries.values_list("iso2", flat=True)) == [
-        "ID",
-        "MY",
-        "TH",
-        "VN",
-    ]
-    assert list(disco.presence_countries.all()) == []
+    # DISCO Hi-Tec (Singapore) is its regional subsidiary: present there, and so a priority.
+    assert list(disco.presence_countries.values_list("iso2", flat=True)) == ["SG"]
+    assert "SG" in disco.priority_countries.values_list("iso2", flat=True)
+
+
+def test_a_demo_institution_carries_its_japanese_name_and_corrected_type():
+    _run("load_demo")
+
+    mida = Organization.objects.get(name="Malaysian Investment Development Authority (MIDA)")
+    fpt = Organization.objects.get(name="FPT Semiconductor")
+    murata = Organization.objects.get(name="Murata Manufacturing")
+
+    assert mida.name_ja == "マレーシア投資開発庁（MIDA）"
+    assert fpt.org_type.code == "design_house"
+    assert murata.org_type.code == "components"
+    assert sorted(murata.presence_countries.values_list("iso2", flat=True)) == ["PH", "TH"]
+    assert Organization.objects.filter(kind="asean_institution").exclude(name_ja="").count() == 43
+
+
+def test_the_demo_links_projects_and_incentives_to_the_organizations_it_loads():
+    _run("load_demo")
+
+    owners = dict(Project.objects.filter(owner__isnull=False).values_list("code", "owner__name"))
+    agencies = dict(
+        Incentive.objects.filter(agency__isnull=False).values_list("code", "agency__name")
+    )
+
+    assert owners == {
+        "MY-ROHM-KELANTAN": "ROHM",
+        "SG-ASTAR-IME-SIC-LINE": "A*STAR Institute of Microelectronics (IME)",
+        "SG-NSTIC-GAN": "National Semiconductor Translation and Innovation Centre for GaN (NSTIC)",
+        "TH-FT1-LAMPHUN": "FT1 Corporation",
+    }
+    assert agencies == {
+        "MY-HRDCORP-LEVY-GRANT": "HRD Corp",
+        "MY-MIDA-FIAF": "Malaysian Investment Development Authority (MIDA)",
+        "MY-MIDA-NIF": "Malaysian Investment Development Authority (MIDA)",
+        "TH-BOI-SEMICONDUCTOR": "Thailand Board of Investment (BOI)",
+    }
 
 
 def test_demo_users_sign_in_with_the_demo_password():

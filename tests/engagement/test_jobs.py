@@ -20,8 +20,10 @@ from django.utils import timezone
 from engagement.models import (
     FollowUp,
     IdempotencyRecord,
+    Incentive,
     MoU,
     Notification,
+    OpportunityFollow,
     Pilot,
     TimelineEvent,
     WebhookDelivery,
@@ -907,6 +909,10 @@ def everything_due(people, usm, time_machine):
     _signed_mou(deal, bd_a, title="Equipment loan MoU", expires_on=dt.date(2026, 11, 30))
     _running_pilot(deal, bd_a, objective="Dicing yield trial", milestone_due=dt.date(2026, 11, 1))
     IdempotencyRecord.objects.create(user=bd_a, key="retry-1", fingerprint="f", body={})
+    # An incentive bd_a follows closes two weeks after Monday.
+    grant = Incentive.objects.get(code="MY-MIDA-FIAF")
+    Incentive.objects.filter(pk=grant.pk).update(deadline=dt.date(2026, 12, 14))
+    OpportunityFollow.objects.create(user=bd_a, incentive=grant)
     time_machine.move_to(MONDAY, tick=False)
     return deal
 
@@ -969,6 +975,8 @@ def test_run_jobs_dry_run_says_what_each_job_would_do_and_writes_nothing(everyth
         "  - send admin a digest of 2 item(s)\n"
         "Purge idempotency records: would do 1 thing(s):\n"
         "  - forget 1 stored idempotency answer(s)\n"
+        "Incentive deadlines: would do 1 thing(s):\n"
+        "  - tell bd_a MY-MIDA-FIAF closes in 14 days\n"
     )
 
 
@@ -998,6 +1006,7 @@ def test_run_jobs_acts_and_a_second_run_has_nothing_to_do(everything_due):
         "Stale partnerships: did 1 thing(s):",
         "Weekly digest: did 4 thing(s):",
         "Purge idempotency records: did 1 thing(s):",
+        "Incentive deadlines: did 1 thing(s):",
     ]
     assert second == (
         "Overdue follow-ups: nothing to do.\n"
@@ -1006,6 +1015,7 @@ def test_run_jobs_acts_and_a_second_run_has_nothing_to_do(everything_due):
         "Stale partnerships: nothing to do.\n"
         "Weekly digest: nothing to do.\n"
         "Purge idempotency records: nothing to do.\n"
+        "Incentive deadlines: nothing to do.\n"
     )
     assert _snapshot() == once
 

@@ -10,10 +10,12 @@ from django.core.management.base import CommandError
 from engagement.models import (
     Capability,
     CoreArea,
+    Incentive,
     Initiative,
     MemberState,
     OrgType,
     PartnershipType,
+    Project,
     Thrust,
 )
 from engagement.services.reference import REFERENCE_DIR
@@ -38,6 +40,8 @@ def _counts() -> dict[str, int]:
         "capabilities": Capability.objects.count(),
         "org_types": OrgType.objects.count(),
         "partnership_types": PartnershipType.objects.count(),
+        "projects": Project.objects.count(),
+        "incentives": Incentive.objects.count(),
     }
 
 
@@ -53,11 +57,15 @@ def _snapshot() -> dict[str, list]:
             Capability,
             OrgType,
             PartnershipType,
+            Project,
+            Incentive,
         )
     }
 
 
 def _wipe_reference() -> None:
+    Project.objects.all().delete()
+    Incentive.objects.all().delete()
     Initiative.objects.all().delete()
     Capability.objects.filter(parent__isnull=False).delete()
     Capability.objects.all().delete()
@@ -94,12 +102,14 @@ def test_loading_into_an_empty_database_creates_every_reference_row():
     output = _load()
 
     assert output.splitlines() == [
-        "Capabilities: 59 created, 0 updated, 0 unchanged",
+        "Capabilities: 60 created, 0 updated, 0 unchanged",
         "Core Areas: 3 created, 0 updated, 0 unchanged",
+        "Incentives: 18 created, 0 updated, 0 unchanged",
         "Initiatives: 30 created, 0 updated, 0 unchanged",
         "Member States: 11 created, 0 updated, 0 unchanged",
-        "Organization Types: 14 created, 0 updated, 0 unchanged",
+        "Organization Types: 16 created, 0 updated, 0 unchanged",
         "Partnership Types: 12 created, 0 updated, 0 unchanged",
+        "Projects: 32 created, 0 updated, 0 unchanged",
         "Strategic Thrusts: 6 created, 0 updated, 0 unchanged",
         "Reference data changed.",
     ]
@@ -108,9 +118,11 @@ def test_loading_into_an_empty_database_creates_every_reference_row():
         "thrusts": 6,
         "initiatives": 30,
         "member_states": 11,
-        "capabilities": 59,
-        "org_types": 14,
+        "capabilities": 60,
+        "org_types": 16,
         "partnership_types": 12,
+        "projects": 32,
+        "incentives": 18,
     }
 
 
@@ -121,12 +133,14 @@ def test_a_second_run_creates_and_changes_nothing():
     output = _load()
 
     assert output.splitlines() == [
-        "Capabilities: 0 created, 0 updated, 59 unchanged",
+        "Capabilities: 0 created, 0 updated, 60 unchanged",
         "Core Areas: 0 created, 0 updated, 3 unchanged",
+        "Incentives: 0 created, 0 updated, 18 unchanged",
         "Initiatives: 0 created, 0 updated, 30 unchanged",
         "Member States: 0 created, 0 updated, 11 unchanged",
-        "Organization Types: 0 created, 0 updated, 14 unchanged",
+        "Organization Types: 0 created, 0 updated, 16 unchanged",
         "Partnership Types: 0 created, 0 updated, 12 unchanged",
+        "Projects: 0 created, 0 updated, 32 unchanged",
         "Strategic Thrusts: 0 created, 0 updated, 6 unchanged",
         UP_TO_DATE,
     ]
