@@ -23,8 +23,6 @@ from engagement.services.directory import organization_create
 from engagement.services.projects import projects_link_directory
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
-# The report asks Japanese companies to watch these four above all.
-FOCUS_STATES = ["ID", "VN", "TH", "MY"]
 
 DEMO_TEAMS = (
     ("disco-bd", "DISCO", "DISCO ASEAN BD"),
@@ -95,7 +93,9 @@ def _load_companies(report: DemoReport, tick: Callable[[], None]) -> None:
             capabilities=_split(row["capabilities"]),
             thrusts=priorities.get(row["company_type"], []),
             presence_countries=presence,
-            priority_countries=list(dict.fromkeys(presence + FOCUS_STATES)),
+            # A company's priorities start from its real ASEAN footprint (its team changes
+            # them): every company naming the same four states made country mean nothing.
+            priority_countries=presence,
         )
         report.organizations_created += 1
 
