@@ -422,6 +422,7 @@ SPECTACULAR_SETTINGS = {
         "ProjectKindEnum": "engagement.models.projects.ProjectKind",
         "ProjectPhaseEnum": "engagement.models.projects.ProjectPhase",
         "IncentiveKindEnum": "engagement.models.projects.IncentiveKind",
+        "PurposeEnum": "matching.models.Purpose",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -223,7 +223,11 @@ class OrganizationInputSerializer(serializers.Serializer):
 
 class ContactSerializer(ModelSerializer):
     team = serializers.SlugRelatedField(
-        read_only=True, slug_field="slug", help_text="The team that recorded the contact."
+        read_only=True,
+        slug_field="slug",
+        allow_null=True,
+        help_text="The team that recorded the contact (empty only on records older than "
+        "team-owned contacts whose creator was unknown).",
     )
 
     class Meta:
@@ -300,8 +304,12 @@ class SuggestedEditDiffSerializer(serializers.Serializer):
 
 class SuggestedEditSerializer(ModelSerializer):
     team = serializers.SlugRelatedField(read_only=True, slug_field="slug")
-    proposed_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
-    decided_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    proposed_by = serializers.SlugRelatedField(
+        read_only=True, slug_field="username", allow_null=True
+    )
+    decided_by = serializers.SlugRelatedField(
+        read_only=True, slug_field="username", allow_null=True
+    )
     diff = serializers.SerializerMethodField()
 
     class Meta:
