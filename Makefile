@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install translations setup run test lint format bench-api bench-matching clean
+.PHONY: install translations setup run dev test lint format bench-api bench-matching clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ setup: translations
 run: setup
 	@echo "Open http://$(HOST):$(PORT)/ (logins above). Ctrl-C stops web, worker and beat."
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+# As `make run`, with Django's auto-reloading development server in place of gunicorn.
+dev: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
 lint: install
 	$(BIN)/ruff check .
