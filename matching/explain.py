@@ -1,22 +1,34 @@
-"""A suggestion's reasons in English or Japanese: pure functions over stored reason codes.
+"""A suggestion's reasons in English or Japanese: pure functions over structured reasons.
 
-Scoring stores what it found as codes (scoring.reasons); this module words them, so the same
-suggestion reads naturally to an English and to a Japanese reader, and a label corrected in the
-reference data shows in every explanation at once.
+matching.reasons turns what scoring found into reasons for and against, each naming the facts
+of both sides; this module words those and nothing else, so a sentence can only say what a
+reason holds. Codes never reach the reader: capabilities, thrusts, member states, institution
+types and initiatives are named by their labels in the reader's language (the report's terms in
+Japanese: 戦略課題 for a strategic thrust), and a label corrected in the reference data shows in
+every explanation at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from matching.features import SUPPLIES
+
+# Capabilities a sentence names, at most (the API's structured reasons hold them all).
+MAX_NAMED = 3
 
 
 @dataclass(frozen=True)
 class Labels:
-    """code → (English, Japanese) for capabilities and member states."""
+    """code → (English, Japanese) for the reference data a sentence names."""
 
     capabilities: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     states: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    thrusts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    org_types: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    initiatives: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,7 @@ class Explanation:
     reasons: list[str]
     against: str
     text: str
+    against_all: list[str] = field(default_factory=list)
 
 
 def _lang(lang: str | None) -> str:
@@ -35,21 +48,21 @@ def _label(table: Mapping[str, tuple[str, str]], code: str, lang: str) -> str:
     return (ja or en) if lang == "ja" else en
 
 
-def _cap(labels: Labels, code: str, lang: str) -> str:
-    name = _label(labels.capabilities, code, lang)
-    # "Dicing, grinding ..." reads as "dicing, grinding ..." mid-sentence; "IC design" stays.
-    if lang == "en" and len(name) > 1 and name[0].isupper() and name[1].islower():
+def _lower(name: str) -> str:
+    # "Dicing, grinding ..." reads as "dicing, grinding ..." mid-sentence; "IC design" and
+    # "IoT and sensors" stay.
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:] == first[1:].lower():
         return name[0].lower() + name[1:]
     return name
 
 
-def _thrust(code: str, lang: str) -> str:
-    number = code[1:] if code[:1] == "T" else code
-    return f"重点分野{number}" if lang == "ja" else f"Thrust {number}"
+# Member states whose English name takes the article.
+_WITH_THE = frozenset({"Philippines", "Netherlands"})
 
 
 def _join(items: Sequence[str], lang: str) -> str:
-    items = list(items)
+    items = list(dict.fromkeys(items))
     if lang == "ja":
         return "、".join(items)
     if len(items) <= 1:
@@ -57,164 +70,280 @@ def _join(items: Sequence[str], lang: str) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _caps(codes: Sequence[str], labels: Labels, lang: str) -> str:
-    return _join([_cap(labels, c, lang) for c in codes[:3]], lang)
+class _Words:
+    """Labels in one language."""
 
+    def __init__(self, labels: Labels, lang: str):
+        self.labels, self.lang = labels, lang
+
+    def cap(self, code: str) -> str:
+        name = _label(self.labels.capabilities, code, self.lang)
+        return name if self.lang == "ja" else _lower(name)
+
+    def caps(self, codes: Sequence[str]) -> str:
+        return _join([self.cap(c) for c in codes[:MAX_NAMED]], self.lang)
+
+    def state(self, code: str) -> str:
+        name = _label(self.labels.states, code, self.lang)
+        return f"the {name}" if self.lang == "en" and name in _WITH_THE else name
+
+    def thrust(self, code: str) -> str:
+        number = code[1:] if code[:1] == "T" else code
+        name = _label(self.labels.thrusts, code, self.lang)
+        named = name and name != code
+        if self.lang == "ja":
+            return f"戦略課題{number}（{name}）" if named else f"戦略課題{number}"
+        return f"Thrust {number} ({name})" if named else f"Thrust {number}"
+
+    def thrusts(self, codes: Sequence[str]) -> str:
+        return _join([self.thrust(c) for c in codes], self.lang)
+
+    def org_type(self, code: str) -> str:
+        name = _label(self.labels.org_types, code, self.lang)
+        return name if self.lang == "ja" else _lower(name)
+
+    def initiative(self, code: str) -> str:
+        name = _label(self.labels.initiatives, code, self.lang)
+        if not name or name == code:
+            return code
+        return f"{code}（{name}）" if self.lang == "ja" else f"{code} ({name})"
+
+    def month(self, yyyy_mm: str) -> str:
+        """ "March 2026" in English, 「2026年3月」 in Japanese."""
+        try:
+            when = dt.date(int(yyyy_mm[:4]), int(yyyy_mm[5:7]), 1)
+        except ValueError:
+            return yyyy_mm
+        if self.lang == "ja":
+            return f"{when.year}年{when.month}月"
+        return f"{_MONTHS[when.month - 1]} {when.year}"
+
+
+# Not strftime("%B"): that follows the process's locale.
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _article(noun: str) -> str:
+    # "a university", "an industrial park", "an ASEAN manufacturer": by sound, not spelling.
+    word = noun.lower()
+    vowel = word[:1] in "aeiou" and not word.startswith(("uni", "use", "usu", "eu", "one"))
+    return ("an " if vowel else "a ") + noun
+
+
+_PURPOSES = {
+    "en": {
+        "customer": "a potential customer",
+        "supplier": "a potential supplier",
+        "rnd_partner": "a potential research and development partner",
+        "talent_partner": "a partner for talent and training",
+        "investment_incentives": "a route to investment incentives",
+        "channel": "a channel to the industry",
+    },
+    "ja": {
+        "customer": "顧客候補",
+        "supplier": "調達先候補",
+        "rnd_partner": "研究開発パートナー候補",
+        "talent_partner": "人材育成の連携先",
+        "investment_incentives": "投資・優遇措置の窓口",
+        "channel": "業界への窓口",
+    },
+}
 
 _FOR = {
     "en": {
-        "give": "offers {caps} that {cp} needs",
-        "give_initiative": "offers {caps} that {cp} draws on",
-        "supplies": "offers {offer} for the {need} that {cp} needs",
-        "partial": "offers capabilities close to {caps}, which {cp} needs",
-        "text": "its profile and {cp}'s meet on {caps}",
-        "similar": "their descriptions are alike",
-        "back": "{cp} offers {caps} that the company is looking for",
-        "priority": "{state} is a priority member state",
-        "presence": "already present in {state}",
+        "give": "You offer {caps}, which {cp} needs",
+        "give_initiative": "You offer {caps}, which {cp} draws on",
+        "covers": "{cp} needs {need}, which your {offer} can cover",
+        "supplies": "{cp} needs {need}, which your {offer} can serve",
+        "near": "{cp} needs {need}; you offer {offer}, in the same field",
+        "near_unnamed": "{cp} needs {need}; you offer capabilities in the same field",
+        "text": "Both your profile and {cp}'s name {caps}",
+        "similar": "Your description and {cp}'s read alike",
+        "purpose": "{cp} offers {caps}, which you are looking for",
+        "thrust": "You and {cp} both work on {thrusts}",
+        "thrust_initiative": "{cp} falls under {thrusts}, which you work on",
+        "priority": "{state} is a member state you prioritise",
+        "presence": "You are already present in {state}",
         "regional": "{cp} works across ASEAN",
-        "thrusts": "both on {thrusts}",
-        "thrusts_initiative": "{cp} is on {thrusts}, a priority thrust",
-        "engaged": "already in touch with {cp}",
-        "launched": "{state} launched {code} in {month}",
-        "in_progress": "{state} has had {code} under way since {month}",
+        "role_priority": "{cp} is {type} in {state}, a member state you prioritise: {purpose}",
+        "role_presence": "{cp} is {type} in {state}, where you are already present: {purpose}",
+        "role_regional": "{cp} is {type} working across ASEAN: {purpose}",
+        "launched": "{state} launched {initiative} in {month}",
+        "in_progress": "{initiative} has been under way in {state} since {month}",
+        "relationship": "Your team has been in touch with {cp} in the last two years",
     },
     "ja": {
-        "give": "{cp}が必要とする{caps}を提供できる",
-        "give_initiative": "{cp}に必要な{caps}を提供できる",
-        "supplies": "{cp}が必要とする{need}向けに{offer}を提供できる",
-        "partial": "{cp}が必要とする{caps}に近い技術を持つ",
-        "text": "プロフィールが{caps}で{cp}と一致",
-        "similar": "説明文が似ている",
-        "back": "{cp}が自社の求める{caps}を提供",
-        "priority": "{state}は重点加盟国",
-        "presence": "{state}に拠点がある",
-        "regional": "{cp}はASEAN全域で活動",
-        "thrusts": "双方とも{thrusts}に取り組む",
-        "thrusts_initiative": "{cp}は重点とする{thrusts}に属する",
-        "engaged": "{cp}とは既に接点がある",
-        "launched": "{state}が{month}に{code}を開始",
-        "in_progress": "{state}で{code}が{month}から進行中",
+        "give": "{cp}が必要とする{caps}を御社が提供できる",
+        "give_initiative": "{cp}に必要な{caps}を御社が提供できる",
+        "covers": "{cp}が必要とする{need}を御社の{offer}でまかなえる",
+        "supplies": "{cp}が必要とする{need}に御社の{offer}が使われる",
+        "near": "{cp}が必要とする{need}と同じ分野の{offer}を御社が提供している",
+        "near_unnamed": "{cp}が必要とする{need}と同じ分野の技術を御社が持っている",
+        "text": "御社と{cp}のプロフィールがともに{caps}に言及している",
+        "similar": "御社と{cp}の事業内容の説明が似ている",
+        "purpose": "御社が求める{caps}を{cp}が提供している",
+        "thrust": "御社と{cp}はともに{thrusts}に取り組んでいる",
+        "thrust_initiative": "{cp}は御社が取り組む{thrusts}の施策である",
+        "priority": "{state}は御社が重視する加盟国である",
+        "presence": "御社は{state}に拠点がある",
+        "regional": "{cp}はASEAN全域で活動している",
+        "role_priority": "{cp}は御社が重視する{state}の{type}で、{purpose}となる",
+        "role_presence": "{cp}は御社の拠点がある{state}の{type}で、{purpose}となる",
+        "role_regional": "{cp}はASEAN全域で活動する{type}で、{purpose}となる",
+        "launched": "{state}が{month}に{initiative}を開始した",
+        "in_progress": "{state}で{month}から{initiative}が進行中である",
+        "relationship": "御社チームは過去2年以内に{cp}と接点がある",
     },
 }
 _AGAINST = {
     "en": {
-        "capability": "{cp} also needs {caps}, which the company does not offer",
-        "capability_partly": "meets {cp}'s need for {caps} only in part",
-        "capability_none": "{cp} has declared no needs the company meets",
-        "text": "the two profiles have little in common",
-        "capability_back": "{cp} offers little of what the company is looking for",
-        "thrust": "no shared thrust ({cp} is on {thrusts})",
-        "thrust_none": "no shared thrust",
-        "country": "{state} is not among its priority member states",
-        "country_regional": "{cp} is not tied to one of its priority member states",
+        "capability": "{cp} also needs {caps}, which you do not offer",
+        "capability_only": "{cp} needs {caps}, which you do not offer",
+        "thrust": "{cp} works on {thrusts}, none of which you work on",
+        "thrust_one": "{cp} works on {thrusts}, which you do not work on",
+        "country": "{state} is neither a member state you prioritise nor one you are present in",
+        "purpose": "{cp} offers none of the {caps} you are looking for",
         "prefix": "Against: ",
     },
     "ja": {
-        "capability": "{cp}が必要とする{caps}は提供していない",
-        "capability_partly": "{cp}が必要とする{caps}には部分的にしか応えられない",
-        "capability_none": "{cp}の必要とするものに応えられる点が少ない",
-        "text": "プロフィールの共通点が少ない",
-        "capability_back": "自社の求めるものを{cp}はほとんど提供していない",
-        "thrust": "共通の重点分野がない（{cp}は{thrusts}）",
-        "thrust_none": "共通の重点分野がない",
-        "country": "{state}は重点加盟国ではない",
-        "country_regional": "{cp}は特定の重点加盟国に拠点を持たない",
-        "prefix": "懸念: ",
+        "capability": "{cp}が必要とする{caps}は御社の提供範囲外",
+        "capability_only": "{cp}が必要とする{caps}は御社の提供範囲外",
+        "thrust": "{cp}が取り組む{thrusts}は御社の戦略課題と重ならない",
+        "thrust_one": "{cp}が取り組む{thrusts}は御社の戦略課題と重ならない",
+        "country": "{state}は御社が重視する加盟国でも拠点のある国でもない",
+        "purpose": "御社が求める{caps}を{cp}は提供していない",
+        "prefix": "懸念：",
     },
 }
 
 
-def _reasons_for(r: Mapping, cp: str, kind: str, labels: Labels, lang: str) -> list[str]:
-    t = _FOR[lang]
-    out: list[str] = []
-    if r.get("give"):
+def _state_of(fact: str) -> tuple[str, str]:
+    """ "priority:MY" → ("priority", "MY")."""
+    relation, _sep, state = fact.rpartition(":")
+    return relation, state
+
+
+def _capability(item: Mapping, cp: str, kind: str, w: _Words) -> str:
+    t = _FOR[w.lang]
+    company, counterpart = list(item["company"]), list(item["counterpart"])
+    if company and company == counterpart:
         key = "give_initiative" if kind == "initiative" else "give"
-        out.append(t[key].format(caps=_caps(r["give"], labels, lang), cp=cp))
-    for offer, need in (r.get("supplies") or [])[:2]:
-        out.append(
-            t["supplies"].format(
-                offer=_cap(labels, offer, lang),
-                need=_cap(labels, need, lang),
-                cp=cp,
-            )
-        )
-    if r.get("partial") and not r.get("give") and not r.get("supplies"):
-        out.append(t["partial"].format(caps=_caps(r["partial"], labels, lang), cp=cp))
-    if r.get("text"):
-        out.append(t["text"].format(caps=_caps(r["text"], labels, lang), cp=cp))
-    elif r.get("similar"):
-        out.append(t["similar"])
-    if r.get("back"):
-        out.append(t["back"].format(caps=_caps(r["back"], labels, lang), cp=cp))
-    fit = r.get("country_fit")
-    state = _label(labels.states, r.get("country", ""), lang)
-    if fit in ("priority", "presence"):
-        out.append(t[fit].format(state=state))
-    elif fit == "regional":
-        out.append(t["regional"].format(cp=cp))
-    if r.get("thrusts"):
-        thrusts = _join([_thrust(x, lang) for x in r["thrusts"]], lang)
-        key = "thrusts_initiative" if kind == "initiative" else "thrusts"
-        out.append(t[key].format(thrusts=thrusts, cp=cp))
-    for state, code, status, month in r.get("implementation") or []:
+        return t[key].format(caps=w.caps(counterpart), cp=cp)
+    need = w.caps(counterpart)
+    if not company:
+        return t["near_unnamed"].format(need=need, cp=cp)
+    branch = all(c.split(".")[0] == n for c in company for n in counterpart)
+    served = all(n in SUPPLIES.get(c, ()) for c in company for n in counterpart)
+    key = "covers" if branch else "supplies" if served else "near"
+    return t[key].format(need=need, offer=w.caps(company), cp=cp)
+
+
+def _place(item: Mapping, cp: str, w: _Words) -> str:
+    t = _FOR[w.lang]
+    company = [_state_of(f) for f in item["company"]]
+    relation, state = company[0] if company else ("regional", "")
+    if item["code"] == "country":
+        return t[relation].format(state=w.state(state), cp=cp)
+    org_type, purpose, state = [*item["counterpart"], "", "", ""][:3]
+    kind = w.org_type(org_type)
+    return t[f"role_{relation}"].format(
+        cp=cp,
+        type=kind if w.lang == "ja" else _article(kind),
+        state=w.state(state),
+        purpose=_PURPOSES[w.lang].get(purpose, ""),
+    )
+
+
+def _sentence_for(item: Mapping, cp: str, kind: str, w: _Words) -> str:
+    t, code = _FOR[w.lang], item["code"]
+    company, counterpart = list(item["company"]), list(item["counterpart"])
+    if code == "capability":
+        return _capability(item, cp, kind, w)
+    if code == "text":
+        if counterpart:
+            return t["text"].format(caps=w.caps(counterpart), cp=cp)
+        return t["similar"].format(cp=cp)
+    if code == "purpose":
+        return t["purpose"].format(caps=w.caps(counterpart), cp=cp)
+    if code == "thrust":
+        key = "thrust_initiative" if kind == "initiative" else "thrust"
+        return t[key].format(thrusts=w.thrusts(counterpart), cp=cp)
+    if code in ("role", "country"):
+        return _place(item, cp, w)
+    if code == "implementation" and company and len(counterpart) == 3:
+        initiative, status, month = counterpart
         if status in ("launched", "in_progress"):
-            out.append(
-                t[status].format(
-                    state=_label(labels.states, state, lang),
-                    code=code,
-                    month=_month(month, lang),
-                )
+            return t[status].format(
+                state=w.state(_state_of(company[0])[1]),
+                initiative=w.initiative(initiative),
+                month=w.month(month),
             )
-    if r.get("engaged"):
-        out.append(t["engaged"].format(cp=cp))
-    return out
+    if code == "relationship":
+        return t["relationship"].format(cp=cp)
+    return ""
 
 
-def _month(yyyy_mm: str, lang: str) -> str:
-    """ "2026-03" in English, 「2026年3月」 in Japanese."""
-    if lang != "ja" or len(yyyy_mm) != 7:
-        return yyyy_mm
-    return f"{yyyy_mm[:4]}年{int(yyyy_mm[5:])}月"
-
-
-def _against(r: Mapping, cp: str, labels: Labels, lang: str) -> str:
-    t = _AGAINST[lang]
-    which = r.get("against", "")
-    if which == "capability":
-        if r.get("missing"):
-            return t["capability"].format(cp=cp, caps=_caps(r["missing"], labels, lang))
-        partly = [need for _offer, need in r.get("supplies") or []] + list(r.get("partial") or [])
-        if partly:
-            return t["capability_partly"].format(cp=cp, caps=_caps(partly, labels, lang))
-        return t["capability_none"].format(cp=cp)
-    if which == "thrust":
-        if r.get("counterpart_thrusts"):
-            thrusts = _join([_thrust(x, lang) for x in r["counterpart_thrusts"]], lang)
-            return t["thrust"].format(cp=cp, thrusts=thrusts)
-        return t["thrust_none"]
-    if which == "country":
-        if r.get("country_fit") == "regional":
-            return t["country_regional"].format(cp=cp)
-        return t["country"].format(state=_label(labels.states, r.get("country", ""), lang))
-    if which in ("text", "capability_back"):
-        return t[which].format(cp=cp)
+def _sentence_against(item: Mapping, cp: str, w: _Words, has_capability: bool) -> str:
+    t, code = _AGAINST[w.lang], item["code"]
+    company, counterpart = list(item["company"]), list(item["counterpart"])
+    if code == "capability":
+        key = "capability" if has_capability else "capability_only"
+        return t[key].format(caps=w.caps(counterpart), cp=cp)
+    if code == "thrust":
+        key = "thrust_one" if len(counterpart) == 1 else "thrust"
+        return t[key].format(thrusts=w.thrusts(counterpart), cp=cp)
+    if code == "country" and counterpart:
+        return t["country"].format(state=w.state(counterpart[0]), cp=cp)
+    if code == "purpose":
+        return t["purpose"].format(caps=w.caps(company), cp=cp)
     return ""
 
 
 def render(
-    reasons: Mapping, *, counterpart: str, kind: str, lang: str | None, labels: Labels
+    structured: Mapping[str, Sequence[Mapping]],
+    *,
+    counterpart: str,
+    kind: str,
+    lang: str | None,
+    labels: Labels,
 ) -> Explanation:
+    """Sentences for the structured reasons (matching.reasons.structure): every reason for,
+    and the strongest against."""
     lang = _lang(lang)
-    found = _reasons_for(reasons, counterpart, kind, labels, lang)
-    against = _against(reasons, counterpart, labels, lang)
+    w = _Words(labels, lang)
+    items_for = list(structured.get("for") or [])
+    found = [s for s in (_sentence_for(x, counterpart, kind, w) for x in items_for) if s]
+    if lang == "en":  # "the Penang cluster needs ..." opens a sentence
+        found = [s[:1].upper() + s[1:] for s in found]
+    has_capability = any(x["code"] == "capability" for x in items_for)
+    against_all = [
+        s
+        for s in (
+            _sentence_against(x, counterpart, w, has_capability)
+            for x in structured.get("against") or []
+        )
+        if s
+    ]
+    against = against_all[0] if against_all else ""
     if lang == "ja":
-        text = "、".join(found) + "。" if found else ""
+        text = "".join(f"{s}。" for s in found)
         if against:
             text += _AGAINST["ja"]["prefix"] + against + "。"
     else:
-        text = "; ".join(found) if found else ""
-        text = (text[:1].upper() + text[1:] + ".") if text else ""
+        text = " ".join(f"{s}." for s in found)
         if against:
             text += (" " if text else "") + _AGAINST["en"]["prefix"] + against + "."
-    return Explanation(reasons=found, against=against, text=text)
+    return Explanation(reasons=found, against=against, text=text, against_all=against_all)

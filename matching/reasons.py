@@ -1,59 +1,154 @@
 """Why a match: the concrete facts behind it, and the kind of partnership it most likely
-becomes. Pure: plain data in, codes out (matching.explain words them)."""
+becomes. Pure: plain data in, codes out (matching.explain words them).
+
+Two steps. `reasons()` runs at ranking time and stores, as codes, what the engine's signals
+say about the pair (the `MatchSuggestion.reasons` dict). `structure()` runs at read time and
+turns those codes and the stored components into reasons for and against, each naming the
+facts on the company's side and on the counterpart's side and what it brought to the score.
+The rules that keep an explanation honest are enforced here, by construction:
+
+- a reason names facts, never the score ("a strong match" is not a reason);
+- a fact (same code, same facts) is never both for and against;
+- a reason against names a component that applies to the pair and whose value is low;
+- a capability, thrust or member state said to be on both sides is on both sides;
+- a government counterpart (ministry, investment agency, industrial park) gets no thrust reason:
+  the thrust component does not apply to it (matching.roles);
+- a reason for brings something to the score (a positive contribution).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from matching.features import ORGANIZATION, Profile
-from matching.scoring import GET, GIVE, Engine, LiveView, Match
+from matching import roles
+from matching.features import ORGANIZATION, Profile, Signals, Space
+from matching.scoring import COMPONENTS, Engine, LiveView, Match, fuse_values
 
 # Statuses an explanation names, at most.
 LIVE_FACTS = 2
+# A component below this value may be named against a pair; at or above it, it may not.
+LOW = 0.5
+# A shortfall that costs the score less than this is not worth naming.
+MIN_COST = 0.01
+# Text similarity (n-gram cosine) from which "the descriptions read alike" is a reason.
+SIMILAR_TEXT = 0.3
+# The codes of structured reasons (the API's contract).
+CODES = (
+    "capability",
+    "thrust",
+    "country",
+    "role",
+    "purpose",
+    "relationship",
+    "implementation",
+    "text",
+    "project",
+    "incentive",
+)
+REGIONAL = "ASEAN"
 
 
 def reasons(
     engine: Engine, m: Match, weights: Mapping[str, float], live: LiveView | None = None
 ) -> dict:
-    """The facts an explanation names, as codes (rendered in a language by matching.explain).
+    """The facts an explanation may name, as codes (stored; `structure` reads them back).
     `live` is the implementation watch the match was ranked with."""
     space, companies, side = engine.space, engine.companies, engine.sides[m.kind]
     row, col = companies.row[m.company], side.row[m.counterpart]
     c, cs = companies.profiles[row], companies.signals[row]
     p, ps = side.profiles[col], side.signals[col]
+    out: dict = {"org_type": p.org_type if m.kind == ORGANIZATION else ""}
+    out.update(_capabilities(space, cs, ps))
+    out.update(_text(space, c, cs, ps, m.values, out))
+    out.update(_back(space, cs, ps))
+    if m.values.get("thrust") is not None:
+        company_thrusts = {space.thrusts[j] for j in cs.thrust}
+        counterpart_thrusts = sorted(space.thrusts[j] for j in ps.thrust)
+        out["thrusts"] = [t for t in counterpart_thrusts if t in company_thrusts]
+        out["counterpart_thrusts"] = counterpart_thrusts
+        out["company_thrusts"] = sorted(company_thrusts)
+    if m.kind == ORGANIZATION:
+        out["country"] = p.country
+        out["country_fit"] = _country_fit(c, p)
+        out["priority_states"] = sorted(c.priority_countries)
+        out["presence_states"] = sorted(c.presence_countries - c.priority_countries)
+    out["engaged"] = bool((m.values.get("relationship") or 0) > 0)
+    out["implementation"] = _live_facts(live, m, col, c) if m.values.get("implementation") else []
+    # A government body's or a university's worth to the company is bound to its country
+    # (matching.roles): the country's shortfall costs that too.
+    bound = m.kind == ORGANIZATION and p.org_type in space.type_index
+    full_role = roles.role_factor(c.org_type, p.org_type, 1.0) if bound else None
+    against = reasons_against(m.values, weights, out, full_role=full_role)
+    out["against"] = against[0][0] if against else ""
+    out["against_more"] = [name for name, _cost in against[1:]]
+    out["costs"] = {name: round(cost, 4) for name, cost in against}
+    return {k: v for k, v in out.items() if v not in ([], {}, "", None, False)}
+
+
+def _meeting(space: Space, offers: Iterable[str], need: str, full: bool) -> list[str]:
+    """The offered capabilities that meet `need` in full (or, `full` False, in part)."""
+    col = space.cap_index[need]
+    out = []
+    for code in offers:
+        credit = space.expand([code]).get(col, 0.0)
+        if (credit >= 1.0) if full else (0.0 < credit < 1.0):
+            out.append(code)
+    return out
+
+
+def _capabilities(space: Space, cs: Signals, ps: Signals) -> dict:
+    """Each need of the counterpart, by how the company's offer meets it (as the capability
+    component reads them: `cs.offers`, `ps.needs`)."""
     index, credit, concept = space.cap_index, cs.offer, cs.concept_offer
-    give, supplies, partial, missing = [], [], [], []
+    give, covers, supplies, near, missing = [], [], [], [], []
     for code in ps.needs:
         value = credit.get(index[code], 0.0)
         if value >= 1:
-            give.append(code)
+            offers = _meeting(space, cs.offers, code, full=True)
+            if code in offers:
+                give.append(code)
+            else:  # a branch need met by one of its leaves
+                covers.append([offers, code])
         elif code in cs.supplies:
             supplies.append([cs.supplies[code], code])
         elif value > 0:
-            partial.append(code)
+            near.append([_meeting(space, cs.offers, code, full=False), code])
         elif concept.get(index[code], 0.0) <= 0:
             missing.append(code)  # not even its description mentions something close
-    text = [c for c in ps.mentions if c not in give and concept.get(index[c], 0.0) >= 1]
-    back = [code for code in cs.needs if ps.offer.get(index[code], 0.0) >= 1]
-    company_thrusts = {space.thrusts[col] for col in cs.thrust}
-    counterpart_thrusts = sorted(space.thrusts[col] for col in ps.thrust)
-    out = {
+    return {
         "give": give,
+        "covers": covers,
         "supplies": supplies,
-        "partial": partial,
+        "near": near,
+        "partial": [need for _offers, need in near],
         "missing": missing,
-        "text": text,
-        "back": back,
-        "thrusts": [t for t in counterpart_thrusts if t in company_thrusts],
-        "counterpart_thrusts": counterpart_thrusts,
-        "country": p.country if m.kind == ORGANIZATION else "",
-        "country_fit": _country_fit(c, p, m.kind),
-        "similar": bool((m.values.get("text") or 0) >= 0.3 and not (text or give or supplies)),
-        "engaged": bool((m.values.get("relationship") or 0) > 0),
-        "implementation": _live_facts(live, m, col, c) if m.values.get("implementation") else [],
-        "against": strongest_against(m.values, weights),
     }
-    return {k: v for k, v in out.items() if v not in ([], "", None, False)}
+
+
+def _text(space: Space, c: Profile, cs: Signals, ps: Signals, values, found: dict) -> dict:
+    """Capabilities both profiles name (declared or in their texts) that the capability
+    reasons have not named yet; else whether the descriptions read alike."""
+    named = set(found["give"]) | {need for _o, need in found["supplies"]}
+    named |= {need for _o, need in found["covers"]} | {need for _o, need in found["near"]}
+    ours = set(space.known(c.offers)) | set(cs.tags)
+    text = [code for code in ps.mentions if code in ours and code not in named]
+    value = values.get("text") or 0.0
+    if value <= 0:
+        return {}
+    similar = value >= SIMILAR_TEXT and not (text or named)
+    return {"text": text, "similar": similar}
+
+
+def _back(space: Space, cs: Signals, ps: Signals) -> dict:
+    """What the company needs that the counterpart offers (the capability_back component)."""
+    index = space.cap_index
+    met = [code for code in cs.needs if ps.offer.get(index[code], 0.0) >= 1]
+    offered = {o for code in met for o in _meeting(space, ps.offers, code, full=True)}
+    return {
+        "back": met,
+        "back_offers": sorted(offered),
+        "back_missing": [code for code in cs.needs if ps.offer.get(index[code], 0.0) <= 0],
+    }
 
 
 def _live_facts(live: LiveView | None, m: Match, col: int, c: Profile) -> list[list[str]]:
@@ -64,9 +159,7 @@ def _live_facts(live: LiveView | None, m: Match, col: int, c: Profile) -> list[l
     return [[x.state, x.code, x.status, x.effective_on[:7]] for x in facts[:LIVE_FACTS]]
 
 
-def _country_fit(c: Profile, p: Profile, kind: str) -> str:
-    if kind != ORGANIZATION:
-        return ""
+def _country_fit(c: Profile, p: Profile) -> str:
     if not p.country:
         return "regional"
     if p.country in c.priority_countries:
@@ -76,18 +169,182 @@ def _country_fit(c: Profile, p: Profile, kind: str) -> str:
     return "none"
 
 
-def strongest_against(values: Mapping[str, float | None], weights: Mapping[str, float]) -> str:
-    """The component whose shortfall costs its side the most (the relationship aside: most
-    pairs have none yet, which says nothing against them)."""
-    worst, cost = "", 0.05
-    for names in (GIVE, GET):
-        applies = [k for k in names if values.get(k) is not None]
-        total = sum(weights[k] for k in applies)
-        for k in applies:
-            shortfall = weights[k] * (1.0 - (values[k] or 0.0)) / total if total else 0.0
-            if shortfall > cost:
-                worst, cost = k, shortfall
-    return worst
+def _nameable(name: str, codes: Mapping) -> bool:
+    """Whether a shortfall of `name` can be said with facts of both sides (else it is not
+    said: "little in common" would only restate the score)."""
+    if name == "capability":
+        return bool(codes.get("missing"))
+    if name == "thrust":
+        return not codes.get("thrusts") and bool(codes.get("counterpart_thrusts"))
+    if name == "country":
+        return codes.get("country_fit") == "none" and bool(codes.get("country"))
+    if name == "capability_back":
+        return bool(codes.get("back_missing"))
+    return False
+
+
+def reasons_against(
+    values: Mapping[str, float | None],
+    weights: Mapping[str, float],
+    codes: Mapping,
+    *,
+    full_role: float | None = None,
+) -> list[tuple[str, float]]:
+    """Components that apply, are low and can be named, with what each shortfall costs the
+    score (the score at the component's full value less the score; `full_role` is the role
+    factor at a full country value), the costliest first. The relationship is never one: most
+    pairs have none yet, which says nothing against them."""
+    score = fuse_values(values, weights)
+    out = []
+    for name in ("capability", "text", "capability_back", "thrust", "country"):
+        value = values.get(name)
+        if value is None or value >= LOW or not _nameable(name, codes):
+            continue
+        full = {**values, name: 1.0}
+        if name == "country" and full_role is not None:
+            full["role"] = full_role
+        cost = fuse_values(full, weights) - score
+        if cost >= MIN_COST:
+            out.append((name, cost))
+    out.sort(key=lambda item: -item[1])
+    return out
+
+
+# --- Structured reasons: what the API returns and the sentences are made of ----------------
+
+
+def _item(code: str, company: Iterable[str], counterpart: Iterable[str], contribution: float):
+    return {
+        "code": code,
+        "company": list(company),
+        "counterpart": list(counterpart),
+        "contribution": round(contribution, 4),
+    }
+
+
+def _key(item: Mapping) -> tuple:
+    return item["code"], tuple(item["company"]), tuple(item["counterpart"])
+
+
+def _capability_for(codes: Mapping, contribution: float) -> list[dict]:
+    """One reason for the needs met exactly, one per need met otherwise; the component's
+    contribution shared in proportion to each need's squared credit, as the component sums
+    them."""
+    pairs: list[tuple[list[str], list[str], float]] = []
+    if codes.get("give"):
+        give = list(codes["give"])
+        pairs.append((give, give, float(len(give))))
+    for offers, need in codes.get("covers") or []:
+        pairs.append((list(offers), [need], 1.0))
+    for offer, need in codes.get("supplies") or []:
+        pairs.append(([offer], [need], 0.25))
+    if "near" in codes:
+        # Needs met in part by the same offers are one reason ("... in the same field").
+        grouped: dict[tuple[str, ...], list[str]] = {}
+        for offers, need in codes["near"]:
+            grouped.setdefault(tuple(offers), []).append(need)
+        for offers, needs in grouped.items():
+            pairs.append((list(offers), needs, 0.1225 * len(needs)))
+    elif codes.get("partial"):  # stored before the offers behind it were
+        pairs.append(([], list(codes["partial"]), 0.1225 * len(codes["partial"])))
+    total = sum(weight for *_facts, weight in pairs)
+    return [
+        _item("capability", company, counterpart, contribution * weight / total)
+        for company, counterpart, weight in pairs
+        if total > 0
+    ]
+
+
+def _place(codes: Mapping, purpose: str, contribution: float) -> list[dict]:
+    """What the counterpart is for the company, where it is: one reason when its type has a
+    role, a plain member-state reason otherwise."""
+    fit, state = codes.get("country_fit"), codes.get("country") or REGIONAL
+    if fit not in ("priority", "presence", "regional") or contribution <= 0:
+        return []
+    company = [] if fit == "regional" else [f"{fit}:{state}"]
+    org_type = codes.get("org_type", "")
+    if org_type in roles.TYPE_ROLES and purpose:
+        return [_item("role", company, [org_type, purpose, state], contribution)]
+    return [_item("country", company, [state], contribution)]
+
+
+def _for(codes: Mapping, part, value, kind: str, purpose: str) -> list[dict]:
+    found = _capability_for(codes, part("capability"))
+    if value("text") and codes.get("text"):
+        found.append(_item("text", codes["text"], codes["text"], part("text")))
+    elif value("text") and codes.get("similar"):
+        found.append(_item("text", [], [], part("text")))
+    if codes.get("back"):
+        offers = codes.get("back_offers") or codes["back"]
+        found.append(_item("purpose", codes["back"], offers, part("capability_back")))
+    if value("thrust") is not None and codes.get("thrusts"):
+        found.append(_item("thrust", codes["thrusts"], codes["thrusts"], part("thrust")))
+    if kind == ORGANIZATION and value("country"):
+        found.extend(_place(codes, purpose, part("country")))
+    live = [x for x in codes.get("implementation") or [] if len(x) == 4]
+    for state, code, status, month in live:
+        share = part("implementation") / len(live)
+        found.append(_item("implementation", [f"priority:{state}"], [code, status, month], share))
+    if codes.get("engaged"):
+        found.append(_item("relationship", [], [], part("relationship")))
+    return [x for x in found if x["contribution"] > 0]
+
+
+def _against(codes: Mapping, value, costs: Mapping) -> list[dict]:
+    out = []
+    names = [codes.get("against", ""), *(codes.get("against_more") or [])]
+    for name in dict.fromkeys(n for n in names if n):
+        v = value(name)
+        if v is None or v >= LOW or not _nameable(name, codes):
+            continue
+        cost = -float(costs.get(name, 0.0))
+        if name == "capability":
+            out.append(_item("capability", [], codes["missing"], cost))
+        elif name == "thrust":
+            company = codes.get("company_thrusts") or []
+            out.append(_item("thrust", company, codes["counterpart_thrusts"], cost))
+        elif name == "country":
+            company = [f"priority:{s}" for s in codes.get("priority_states") or []]
+            company += [f"presence:{s}" for s in codes.get("presence_states") or []]
+            out.append(_item("country", company, [codes["country"]], cost))
+        elif name == "capability_back":
+            out.append(_item("purpose", codes["back_missing"], [], cost))
+    return out
+
+
+def structure(
+    codes: Mapping,
+    components: Mapping[str, Mapping | None],
+    *,
+    kind: str = ORGANIZATION,
+    purpose: str = "",
+) -> dict[str, list[dict]]:
+    """Reasons for and against a suggestion, from its stored codes and components. Old rows
+    (stored before some keys existed) give what their keys allow."""
+
+    def value(name: str) -> float | None:
+        return (components.get(name) or {}).get("value")
+
+    def part(name: str) -> float:
+        return float((components.get(name) or {}).get("contribution") or 0.0)
+
+    found = _for(codes, part, value, kind, purpose)
+    if value("thrust") is None:  # does not apply (a government counterpart): never named
+        found = [x for x in found if x["code"] != "thrust"]
+    first = [x for x in found if x["code"] in ("role", "country")]
+    rest = sorted((x for x in found if x not in first), key=lambda x: -x["contribution"])
+    found = first + rest
+    said = {_key(x) for x in found}
+    against = [x for x in _against(codes, value, codes.get("costs") or {}) if _key(x) not in said]
+    return {"for": found, "against": against}
+
+
+def components_of(m: Match) -> dict[str, dict]:
+    """A ranked match's components in the stored shape (value, contribution)."""
+    return {
+        name: {"value": m.values.get(name), "contribution": part}
+        for name, part in zip(COMPONENTS, m.parts, strict=True)
+    }
 
 
 # --- Which kind of partnership an accepted match most likely becomes ------------------------

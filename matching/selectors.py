@@ -7,9 +7,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from engagement import policy
-from engagement.models import Capability, MemberState, Organization
+from engagement.models import Capability, Initiative, MemberState, Organization, OrgType, Thrust
 from matching.explain import Explanation, Labels, render
 from matching.models import MatchDecision, MatchSuggestion, SuggestionStatus
+from matching.reasons import structure
 
 
 def suggestions_visible(*, user: Any) -> QuerySet[MatchSuggestion]:
@@ -78,16 +79,18 @@ def companies_with_suggestions(*, user: Any) -> QuerySet[Organization]:
     return Organization.objects.filter(pk__in=ids).order_by("name")
 
 
+def _names(model, key: str = "code") -> dict[str, tuple[str, str]]:
+    return {code: (en, ja) for code, en, ja in model.objects.values_list(key, "name_en", "name_ja")}
+
+
 def explanation_labels() -> Labels:
+    """The reference data explanations name, in both languages (a few queries per page)."""
     return Labels(
-        capabilities={
-            code: (en, ja)
-            for code, en, ja in Capability.objects.values_list("code", "name_en", "name_ja")
-        },
-        states={
-            iso: (en, ja)
-            for iso, en, ja in MemberState.objects.values_list("iso2", "name_en", "name_ja")
-        },
+        capabilities=_names(Capability),
+        states=_names(MemberState, "iso2"),
+        thrusts=_names(Thrust),
+        org_types=_names(OrgType),
+        initiatives=_names(Initiative),
     )
 
 
@@ -100,9 +103,19 @@ def counterpart_name(suggestion: MatchSuggestion, lang: str | None) -> str:
     return org.name_ja if japanese and org.name_ja else org.name
 
 
+def structured_reasons(suggestion: MatchSuggestion) -> dict[str, list[dict]]:
+    """Reasons for and against, each naming the facts of both sides (matching.reasons)."""
+    return structure(
+        suggestion.reasons or {},
+        suggestion.components or {},
+        kind=suggestion.kind,
+        purpose=suggestion.purpose,
+    )
+
+
 def explain(suggestion: MatchSuggestion, lang: str | None, labels: Labels) -> Explanation:
     return render(
-        suggestion.reasons or {},
+        structured_reasons(suggestion),
         counterpart=counterpart_name(suggestion, lang),
         kind=suggestion.kind,
         lang=lang,

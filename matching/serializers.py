@@ -7,8 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from matching.models import MatchSuggestion, RejectReason
+from matching.reasons import CODES
 from matching.scoring import COMPONENTS
-from matching.selectors import counterpart_name, explain
+from matching.selectors import counterpart_name, explain, structured_reasons
 
 
 class NamedSerializer(serializers.Serializer):
@@ -37,9 +38,49 @@ class ComponentsSerializer(serializers.Serializer):
 
 class ExplanationSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=["en", "ja"])
-    text = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField())
+    text = serializers.CharField(help_text="The reasons for, then the strongest one against.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="One sentence per reason for, in order."
+    )
     against = serializers.CharField(help_text="The strongest reason against; may be empty.")
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=list(CODES),
+        help_text="What the reason is about. `role`: what kind of institution the counterpart "
+        "is, where, and what it is for the company; `purpose`: what the counterpart offers "
+        "that the company is looking for.",
+    )
+    company = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Facts on the company's side, as codes: capabilities (`EQP.DICING`), thrusts "
+        "(`T6`), member states with the company's tie to them (`priority:MY`, `presence:VN`).",
+    )
+    counterpart = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Facts on the counterpart's side, as codes: capabilities, thrusts, its member "
+        "state (`MY`, or `ASEAN` for a regional body); for `role` its institution type, the "
+        "purpose and its member state; for `implementation` the initiative, its status and the "
+        "month it took effect (`T6-02`, `launched`, `2026-03`).",
+    )
+    contribution = serializers.FloatField(
+        help_text="For: what it brought to the score (positive). Against: what the shortfall "
+        "costs the score (negative)."
+    )
+
+
+class ReasonsSerializer(serializers.Serializer):
+    def get_fields(self):
+        # "for" is a Python keyword: declared here rather than as class attributes.
+        return {
+            "for": ReasonSerializer(many=True, help_text="Reasons for, the strongest first."),
+            "against": ReasonSerializer(
+                many=True,
+                help_text="Components that apply to the pair and are low, the costliest first; "
+                "never the same facts as a reason for.",
+            ),
+        }
 
 
 class MatchSuggestionSerializer(serializers.ModelSerializer):
@@ -47,6 +88,7 @@ class MatchSuggestionSerializer(serializers.ModelSerializer):
     counterpart = serializers.SerializerMethodField()
     components = serializers.SerializerMethodField()
     explanation = serializers.SerializerMethodField()
+    reasons = serializers.SerializerMethodField()
     decided_by = serializers.CharField(
         source="decided_by.username", read_only=True, allow_null=True, help_text="Username."
     )
@@ -61,6 +103,7 @@ class MatchSuggestionSerializer(serializers.ModelSerializer):
             "rank",
             "purpose",
             "components",
+            "reasons",
             "explanation",
             "status",
             "stale",
@@ -98,6 +141,10 @@ class MatchSuggestionSerializer(serializers.ModelSerializer):
     def get_components(self, obj: MatchSuggestion) -> dict:
         empty = {"value": None, "contribution": 0.0}
         return {name: obj.components.get(name, empty) for name in COMPONENTS}
+
+    @extend_schema_field(ReasonsSerializer)
+    def get_reasons(self, obj: MatchSuggestion) -> dict:
+        return structured_reasons(obj)
 
     @extend_schema_field(ExplanationSerializer)
     def get_explanation(self, obj: MatchSuggestion) -> dict:

@@ -84,12 +84,27 @@ def test_a_company_suggestions_come_ranked_with_components_and_an_explanation(
         "value": 1.0,
         "contribution": pytest.approx(computed.components["country"]["contribution"]),
     }
+    assert first["purpose"] == "investment_incentives"
     assert first["explanation"]["language"] == "en"
-    assert first["explanation"]["text"].startswith(
-        "Offers equipment service, maintenance and leasing that Penang Development Corporation "
-        "needs"
+    assert first["explanation"]["reasons"] == [
+        "Penang Development Corporation is an industrial park or economic zone in Malaysia, a "
+        "member state you prioritise: a route to investment incentives",
+        "You offer equipment service, maintenance and leasing, which Penang Development "
+        "Corporation needs",
+        "Penang Development Corporation needs assembly, test and packaging (OSAT), which your "
+        "dicing, grinding and polishing equipment can serve",
+    ]
+    assert first["explanation"]["against"] == ""
+    # An industrial park is a government body: the thrust does not apply, so no thrust reason.
+    assert [(r["code"], r["company"], r["counterpart"]) for r in first["reasons"]["for"]] == [
+        ("role", ["priority:MY"], ["industrial_park", "investment_incentives", "MY"]),
+        ("capability", ["EQP.SERVICE"], ["EQP.SERVICE"]),
+        ("capability", ["EQP.DICING"], ["MFG.ATP"]),
+    ]
+    assert first["reasons"]["for"][0]["contribution"] == pytest.approx(
+        computed.components["country"]["contribution"], abs=1e-4
     )
-    assert "Malaysia is a priority member state" in first["explanation"]["reasons"]
+    assert first["reasons"]["against"] == []
     initiative = next(r for r in results if r["counterpart"]["type"] == "initiative")
     assert set(initiative["counterpart"]) == {"type", "id", "name", "code"}
 
@@ -99,7 +114,13 @@ def test_the_explanation_follows_accept_language(api, users, disco, computed):
 
     body = response.json()
     assert body["explanation"]["language"] == "ja"
-    assert "マレーシアは重点加盟国" in body["explanation"]["text"]
+    assert body["explanation"]["text"] == (
+        "Penang Development Corporationは御社が重視するマレーシアの工業団地・経済特区"
+        "で、投資・優遇措置の窓口となる。"
+        "Penang Development Corporationが必要とする装置保守・サービス・リースを御社が提供できる。"
+        "Penang Development Corporationが必要とする後工程（組立・検査・パッケージング）"
+        "に御社のダイシング・研削・研磨装置が使われる。"
+    )
     assert body["company"]["name"] == "ディスコ"
 
 

@@ -16,7 +16,7 @@ from matching.features import (
     Profile,
     fingerprint,
 )
-from matching.reasons import infer_partnership_type, reasons
+from matching.reasons import components_of, infer_partnership_type, reasons, structure
 from matching.scoring import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
@@ -346,16 +346,20 @@ def test_a_pair_below_the_floor_is_not_lifted_into_the_list(taxonomy):
 
 def test_the_explanation_names_the_launch_in_english_and_japanese(taxonomy):
     e, _cold, warm = _vietnam(taxonomy)
-    labels = Labels(states={"VN": ("Vietnam", "ベトナム")})
+    labels = Labels(
+        states={"VN": ("Viet Nam", "ベトナム")},
+        initiatives={"T6-02": ("Education-industry linkages", "教育機関と産業界の連携")},
+    )
     live = e.live_view(LIVE)
 
     why = reasons(e, warm["HUST"], DEFAULT_WEIGHTS, live)
-    en = render(why, counterpart="HUST", kind=ORGANIZATION, lang="en", labels=labels)
-    ja = render(why, counterpart="HUST", kind=ORGANIZATION, lang="ja", labels=labels)
+    found = structure(why, components_of(warm["HUST"]))
+    en = render(found, counterpart="HUST", kind=ORGANIZATION, lang="en", labels=labels)
+    ja = render(found, counterpart="HUST", kind=ORGANIZATION, lang="ja", labels=labels)
 
     assert why["implementation"] == [["VN", "T6-02", "launched", "2026-03"]]
-    assert "Vietnam launched T6-02 in 2026-03" in en.reasons
-    assert "ベトナムが2026年3月にT6-02を開始" in ja.reasons
+    assert "Viet Nam launched T6-02 (Education-industry linkages) in March 2026" in en.reasons
+    assert "ベトナムが2026年3月にT6-02（教育機関と産業界の連携）を開始した" in ja.reasons
     assert "implementation" not in reasons(e, warm["HUST"], DEFAULT_WEIGHTS)
 
 
@@ -458,6 +462,7 @@ def _labels(taxonomy):
     return Labels(
         capabilities={c.code: (c.name_en, c.name_ja) for c in taxonomy.capabilities},
         states={"MY": ("Malaysia", "マレーシア"), "LA": ("Lao PDR", "ラオス")},
+        thrusts={"T3": ("Supply Chain Hubs and Clusters", "サプライチェーン・ハブとクラスター")},
     )
 
 
@@ -468,40 +473,45 @@ def test_an_explanation_names_concrete_reasons_and_the_strongest_one_against(tax
         thrusts={"T1", "T3", "T6"},
         priority_countries={"MY"},
     )
-    penang = institution(
-        "PDC", needs={"EQP.SERVICE", "MFG.ATP", "DES.IC"}, thrusts={"T3"}, country="MY"
-    )
+    needs = {"EQP.SERVICE", "MFG.ATP", "DES.IC", "DES.EDA", "TAL.MOBILITY", "SCM.TRADE"}
+    penang = institution("PDC", needs=needs, thrusts={"T3"}, country="MY")
     e = engine(taxonomy, [disco], [penang])
     m = e.rank()["DISCO"][0]
 
     why = reasons(e, m, DEFAULT_WEIGHTS)
+    found = structure(why, components_of(m))
     en = render(
-        why,
+        found,
         counterpart="the Penang cluster",
         kind=ORGANIZATION,
         lang="en",
         labels=_labels(taxonomy),
     )
-    ja = render(why, counterpart="ペナン", kind=ORGANIZATION, lang="ja", labels=_labels(taxonomy))
+    ja = render(found, counterpart="ペナン", kind=ORGANIZATION, lang="ja", labels=_labels(taxonomy))
 
     assert why["give"] == ["EQP.SERVICE"]
     assert why["supplies"] == [["EQP.DICING", "MFG.ATP"]]
-    assert why["missing"] == ["DES.IC"]
+    assert why["missing"] == ["DES.EDA", "DES.IC", "SCM.TRADE", "TAL.MOBILITY"]
     assert (why["country_fit"], why["thrusts"], why["against"]) == (
         "priority",
         ["T3"],
         "capability",
     )
     assert en.text == (
-        "Offers equipment service, maintenance and leasing that the Penang cluster needs; "
-        "offers dicing, grinding and polishing equipment for the assembly, test and packaging "
-        "(OSAT) that the Penang cluster needs; Malaysia is a priority member state; both on "
-        "Thrust 3. Against: the Penang cluster also needs IC design services, which the company "
-        "does not offer."
+        "Malaysia is a member state you prioritise. You and the Penang cluster both work on "
+        "Thrust 3 (Supply Chain Hubs and Clusters). You offer equipment service, maintenance "
+        "and leasing, which the Penang cluster needs. The Penang cluster needs assembly, test "
+        "and packaging (OSAT), which your dicing, grinding and polishing equipment can serve. "
+        "Against: the Penang cluster also needs EDA tools and design enablement, IC design "
+        "services and trade facilitation and customs, which you do not offer."
     )
-    assert ja.text.startswith("ペナンが必要とする装置保守・サービス・リースを提供できる")
-    assert "マレーシアは重点加盟国" in ja.text
-    assert ja.against == "ペナンが必要とするIC設計は提供していない"
+    assert ja.reasons[:2] == [
+        "マレーシアは御社が重視する加盟国である",
+        "御社とペナンはともに戦略課題3（サプライチェーン・ハブとクラスター）に取り組んでいる",
+    ]
+    assert ja.against == (
+        "ペナンが必要とするEDAツール・設計環境、IC設計、貿易円滑化・通関は御社の提供範囲外"
+    )
 
 
 def test_the_reason_against_a_pair_in_a_member_state_the_company_ignores_is_the_country(taxonomy):
@@ -510,14 +520,16 @@ def test_the_reason_against_a_pair_in_a_member_state_the_company_ignores_is_the_
     m = e.rank()["C"][0]
 
     text = render(
-        reasons(e, m, DEFAULT_WEIGHTS),
+        structure(reasons(e, m, DEFAULT_WEIGHTS), components_of(m)),
         counterpart="X",
         kind=ORGANIZATION,
         lang="en",
         labels=_labels(taxonomy),
     ).text
 
-    assert text.endswith("Against: Lao PDR is not among its priority member states.")
+    assert text.endswith(
+        "Against: Lao PDR is neither a member state you prioritise nor one you are present in."
+    )
 
 
 def test_a_rejection_stands_until_what_matching_reads_changes(taxonomy):

@@ -116,13 +116,17 @@ def test_a_recompute_ranks_partners_with_components_and_reasons(directory, penan
     assert top.reasons["give"] == ["EQP.SERVICE"]
     assert top.reasons["supplies"] == [["EQP.DICING", "MFG.ATP"]]
     text = explain(top, "en", explanation_labels()).text
-    assert text.startswith(
-        "Offers equipment service, maintenance and leasing that Penang Development Corporation "
-        "needs; offers dicing, grinding and polishing equipment for the assembly, test and "
-        "packaging (OSAT) that Penang Development Corporation needs; Malaysia is a priority "
-        "member state; both on Thrust 3."
+    assert text == (
+        "Penang Development Corporation is an industrial park or economic zone in Malaysia, a "
+        "member state you prioritise: a route to investment incentives. You offer equipment "
+        "service, maintenance and leasing, which Penang Development Corporation needs. Penang "
+        "Development Corporation needs assembly, test and packaging (OSAT), which your dicing, "
+        "grinding and polishing equipment can serve."
     )
-    assert "マレーシアは重点加盟国" in explain(top, "ja", explanation_labels()).text
+    assert explain(top, "ja", explanation_labels()).reasons[0] == (
+        "Penang Development Corporationは御社が重視するマレーシアの工業団地・経済特区"
+        "で、投資・優遇措置の窓口となる"
+    )
 
 
 def test_an_institution_not_accepting_partners_is_never_suggested(directory, closed):

@@ -85,7 +85,7 @@ def test_a_launch_recorded_by_a_program_manager_reaches_map_suggestions_and_dige
     cells = {c.state.iso2: c for c in coverage_matrix(user=users["pm"], thrust="T6").rows[1].cells}
     assert (cells["VN"].status.status, cells["VN"].gap) == ("launched", True)
     # Matching: the initiative and the Hanoi university say why they moved up.
-    said = "Viet Nam launched T6-02 in 2026-03"
+    said = "Viet Nam launched T6-02 (Education-industry linkages) in March 2026"
     reached = (
         ("initiative", "Education-industry linkages"),
         ("organization", "Hanoi University of Science and Technology"),
@@ -124,7 +124,10 @@ def test_the_japanese_explanation_names_the_launch(api, users, disco, vietnam):
     linkages = Initiative.objects.get(code="T6-02")
     first = next(r for r in body["results"] if r["counterpart"]["id"] == linkages.pk)
     assert first["counterpart"]["name"] == "教育機関と産業界の連携"
-    assert "ベトナムが2026年3月にT6-02を開始" in first["explanation"]["reasons"]
+    assert (
+        "ベトナムが2026年3月にT6-02（教育機関と産業界の連携）を開始した"
+        in first["explanation"]["reasons"]
+    )
 
 
 def test_only_companies_naming_the_state_a_priority_are_asked_to_recompute(

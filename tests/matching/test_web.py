@@ -60,21 +60,34 @@ def test_a_bd_member_reviews_their_company_suggestions_with_reasons_and_bars(
     theirs = MatchSuggestion.objects.exclude(company=suggestion.company)
     assert f'id="s-{suggestion.pk}"' in html
     assert not any(f'id="s-{s.pk}"' in html for s in theirs)
-    assert "Malaysia is a priority member state; both on Thrust 3." in html
+    assert "<strong>What it is for you:</strong> Investment &amp; incentives</p>" in html
+    assert (
+        "<li>Penang Development Corporation is an industrial park or economic zone in Malaysia, "
+        "a member state you prioritise: a route to investment incentives</li>"
+    ) in html
+    # An industrial park is a government body: the thrust does not apply, so it is not named.
+    card = html[html.index(f'id="s-{suggestion.pk}"') :]
+    assert "Thrust" not in card[: card.index("</article>")].replace("Thrust fit", "")
     assert '<meter min="0" max="1" value="1.000">' in html
     assert "matching/review.js" in html
     assert f'action="/matches/{suggestion.pk}/accept/"' in html
     assert 'href="/matches/review/" aria-current="page"' in html
 
 
-def test_a_japanese_reader_gets_the_explanation_in_japanese(client, users, suggestion):
+def test_a_japanese_reader_gets_the_explanation_in_japanese(
+    client, users, suggestion, fresh_catalogue, english_afterwards
+):
     user = users["bd_a"]
     user.language = "ja"
     user.save(update_fields=["language"])
 
     html = _page(client, user)
 
-    assert "マレーシアは重点加盟国" in html
+    assert (
+        "<li>Penang Development Corporationは御社が重視するマレーシアの工業団地・経済特区"
+        "で、投資・優遇措置の窓口となる</li>"
+    ) in html
+    assert "<strong>御社にとっての位置づけ：</strong> 投資・優遇措置</p>" in html
 
 
 def test_one_at_a_time_shows_a_single_suggestion_and_the_next(client, users, suggestion):
@@ -187,6 +200,6 @@ def test_a_company_page_shows_its_best_suggestions_to_those_who_may_see_them(
     theirs = _page(client, users["bd_b"], f"/organizations/{disco.pk}/")
 
     assert 'id="suggested-partners"' in mine
-    assert "Malaysia is a priority member state" in mine
+    assert "in Malaysia, a member state you prioritise: a route to investment incentives" in mine
     assert f'href="/matches/review/?company={disco.pk}"' in mine
     assert 'id="suggested-partners"' not in theirs
