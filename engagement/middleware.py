@@ -72,7 +72,7 @@ class SecurityHeadersMiddleware:
 # integrator account may still choose its language, mark its own notifications read and change
 # its own calendar address (a credential, like signing out).
 PERSONAL_WRITES = frozenset({"preferences", "notification-mark-read", "calendar-regenerate"})
-WEB_VIEW_MODULES = ("engagement.web.", "matching.views")
+WEB_VIEW_MODULES = ("engagement.web.", "matching.views", "matching.strategy_views")
 
 
 class PagesReadOnlyMiddleware:

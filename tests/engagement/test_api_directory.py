@@ -578,6 +578,10 @@ def test_a_thrust_is_read_by_its_code(client_a):
             "manufacturing facilities, utilities, shared resources, cleanrooms, "
             "materials processing"
         ),
+        "status": "described",
+        "provenance": "report",
+        "provenance_note": "Name and focus from the report; the core area it sits under is our "
+        "reading (the report does not say).",
         "updated_at": _iso(Thrust.objects.get(code="T1").updated_at),
     }
 

@@ -309,6 +309,8 @@ def _address(pattern: URLPattern, world) -> str:
         "fmt": "csv",
         "token": "unknown",
         "decision": "apply",
+        # The integrator's own company: its matching strategy page is a form too.
+        "company": world["deal"].team.company_id,
     }
     kwargs = {k: values[k] for k in pattern.pattern.converters}
     return reverse(name, kwargs=kwargs)
