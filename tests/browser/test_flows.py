@@ -327,7 +327,11 @@ def test_accepting_a_suggestion_lands_on_the_new_partnership(page, users, team_a
     from matching.services.recompute import matches_recompute
 
     factories.institution(
-        "Penang Back-end Cluster", country="MY", needs=["EQP.DICING"], thrusts=["T3"]
+        "Penang Back-end Plant",
+        country="MY",
+        org_type="manufacturer",  # a buyer of dicing saws: the first suggestion
+        needs=["EQP.DICING"],
+        thrusts=["T3"],
     )
     matches_recompute(company=team_a.company)
     sign_in(page, "pm")
