@@ -179,3 +179,22 @@ def test_a_shared_organizations_history_does_not_name_a_competitors_users(api, u
 
     assert [e["user"] for e in seen_by_b[:2]] == ["another team", "pm"]
     assert [e["user"] for e in seen_by_pm[:2]] == ["bd_a", "pm"]
+
+
+def test_sending_a_suggested_edit_twice_from_the_page_records_it_once(client, users, usm):
+    client.force_login(users["bd_b"])
+    page = client.get(f"/organizations/{usm.pk}/").content.decode()
+    token = page.split('name="_once" value="')[1].split('"')[0]
+    form = {
+        "_once": token,
+        "name": usm.name,
+        "website": "https://www.usm.my",
+        "reason": "Their official site",
+    }
+
+    first = client.post(f"/organizations/{usm.pk}/suggest/", form)
+    second = client.post(f"/organizations/{usm.pk}/suggest/", form)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert SuggestedEdit.objects.count() == 1
+    assert SuggestedEdit.objects.get().changes == {"website": "https://www.usm.my"}

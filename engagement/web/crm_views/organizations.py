@@ -20,6 +20,7 @@ from engagement.selectors.timeline import timeline
 from engagement.services import suggested_edits as edits
 from engagement.web.crm_views.common import log_url, refuse
 from engagement.web.forms import SuggestedEditForm, show_service_error
+from engagement.web.once import once
 from engagement.web.timeline import timeline_context
 
 
@@ -65,6 +66,7 @@ def _render_detail(request, org, suggest_form=None, status: int = 200):
 
 @login_required
 @require_POST
+@once
 def organization_suggest(request, pk: int):
     """Propose a change to a shared organization; a program manager applies or declines it."""
     org = _visible_org(request, pk)
