@@ -166,6 +166,12 @@ class Space:
                     out[col] = value
         return out
 
+    def credit(self, offered: str, col: int) -> float:
+        """How much one offered capability meets the need in column `col` (`expand` of one
+        code, without building its dictionary)."""
+        expansion = self._expansions.get(offered)
+        return expansion.get(col, 0.0) if expansion is not None else 0.0
+
     def spread(self, codes: Iterable[str]) -> dict[int, float]:
         """A set of needs as weights summing to 1, so that coverage is a fraction."""
         cols = [self.cap_index[c] for c in self.known(codes)]

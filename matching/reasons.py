@@ -82,7 +82,8 @@ def reasons(
     out["against"] = against[0][0] if against else ""
     out["against_more"] = [name for name, _cost in against[1:]]
     out["costs"] = {name: round(cost, 4) for name, cost in against}
-    return {k: v for k, v in out.items() if v not in ([], {}, "", None, False)}
+    # Empty facts are left out ([], {}, "", None, False and 0 alike: truthiness says it).
+    return {k: v for k, v in out.items() if v}
 
 
 def _meeting(space: Space, offers: Iterable[str], need: str, full: bool) -> list[str]:
@@ -90,7 +91,7 @@ def _meeting(space: Space, offers: Iterable[str], need: str, full: bool) -> list
     col = space.cap_index[need]
     out = []
     for code in offers:
-        credit = space.expand([code]).get(col, 0.0)
+        credit = space.credit(code, col)
         if (credit >= 1.0) if full else (0.0 < credit < 1.0):
             out.append(code)
     return out
