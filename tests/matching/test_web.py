@@ -203,3 +203,21 @@ def test_a_company_page_shows_its_best_suggestions_to_those_who_may_see_them(
     assert "in Malaysia, a member state you prioritise: a route to investment incentives" in mine
     assert f'href="/matches/review/?company={disco.pk}"' in mine
     assert 'id="suggested-partners"' not in theirs
+
+
+def test_an_initiative_read_from_the_report_is_labelled_so_on_the_review_page(
+    client, users, suggestion
+):
+    html = _page(client, users["bd_a"], status="new")
+    report_rows = MatchSuggestion.objects.filter(
+        company=suggestion.company, initiative__provenance="report"
+    )
+
+    assert report_rows.exists()
+    for row in report_rows:
+        card = html[html.index(f'id="s-{row.pk}"') :]
+        assert (
+            '<span class="tag provenance">the report\'s reading</span>'
+            in card[: card.index("</h2>")]
+        )
+    assert '<span class="tag provenance">' not in html[: html.index("<article")]
