@@ -529,6 +529,8 @@ from celery.schedules import crontab as _crontab  # noqa: E402
 
 MATCH_TOP_ORGANIZATIONS = env_int("MATCH_TOP_ORGANIZATIONS", 20, minimum=1)
 MATCH_TOP_INITIATIVES = env_int("MATCH_TOP_INITIATIVES", 5, minimum=0)
+MATCH_TOP_PROJECTS = env_int("MATCH_TOP_PROJECTS", 5, minimum=0)
+MATCH_TOP_INCENTIVES = env_int("MATCH_TOP_INCENTIVES", 5, minimum=0)
 try:
     MATCH_MIN_SCORE = float(env_str("MATCH_MIN_SCORE") or 0.05)
 except ValueError:

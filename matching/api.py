@@ -9,6 +9,7 @@ answer.
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -49,12 +50,14 @@ class MatchSuggestionFilter(filters.FilterSet):
         help_text="Default: new. Repeat for several (status=new&status=snoozed).",
     )
     kind = filters.ChoiceFilter(
-        choices=[("organization", "organization"), ("initiative", "initiative")],
+        choices=[(k, k) for k in ("organization", "initiative", "project", "incentive")],
         method="filter_kind",
     )
     thrust = filters.CharFilter(method="filter_thrust", help_text="A thrust code, e.g. T3.")
     country = filters.CharFilter(
-        field_name="organization__country", lookup_expr="iexact", help_text="ISO code, e.g. MY."
+        method="filter_country",
+        help_text="ISO code, e.g. MY (an institution's, a project's or "
+        "an incentive's member state; JP: Japanese incentive programmes).",
     )
     purpose = filters.MultipleChoiceFilter(
         choices=Purpose.choices,
@@ -70,7 +73,14 @@ class MatchSuggestionFilter(filters.FilterSet):
         fields = ["stale"]
 
     def filter_kind(self, qs, name, value):
-        return qs.filter(organization__isnull=value != "organization")
+        return qs.filter(**{f"{value}__isnull": False})
+
+    def filter_country(self, qs, name, value):
+        return qs.filter(
+            Q(organization__country__iexact=value)
+            | Q(project__country__iso2__iexact=value)
+            | Q(incentive__country__iexact=value)
+        )
 
     def filter_thrust(self, qs, name, value):
         return selectors.filter_thrust(qs, value)

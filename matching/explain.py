@@ -29,6 +29,8 @@ class Labels:
     thrusts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     org_types: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     initiatives: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # An incentive's code → its agency's name.
+    agencies: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,22 @@ class _Words:
             return f"{when.year}年{when.month}月"
         return f"{_MONTHS[when.month - 1]} {when.year}"
 
+    def day(self, iso: str) -> str:
+        """ "30 June 2026" in English, 「2026年6月30日」 in Japanese."""
+        try:
+            when = dt.date.fromisoformat(iso)
+        except ValueError:
+            return iso
+        if self.lang == "ja":
+            return f"{when.year}年{when.month}月{when.day}日"
+        return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+
+    def tied_state(self, company: Sequence[str], state: str) -> str:
+        """ "Malaysia, a member state you prioritise" / 「御社が重視するマレーシア」."""
+        relation = next((_state_of(f)[0] for f in company if ":" in f), "")
+        name = self.state(state)
+        return _TIED[self.lang].get(relation, "{state}").format(state=name)
+
 
 # Not strftime("%B"): that follows the process's locale.
 _MONTHS = (
@@ -162,6 +180,40 @@ _PURPOSES = {
     },
 }
 
+_TIED = {
+    "en": {
+        "priority": "{state}, a member state you prioritise",
+        "presence": "{state}, where you are already present",
+    },
+    "ja": {"priority": "御社が重視する{state}", "presence": "御社の拠点がある{state}"},
+}
+_PROJECT_KINDS = {
+    "front_end_fab": ("front-end fab", "前工程工場"),
+    "back_end_atp": (
+        "assembly, test and packaging plant",
+        "後工程（組立・検査・パッケージング）工場",
+    ),
+    "wafer": ("wafer plant", "ウェーハ工場"),
+    "materials": ("materials plant", "材料工場"),
+    "equipment_service": ("equipment and parts plant", "装置・部品工場"),
+    "r_and_d": ("R&D centre", "研究開発拠点"),
+    "training": ("training centre", "研修拠点"),
+}
+_PHASES = {
+    "announced": ("had been announced", "計画発表段階"),
+    "construction": ("was under construction", "建設中"),
+    "tool_in": ("was installing its tools", "装置搬入中"),
+    "ramp": ("was ramping up", "量産立ち上げ中"),
+    "production": ("was in production", "量産中"),
+}
+_INCENTIVE_KINDS = {
+    "tax": ("tax incentive", "税制優遇"),
+    "grant": ("grant", "補助金"),
+    "loan": ("loan", "融資制度"),
+    "insurance": ("insurance", "保険制度"),
+    "matching_fund": ("matching fund", "マッチングファンド"),
+    "training_subsidy": ("training subsidy", "人材育成補助金"),
+}
 _FOR = {
     "en": {
         "give": "You offer {caps}, which {cp} needs",
@@ -293,7 +345,71 @@ def _sentence_for(item: Mapping, cp: str, kind: str, w: _Words) -> str:
             )
     if code == "relationship":
         return t["relationship"].format(cp=cp)
+    if code == "project" and len(counterpart) >= 5:
+        return _project(company, counterpart, cp, w)
+    if code == "incentive" and len(counterpart) >= 4:
+        return _incentive(company, counterpart, cp, w)
     return ""
+
+
+def _project(company: list[str], counterpart: list[str], cp: str, w: _Words) -> str:
+    """ "Kulim 3, a front-end fab in Malaysia, a member state you prioritise, was ramping up as
+    of August 2024 (production began in 2024); it buys deposition equipment, which you offer":
+    the phase as the sources confirm it, as of their month."""
+    kind, phase, month, state, year, *needs = counterpart
+    ja = w.lang == "ja"
+    kind_name = _PROJECT_KINDS.get(kind, (kind, kind))[1 if ja else 0]
+    phase_name = _PHASES.get(phase, (phase, phase))[1 if ja else 0]
+    where = w.tied_state(company, state)
+    started = phase in ("ramp", "production")
+    if ja:
+        when = f"（{year}年生産開始{'' if started else '予定'}）" if year else ""
+        at = f"{w.month(month)}時点で" if month else ""
+        text = f"{cp}は{where}の{kind_name}で、{at}{phase_name}{when}"
+        if needs:
+            text += f"。御社が提供する{w.caps(needs)}を調達する"
+        return text
+    if year:
+        when = f" (production began in {year})" if started else f", with production due in {year}"
+    else:
+        when = ""
+    at = f" as of {w.month(month)}" if month else ""
+    text = f"{cp}, {_article(kind_name)} in {where}, {phase_name}{at}{when}"
+    if needs:
+        text += f"; it buys {w.caps(needs)}, which you offer"
+    return text
+
+
+def _incentive(company: list[str], counterpart: list[str], cp: str, w: _Words) -> str:
+    """ "MIDA's ... (a tax incentive of ...) is open to companies in Malaysia, ... and favours
+    Thrust 4 (...), which you work on; applications close on 30 June 2026"."""
+    code, kind, country, deadline, *thrusts = counterpart
+    ja = w.lang == "ja"
+    kind_name = _INCENTIVE_KINDS.get(kind, (kind, kind))[1 if ja else 0]
+    agency = _label(w.labels.agencies, code, w.lang)
+    if agency == code:
+        agency = ""
+    if ja:
+        what = f"（{agency}の{kind_name}）" if agency else f"（{kind_name}）"
+        if country == "JP":
+            text = f"{cp}{what}は日本の制度で、進出先を問わず御社が活用できる"
+        else:
+            text = f"{cp}{what}は{w.tied_state(company, country)}で活用できる制度である"
+        if thrusts:
+            text += f"。御社が取り組む{w.thrusts(thrusts)}を支援対象とする"
+        if deadline:
+            text += f"。申請期限は{w.day(deadline)}"
+        return text
+    what = f" ({_article(kind_name)} of {agency})" if agency else f" ({_article(kind_name)})"
+    if country == "JP":
+        text = f"{cp}{what} is a Japanese programme open to you wherever you operate"
+    else:
+        text = f"{cp}{what} is open to companies in {w.tied_state(company, country)}"
+    if thrusts:
+        text += f", and favours {w.thrusts(thrusts)}, which you work on"
+    if deadline:
+        text += f"; applications close on {w.day(deadline)}"
+    return text
 
 
 def _sentence_against(item: Mapping, cp: str, w: _Words, has_capability: bool) -> str:

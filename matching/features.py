@@ -53,6 +53,13 @@ REGIONAL_WEIGHT = 0.6
 COMPANY = "company"
 ORGANIZATION = "organization"
 INITIATIVE = "initiative"
+# A real project in a member state (a fab, an OSAT expansion, a wafer plant): its needs are what
+# it will buy, its country its member state.
+PROJECT = "project"
+# An incentive or funding programme: the capabilities and thrusts it favours; its country a
+# member state, or JP for a Japanese programme (country-free for Japanese companies).
+INCENTIVE = "incentive"
+JAPAN = "JP"
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,15 @@ class Profile:
     # An initiative's provenance (official, announced, report): the report's reading of an
     # initiative ranks below a programme someone adopted (matching.roles).
     provenance: str = ""
+    # A project: its kind (front_end_fab, back_end_atp ...), phase, the month the phase is
+    # confirmed as of (ISO date) and the year production starts (0: not given). An incentive:
+    # its kind (tax, grant ...) and deadline (ISO date, "" when rolling). Read by
+    # matching.roles for the role and timing factor.
+    subtype: str = ""
+    phase: str = ""
+    phase_as_of: str = ""
+    production_year: int = 0
+    deadline: str = ""
 
 
 class Space:
@@ -235,6 +251,9 @@ def fingerprint(profile: Profile, tags: frozenset[str]) -> str:
             )
         ),
     )
+    if profile.kind in (PROJECT, INCENTIVE):
+        # A project's phase and an incentive's deadline are what a rejection was about too.
+        parts = (*parts, profile.subtype, profile.phase, profile.deadline)
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -271,8 +290,10 @@ def country_weights(space: Space, p: Profile) -> dict[int, float]:
         if out:
             out[space.regional_col] = REGIONAL_WEIGHT
         return out
-    if p.kind == INITIATIVE:
-        return {}  # ASEAN-wide by nature: country fit does not apply
+    if p.kind in (INITIATIVE, INCENTIVE):
+        # An initiative is ASEAN-wide by nature; an incentive's member state is a condition of
+        # its role factor (matching.roles.incentive_factor), not a component.
+        return {}
     if not p.country:
         return {space.regional_col: 1.0}
     col = space.state_index.get(p.country)
@@ -372,7 +393,8 @@ class Side:
         self.attrs[i] = 0.0
         self.excluded[i] = 0.0
         states = len(self.space.states) + 1
-        if p.kind == ORGANIZATION:
+        if p.kind in (ORGANIZATION, PROJECT, INCENTIVE) and p.country != JAPAN:
+            # Where it is: what a company's excluded member states rule out.
             col = self.space.state_index.get(p.country) if p.country else self.space.regional_col
             if col is not None:
                 self.attrs[i, col] = 1.0

@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from engagement.models import (
+    Incentive,
     Initiative,
     MemberState,
     Organization,
     OrganizationKind,
     OrgType,
     Partnership,
+    Project,
     Team,
 )
 
@@ -109,10 +111,17 @@ class RejectReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+COUNTERPART_FIELDS = ("organization", "initiative", "project", "incentive")
+
+
 def _one_counterpart() -> Q:
-    return Q(organization__isnull=False, initiative__isnull=True) | Q(
-        organization__isnull=True, initiative__isnull=False
-    )
+    """Exactly one of the counterpart fields is set."""
+    out = Q()
+    for name in COUNTERPART_FIELDS:
+        out |= Q(
+            **{f"{other}__isnull": other != name for other in COUNTERPART_FIELDS},
+        )
+    return out
 
 
 class MatchSuggestion(models.Model):
@@ -147,6 +156,23 @@ class MatchSuggestion(models.Model):
     )
     initiative = models.ForeignKey(
         Initiative, null=True, blank=True, on_delete=models.CASCADE, related_name="suggested_to"
+    )
+    # Few rows name a project or an incentive: partial indexes below, not full ones.
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suggested_to",
+        db_index=False,
+    )
+    incentive = models.ForeignKey(
+        Incentive,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suggested_to",
+        db_index=False,
     )
     score = models.FloatField()
     rank = models.PositiveIntegerField()
@@ -205,6 +231,16 @@ class MatchSuggestion(models.Model):
                 condition=Q(status__in=["new", "snoozed"], initiative__isnull=False),
                 name="match_open_initiative_pair_unique",
             ),
+            models.UniqueConstraint(
+                fields=["company", "project"],
+                condition=Q(status__in=["new", "snoozed"], project__isnull=False),
+                name="match_open_project_pair_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["company", "incentive"],
+                condition=Q(status__in=["new", "snoozed"], incentive__isnull=False),
+                name="match_open_incentive_pair_unique",
+            ),
         ]
         indexes = [
             models.Index(fields=["company", "status", "rank"], name="match_company_queue"),
@@ -220,6 +256,12 @@ class MatchSuggestion(models.Model):
                 condition=Q(decided_by__isnull=False),
                 name="match_decided_by",
             ),
+            models.Index(
+                fields=["project"], condition=Q(project__isnull=False), name="match_project"
+            ),
+            models.Index(
+                fields=["incentive"], condition=Q(incentive__isnull=False), name="match_incentive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -227,17 +269,33 @@ class MatchSuggestion(models.Model):
 
     @property
     def kind(self) -> str:
-        return "organization" if self.organization_id else "initiative"
+        return counterpart_kind(self)
+
+    @property
+    def counterpart_id(self) -> int | None:
+        return getattr(self, f"{self.kind}_id")
 
     @property
     def counterpart(self):
-        return self.organization if self.organization_id else self.initiative
+        return getattr(self, self.kind)
 
     @property
     def counterpart_label(self) -> str:
         if self.initiative_id:
             return f"{self.initiative.code} {self.initiative.display_name}"
+        if self.project_id:
+            return self.project.display_name
+        if self.incentive_id:
+            return self.incentive.display_name
         return self.organization.display_name if self.organization_id else ""
+
+
+def counterpart_kind(row) -> str:
+    """organization, initiative, project or incentive: the counterpart field a row has set."""
+    for name in COUNTERPART_FIELDS[1:]:
+        if getattr(row, f"{name}_id", None):
+            return name
+    return "organization"
 
 
 class MatchDecision(models.Model):
@@ -262,6 +320,12 @@ class MatchDecision(models.Model):
     )
     initiative = models.ForeignKey(
         Initiative, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    incentive = models.ForeignKey(
+        Incentive, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from matching import roles
-from matching.features import ORGANIZATION, Profile, Signals, Space
+from matching.features import INCENTIVE, JAPAN, ORGANIZATION, PROJECT, Profile, Signals, Space
 from matching.scoring import COMPONENTS, Engine, LiveView, Match, fuse_values
 
 # Statuses an explanation names, at most.
@@ -67,17 +67,32 @@ def reasons(
         out["thrusts"] = [t for t in counterpart_thrusts if t in company_thrusts]
         out["counterpart_thrusts"] = counterpart_thrusts
         out["company_thrusts"] = sorted(company_thrusts)
-    if m.kind == ORGANIZATION:
+    if m.kind in (ORGANIZATION, PROJECT) or (m.kind == INCENTIVE and p.country != JAPAN):
         out["country"] = p.country
         out["country_fit"] = _country_fit(c, p)
         out["priority_states"] = sorted(c.priority_countries)
         out["presence_states"] = sorted(c.presence_countries - c.priority_countries)
+    if m.kind == PROJECT:
+        # Its kind, phase, the month the phase is confirmed as of and the year production
+        # starts (or started), "" when not given.
+        year = str(p.production_year or "")
+        out["project"] = [p.subtype, p.phase, p.phase_as_of[:7], year]
+    if m.kind == INCENTIVE:
+        # Its code (the agency is looked up by it), kind, country (JP: a Japanese programme)
+        # and deadline ("" when rolling).
+        out["incentive"] = [str(p.name).split(" ", 1)[0], p.subtype, p.country, p.deadline]
     out["engaged"] = bool((m.values.get("relationship") or 0) > 0)
     out["implementation"] = _live_facts(live, m, col, c) if m.values.get("implementation") else []
     # A government body's or a university's worth to the company is bound to its country
     # (matching.roles): the country's shortfall costs that too.
     bound = m.kind == ORGANIZATION and p.org_type in space.type_index
     full_role = roles.role_factor(c.org_type, p.org_type, 1.0) if bound else None
+    if m.kind == PROJECT and m.values.get("role") is not None:
+        # The role factor at a full country value, the phase timing as it is.
+        now = m.values["role"]
+        at = roles.project_factor(c.org_type, p.subtype, 1.0, m.values.get("country") or 0.0)
+        full = roles.project_factor(c.org_type, p.subtype, 1.0, 1.0)
+        full_role = now * full / at if at > 0 else None
     against = reasons_against(m.values, weights, out, full_role=full_role)
     out["against"] = against[0][0] if against else ""
     out["against_more"] = [name for name, _cost in against[1:]]
@@ -288,7 +303,57 @@ def _for(codes: Mapping, part, value, kind: str, purpose: str) -> list[dict]:
         found.append(_item("implementation", [f"priority:{state}"], [code, status, month], share))
     if codes.get("engaged"):
         found.append(_item("relationship", [], [], part("relationship")))
+    if kind == PROJECT and codes.get("project"):
+        found = _project(codes, found, part("country") if value("country") else 0.0)
+    if kind == INCENTIVE and codes.get("incentive"):
+        found = _incentive(codes, found)
     return [x for x in found if x["contribution"] > 0]
+
+
+def _tie(codes: Mapping) -> list[str]:
+    """The company's tie to the counterpart's member state, when it has one."""
+    fit = codes.get("country_fit")
+    return [f"{fit}:{codes['country']}"] if fit in ("priority", "presence") else []
+
+
+def _project(codes: Mapping, found: list[dict], country: float) -> list[dict]:
+    """A project is named with what it is, where, its phase and what it buys that the company
+    offers (the needs met in full, through a leaf or by supply): one reason in place of those
+    capability reasons, bringing what they brought and what its member state brought."""
+    near = {need for _offers, need in codes.get("near") or []} | set(codes.get("partial") or [])
+    bought = [
+        x
+        for x in found
+        if x["code"] == "capability" and x["company"] and not set(x["counterpart"]) <= near
+    ]
+    offers = list(dict.fromkeys(c for x in bought for c in x["company"]))
+    needs = list(dict.fromkeys(c for x in bought for c in x["counterpart"]))
+    contribution = sum(x["contribution"] for x in bought) + max(country, 0.0)
+    kind, phase, month, year = [*codes["project"], "", "", "", ""][:4]
+    state = codes.get("country") or REGIONAL
+    item = _item(
+        "project",
+        [*offers, *_tie(codes)] if contribution > 0 else [],
+        [kind, phase, month, state, year, *needs],
+        contribution,
+    )
+    rest = [x for x in found if x not in bought]
+    return [item, *rest]
+
+
+def _incentive(codes: Mapping, found: list[dict]) -> list[dict]:
+    """An incentive is named with its programme facts (code, kind, member state or JP,
+    deadline) and the thrusts it favours that the company works on: one reason in place of the
+    thrust reason, bringing what it brought (an incentive's only component on its side)."""
+    thrust = [x for x in found if x["code"] == "thrust"]
+    shared = list(codes.get("thrusts") or [])
+    contribution = sum(x["contribution"] for x in thrust)
+    code, kind, country, deadline = [*codes["incentive"], "", "", "", ""][:4]
+    tie = [] if country == JAPAN else _tie(codes)
+    item = _item(
+        "incentive", [*shared, *tie], [code, kind, country, deadline, *shared], contribution
+    )
+    return [item, *(x for x in found if x["code"] != "thrust")]
 
 
 def _against(codes: Mapping, value, costs: Mapping) -> list[dict]:
@@ -332,7 +397,7 @@ def structure(
     found = _for(codes, part, value, kind, purpose)
     if value("thrust") is None:  # does not apply (a government counterpart): never named
         found = [x for x in found if x["code"] != "thrust"]
-    first = [x for x in found if x["code"] in ("role", "country")]
+    first = [x for x in found if x["code"] in ("role", "country", "project", "incentive")]
     rest = sorted((x for x in found if x not in first), key=lambda x: -x["contribution"])
     found = first + rest
     said = {_key(x) for x in found}

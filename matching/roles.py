@@ -29,6 +29,7 @@ Initiatives have no institution type; the report's reading of an initiative (pro
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -217,9 +218,14 @@ def purpose(
     offers_what_company_needs: bool = False,
     thrust: str = "",
     initiative: bool = False,
+    kind: str = "",
 ) -> str:
     """The purpose a suggestion serves: from the counterpart's role, and for an initiative from
     its thrust. An agency is never a customer."""
+    if kind == "project":
+        return CUSTOMER  # a plant being built buys; for its owner's suppliers it is a customer
+    if kind == "incentive":
+        return INVESTMENT
     if initiative:
         return THRUST_PURPOSES.get(thrust, RND_PARTNER)
     role, default = TYPE_ROLES.get(org_type, (RESEARCH, RND_PARTNER))
@@ -249,3 +255,184 @@ def type_fit_matrices(
 
 def column_factors(values: Mapping[str, float], keys: Sequence[str]) -> np.ndarray:
     return np.array([values.get(k, DEFAULT_PROVENANCE_FACTOR) for k in keys], dtype=np.float32)
+
+
+# --- Projects and incentives ----------------------------------------------------------------
+#
+# A project (a fab, an assembly and test plant, a wafer or materials plant) is a customer: it
+# buys tools, materials and services while it is built and equipped. Its worth to a company is
+#     PROJECT_FIT[company type][project kind] × phase timing × ((1 − bound) + bound × country)
+# with bound PROJECT_COUNTRY_BOUND (a project buys tools wherever it is, as a fab does).
+#
+# PROJECT_FIT, why: equipment and materials makers sell to every plant that makes or
+# packages chips (front-end fabs, ATP plants, wafer and materials plants: 0.8-1.0); an
+# equipment and parts plant or an R&D centre buys some tools (0.5), a training centre a few
+# (0.3). A design house sells nothing a fab installs: production plants are worth nothing to
+# it (0, filtered), an R&D centre some (0.4: joint design work) and a training centre a little
+# (0.3: design courses). Integrated device makers and components makers do not sell into a fab
+# build; a project is a possible joint venture, foundry or outsourcing partner or buyer of
+# modules: moderate (0.3-0.5).
+PROJECT_FIT: dict[str, dict[str, float]] = {
+    "equipment": {
+        "front_end_fab": 1.0,
+        "back_end_atp": 1.0,
+        "wafer": 0.9,
+        "materials": 0.8,
+        "equipment_service": 0.5,
+        "r_and_d": 0.5,
+        "training": 0.3,
+    },
+    "materials_chemicals": {
+        "front_end_fab": 1.0,
+        "back_end_atp": 0.85,
+        "wafer": 0.8,
+        "materials": 0.6,
+        "equipment_service": 0.3,
+        "r_and_d": 0.4,
+        "training": 0.15,
+    },
+    "design_ip": {
+        "front_end_fab": 0.0,
+        "back_end_atp": 0.0,
+        "wafer": 0.0,
+        "materials": 0.0,
+        "equipment_service": 0.0,
+        "r_and_d": 0.4,
+        "training": 0.3,
+    },
+    "integrated": {
+        "front_end_fab": 0.5,
+        "back_end_atp": 0.5,
+        "wafer": 0.3,
+        "materials": 0.3,
+        "equipment_service": 0.3,
+        "r_and_d": 0.5,
+        "training": 0.4,
+    },
+    "components": {
+        "front_end_fab": 0.3,
+        "back_end_atp": 0.5,
+        "wafer": 0.2,
+        "materials": 0.3,
+        "equipment_service": 0.5,
+        "r_and_d": 0.3,
+        "training": 0.3,
+    },
+}
+PROJECT_COUNTRY_BOUND = 0.3
+
+# Phase timing: tools and materials are bought when a plant is built and equipped. Construction
+# or tool-in expected within TOOL_IN_WINDOW_MONTHS of today: 1.0 (the orders are being placed);
+# a construction whose tool-in is further off: 0.8 (too early to quote, not too early to
+# meet); announced: 0.7 (plans change, suppliers are chosen later); ramp: 0.6 (the first tools
+# are in, capacity is still added); production: 0.3 (recurring service and consumables only).
+# A tool-in confirmed more than TOOL_IN_WINDOW_MONTHS ago is taken as ramping by now.
+TOOL_IN_WINDOW_MONTHS = 24
+PHASE_TIMING = {
+    "announced": 0.7,
+    "construction": 1.0,
+    "tool_in": 1.0,
+    "ramp": 0.6,
+    "production": 0.3,
+}
+CONSTRUCTION_FAR = 0.8
+
+# An incentive serves investment & incentives: worth to each company type as an investment
+# agency is (TYPE_FIT), and bound to the country in full (the company operates or prioritises
+# that member state), unless it is a Japanese programme (country JP): that one is open to every
+# Japanese company wherever it operates. A deadline passed: 0 (never suggested); within
+# DEADLINE_SOON_DAYS: 1.0; later or rolling: DEADLINE_LATER (a deadline close by moves a
+# programme up a little).
+INCENTIVE_FIT: dict[str, float] = {
+    "equipment": 0.6,
+    "materials_chemicals": 0.55,
+    "design_ip": 0.5,  # R&D and design grants matter to design houses more than agencies do
+    "integrated": 0.85,
+    "components": 0.85,
+}
+DEADLINE_SOON_DAYS = 90
+DEADLINE_LATER = 0.9
+JAPAN = "JP"
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def expected_tool_in(phase: str, phase_as_of: str, production_year: int) -> dt.date | None:
+    """When tools go in: for a construction, a year before production starts (or, with no
+    year given, twelve months after the construction was confirmed); for a tool-in, the month
+    it was confirmed; None otherwise."""
+    try:
+        confirmed = dt.date.fromisoformat(phase_as_of) if phase_as_of else None
+    except ValueError:
+        confirmed = None
+    if phase == "tool_in":
+        return confirmed
+    if phase != "construction":
+        return None
+    if production_year:
+        return dt.date(production_year - 1, 7, 1)
+    if confirmed is None:
+        return None
+    return dt.date(confirmed.year + 1, confirmed.month, 1)
+
+
+def phase_timing(phase: str, phase_as_of: str, production_year: int, as_of: dt.date) -> float:
+    """The phase timing factor of a project as of `as_of` (see PHASE_TIMING)."""
+    tool_in = expected_tool_in(phase, phase_as_of, production_year)
+    if phase == "tool_in":
+        if tool_in is not None and _months_between(tool_in, as_of) > TOOL_IN_WINDOW_MONTHS:
+            return PHASE_TIMING["ramp"]
+        return PHASE_TIMING["tool_in"]
+    if phase == "construction":
+        if tool_in is not None and _months_between(as_of, tool_in) > TOOL_IN_WINDOW_MONTHS:
+            return CONSTRUCTION_FAR
+        return PHASE_TIMING["construction"]
+    return PHASE_TIMING.get(phase, 0.0)
+
+
+def project_fit(company_type: str, project_kind: str) -> float:
+    table = PROJECT_FIT.get(company_type)
+    return 1.0 if table is None else table.get(project_kind, 1.0)
+
+
+def project_factor(
+    company_type: str,
+    project_kind: str,
+    timing: float,
+    country: float | None,
+) -> float:
+    """The role factor of a company × project pair (`timing` from phase_timing)."""
+    bound = PROJECT_COUNTRY_BOUND
+    return (
+        project_fit(company_type, project_kind)
+        * timing
+        * ((1.0 - bound) + bound * (country or 0.0))
+    )
+
+
+def deadline_factor(deadline: str, as_of: dt.date) -> float:
+    if not deadline:
+        return DEADLINE_LATER
+    try:
+        closes = dt.date.fromisoformat(deadline)
+    except ValueError:
+        return DEADLINE_LATER
+    if closes < as_of:
+        return 0.0
+    return 1.0 if (closes - as_of).days <= DEADLINE_SOON_DAYS else DEADLINE_LATER
+
+
+def incentive_fit(company_type: str) -> float:
+    return INCENTIVE_FIT.get(company_type, 1.0)
+
+
+def incentive_factor(
+    company_type: str, incentive_country: str, deadline: float, country: float
+) -> float:
+    """The role factor of a company × incentive pair: `deadline` from deadline_factor,
+    `country` the company's tie to the incentive's member state (priority 1, presence 0.8,
+    else 0), ignored for a Japanese programme."""
+    tie = 1.0 if incentive_country == JAPAN else country
+    return incentive_fit(company_type) * deadline * tie

@@ -36,6 +36,7 @@ is never ranked, whatever its score.
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import math
 import time
@@ -48,8 +49,11 @@ import numpy as np
 from matching import roles
 from matching.features import (
     COMPANY,
+    INCENTIVE,
     INITIATIVE,
+    JAPAN,
     ORGANIZATION,
+    PROJECT,
     Profile,
     Side,
     Signals,
@@ -78,7 +82,7 @@ MIN_SCORE = 0.05
 BOOST_FLOOR = MIN_SCORE
 # How much an initiative's current status in a priority member state counts.
 LIVE_VALUES = {"launched": 1.0, "in_progress": 0.6}
-DEFAULT_LIMITS = {ORGANIZATION: 20, INITIATIVE: 5}
+DEFAULT_LIMITS = {ORGANIZATION: 20, INITIATIVE: 5, PROJECT: 5, INCENTIVE: 5}
 # Rows × columns scored at once: a few 16 MB float32 arrays, whatever the directory's size.
 BLOCK_CELLS = 4_000_000
 
@@ -92,7 +96,13 @@ class KindRule:
 KIND_RULES = {
     ORGANIZATION: KindRule(country_applies=True, back_applies=True),
     INITIATIVE: KindRule(country_applies=False, back_applies=False),
+    # A project is where it is (country applies); it offers nothing, it buys.
+    PROJECT: KindRule(country_applies=True, back_applies=False),
+    # An incentive's member state is a condition of its role factor (roles.incentive_factor).
+    INCENTIVE: KindRule(country_applies=False, back_applies=False),
 }
+# Kinds in the order equal scores are listed: institutions first.
+KIND_ORDER = {ORGANIZATION: 0, PROJECT: 1, INCENTIVE: 2, INITIATIVE: 3}
 
 
 @dataclass(frozen=True)
@@ -306,6 +316,8 @@ class Request:
     relationship: Mapping[Key, Mapping[tuple[str, Key], float]] = field(default_factory=dict)
     min_score: float = MIN_SCORE
     implementation: Sequence[LiveStatus] = ()
+    # Today, for a project's phase timing and an incentive's deadline (roles.py).
+    as_of: dt.date | None = None
 
 
 class Engine:
@@ -362,6 +374,8 @@ class Engine:
         """(counterpart row, state column, status) for every counterpart a status reaches."""
         index = self.space.state_index
         live = [(index[x.state], x) for x in statuses if x.value > 0 and x.state in index]
+        if kind in (PROJECT, INCENTIVE):
+            return  # their timing is their own (phase, deadline), not the watch's
         if kind == INITIATIVE:
             for s, x in live:
                 if x.initiative in side.row:
@@ -393,7 +407,9 @@ class Engine:
         i = side.row[key]
         return side.profiles[i], side.signals[i]
 
-    def column_scores(self, kind: str, key: Key, weights: Mapping[str, float]) -> np.ndarray:
+    def column_scores(
+        self, kind: str, key: Key, weights: Mapping[str, float], as_of: dt.date | None = None
+    ) -> np.ndarray:
         """Every company's score against one counterpart, exclusions aside (is it worth
         recomputing a company after this counterpart changed?)."""
         w = check_weights(weights)
@@ -415,6 +431,8 @@ class Engine:
         )
         if kind == INITIATIVE:
             fused *= self._role_tables()[2][j]
+        elif kind in (PROJECT, INCENTIVE):
+            fused *= self.role_block(kind, side, everyone, comp.get("country"), as_of)[:, j : j + 1]
         else:
             fused *= self.role_block(kind, one, everyone, comp.get("country"))
         return fused[:, 0]
@@ -441,7 +459,7 @@ class Engine:
                 if len(side) and request.limits.get(kind, 0) > 0:
                     self._rank_kind(kind, side, rows, block_keys, request, w, timings, found, live)
             for matches in found.values():
-                matches.sort(key=lambda m: (-m.score, m.kind != ORGANIZATION, str(m.counterpart)))
+                matches.sort(key=_order)
             yield block_keys, found
 
     def rank(self, company_keys: Sequence[Key] | None = None, request: Request | None = None):
@@ -462,7 +480,7 @@ class Engine:
             rule,
             side.thrust_applies,
         )
-        role = self.role_block(kind, side, rows, comp.get("country"))
+        role = self.role_block(kind, side, rows, comp.get("country"), request.as_of)
         score *= role
         fused_rel = w["relationship"]
         for b, key in enumerate(block_keys):
@@ -499,6 +517,54 @@ class Engine:
         kept = getattr(self, "_roles", None)
         if kept is not None and kept[0] == self.generation:
             return kept[1]
+        tables = self._build_role_tables()
+        self._roles = (self.generation, tables)
+        return tables
+
+    def _opportunity_tables(self, as_of: dt.date):
+        """Per generation of profiles and day: companies × projects worth (type fit × phase
+        timing) and companies × incentives worth (type fit × deadline), and which incentives
+        are Japanese programmes (country-free)."""
+        key = (self.generation, as_of)
+        kept = getattr(self, "_opportunities", None)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        ctypes = [p.org_type for p in self.companies.profiles]
+        kinds = sorted(set(ctypes))
+        index = np.array([kinds.index(t) for t in ctypes], dtype=np.int64)
+        out: dict[str, np.ndarray] = {}
+        projects = self.sides.get(PROJECT)
+        if projects is not None:
+            timing = [
+                roles.phase_timing(p.phase, p.phase_as_of, p.production_year, as_of)
+                for p in projects.profiles
+            ]
+            table = np.array(
+                [
+                    [
+                        roles.project_fit(t, p.subtype) * w
+                        for p, w in zip(projects.profiles, timing, strict=True)
+                    ]
+                    for t in kinds
+                ],
+                dtype=np.float32,
+            ).reshape(len(kinds), len(projects))
+            out[PROJECT] = table[index]
+        incentives = self.sides.get(INCENTIVE)
+        if incentives is not None:
+            deadline = np.array(
+                [roles.deadline_factor(p.deadline, as_of) for p in incentives.profiles],
+                dtype=np.float32,
+            )
+            fit = np.array([roles.incentive_fit(t) for t in kinds], dtype=np.float32)
+            out[INCENTIVE] = fit[index][:, None] * deadline[None, :]
+            out["japanese"] = np.array(
+                [p.country == JAPAN for p in incentives.profiles], dtype=bool
+            )
+        self._opportunities = (key, out)
+        return out
+
+    def _build_role_tables(self):
         ctypes = [p.org_type for p in self.companies.profiles]
         free, bound = roles.type_fit_matrices(ctypes, self.space.types)
         initiatives = self.sides.get(INITIATIVE)
@@ -508,14 +574,19 @@ class Engine:
             else [],
             dtype=np.float32,
         )
-        tables = (free, bound, provenance)
-        self._roles = (self.generation, tables)
-        return tables
+        return (free, bound, provenance)
 
     def role_block(
-        self, kind: str, side: Side, rows: np.ndarray | slice, country: np.ndarray | None
+        self,
+        kind: str,
+        side: Side,
+        rows: np.ndarray | slice,
+        country: np.ndarray | None,
+        as_of: dt.date | None = None,
     ) -> np.ndarray:
         """The role factor (matching.roles) of companies `rows` against every counterpart."""
+        if kind in (PROJECT, INCENTIVE):
+            return self._opportunity_block(kind, side, rows, country, as_of or dt.date.today())
         free, bound, provenance = self._role_tables()
         if kind == INITIATIVE:
             n = len(range(len(self.companies))[rows]) if isinstance(rows, slice) else len(rows)
@@ -527,6 +598,20 @@ class Engine:
         # An institution of no known type is taken as it is.
         out[:, ~types.any(axis=1)] = 1.0
         return out
+
+    def _opportunity_block(self, kind, side, rows, country, as_of: dt.date) -> np.ndarray:
+        tables = self._opportunity_tables(as_of)
+        worth = tables[kind][rows]
+        if kind == PROJECT:
+            bound = np.float32(roles.PROJECT_COUNTRY_BOUND)
+            tie = country if country is not None else 0.0
+            return worth * ((np.float32(1.0) - bound) + bound * tie)
+        # An incentive: the company's tie to its member state (priority 1, presence 0.8), 1
+        # for a Japanese programme.
+        states = len(self.space.states)
+        tie = self.companies.country[rows][:, :states] @ side.attrs[:, :states].T
+        tie[:, tables["japanese"]] = 1.0
+        return worth * tie
 
     def _boost(self, kind: str, score: np.ndarray, rows: np.ndarray, w, live: LiveView) -> None:
         """The implementation boost, on the few counterparts a live status reaches."""
@@ -692,7 +777,7 @@ def rank_loop(engine: Engine, company_keys: Sequence[Key], request: Request) -> 
                 if (kind, p.key) in excluded or not p.accepting or _ruled_out(cp_, p):
                     continue
                 impl = _implementation(cs, live.facts[kind].get(j, ()), engine.space)
-                role = _pair_role(engine, cp_, cs, p, ps, kind)
+                role = _pair_role(engine, cp_, cs, p, ps, kind, request.as_of)
                 s, values = score_pair(
                     cs,
                     ps,
@@ -707,7 +792,7 @@ def rank_loop(engine: Engine, company_keys: Sequence[Key], request: Request) -> 
                     scored.append((s, str(p.key), Match(key, kind, p.key, s, values)))
             best = heapq.nlargest(request.limits.get(kind, 0), scored, key=lambda t: t[0])
             matches.extend(m for _s, _k, m in best)
-        matches.sort(key=lambda m: (-m.score, m.kind != ORGANIZATION, str(m.counterpart)))
+        matches.sort(key=_order)
         out[key] = matches
     return out
 
@@ -723,17 +808,41 @@ def _implementation(c: Signals, facts: Sequence[LiveStatus], space: Space) -> fl
     return min(1.0, sum(c.priority.get(s, 0.0) * v for s, v in strongest.items()))
 
 
-def _pair_role(engine: Engine, company: Profile, cs: Signals, p: Profile, ps: Signals, kind: str):
+def _pair_role(
+    engine: Engine,
+    company: Profile,
+    cs: Signals,
+    p: Profile,
+    ps: Signals,
+    kind: str,
+    as_of: dt.date | None = None,
+):
     """The role factor of one pair, as Engine.role_block computes it for a block."""
     if kind == INITIATIVE:
         return roles.provenance_factor(p.provenance)
+    as_of = as_of or dt.date.today()
+    if kind == PROJECT:
+        timing = roles.phase_timing(p.phase, p.phase_as_of, p.production_year, as_of)
+        country = _dot(cs.country, ps.country) if cs.country else 0.0
+        return roles.project_factor(company.org_type, p.subtype, timing, country)
+    if kind == INCENTIVE:
+        col = engine.space.state_index.get(p.country)
+        tie = cs.country.get(col, 0.0) if col is not None else 0.0
+        deadline = roles.deadline_factor(p.deadline, as_of)
+        return roles.incentive_factor(company.org_type, p.country, deadline, tie)
     if p.org_type not in engine.space.type_index:
         return 1.0
     country = _dot(cs.country, ps.country) if cs.country else 0.0
     return roles.role_factor(company.org_type, p.org_type, country)
 
 
+def _order(m: Match) -> tuple:
+    return (-m.score, KIND_ORDER.get(m.kind, 9), str(m.counterpart))
+
+
 def _ruled_out(company: Profile, p: Profile) -> bool:
+    if p.kind in (PROJECT, INCENTIVE):
+        return bool(p.country and p.country in company.excluded_countries)
     if p.kind != ORGANIZATION:
         return False
     return bool(p.country and p.country in company.excluded_countries) or (

@@ -7,7 +7,15 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from engagement import policy
-from engagement.models import Capability, Initiative, MemberState, Organization, OrgType, Thrust
+from engagement.models import (
+    Capability,
+    Incentive,
+    Initiative,
+    MemberState,
+    Organization,
+    OrgType,
+    Thrust,
+)
 from matching.explain import Explanation, Labels, render
 from matching.models import MatchDecision, MatchSuggestion, SuggestionStatus
 from matching.reasons import structure
@@ -22,6 +30,11 @@ def suggestions_visible(*, user: Any) -> QuerySet[MatchSuggestion]:
         "organization__org_type",
         "initiative",
         "initiative__thrust",
+        "project",
+        "project__country",
+        "project__owner",
+        "incentive",
+        "incentive__agency",
         "partnership",
         "decided_by",
     )
@@ -37,7 +50,9 @@ def suggestion_visible(*, user: Any, pk: Any) -> MatchSuggestion | None:
 
 
 def decisions_visible(*, user: Any) -> QuerySet[MatchDecision]:
-    qs = MatchDecision.objects.select_related("company", "organization", "initiative", "decided_by")
+    qs = MatchDecision.objects.select_related(
+        "company", "organization", "initiative", "project", "incentive", "decided_by"
+    )
     return policy.scope(user, qs)
 
 
@@ -62,7 +77,11 @@ def review_queue(
     if thrust:
         qs = filter_thrust(qs, thrust)
     if country:
-        qs = qs.filter(organization__country__iexact=country)
+        qs = qs.filter(
+            Q(organization__country__iexact=country)
+            | Q(project__country__iso2__iexact=country)
+            | Q(incentive__country__iexact=country)
+        )
     if min_score is not None:
         qs = qs.filter(score__gte=min_score)
     return qs.order_by("company__name", "company_id", "rank", "id")
@@ -71,7 +90,12 @@ def review_queue(
 def filter_thrust(qs: QuerySet[MatchSuggestion], thrust: str) -> QuerySet[MatchSuggestion]:
     """Counterparts on a thrust: an institution that declares it, an initiative under it."""
     on_thrust = Organization.objects.filter(thrusts__code=thrust).values("pk")
-    return qs.filter(Q(organization__in=on_thrust) | Q(initiative__thrust__code=thrust))
+    incentives = Incentive.objects.filter(thrusts__code=thrust).values("pk")
+    return qs.filter(
+        Q(organization__in=on_thrust)
+        | Q(initiative__thrust__code=thrust)
+        | Q(incentive__in=incentives)
+    )
 
 
 def companies_with_suggestions(*, user: Any) -> QuerySet[Organization]:
@@ -91,7 +115,14 @@ def explanation_labels() -> Labels:
         thrusts=_names(Thrust),
         org_types=_names(OrgType),
         initiatives=_names(Initiative),
+        agencies=_agencies(),
     )
+
+
+def _agencies() -> dict[str, tuple[str, str]]:
+    """An incentive's code → its agency: the directory's organization when it has one."""
+    rows = Incentive.objects.values_list("code", "agency_name", "agency__name", "agency__name_ja")
+    return {code: (org or named, ja or "") for code, named, org, ja in rows}
 
 
 def counterpart_name(suggestion: MatchSuggestion, lang: str | None) -> str:
@@ -99,6 +130,9 @@ def counterpart_name(suggestion: MatchSuggestion, lang: str | None) -> str:
     if suggestion.initiative_id:
         i = suggestion.initiative
         return f"{i.code} {(i.name_ja if japanese and i.name_ja else i.name_en)}"
+    for opportunity in (suggestion.project, suggestion.incentive):
+        if opportunity is not None:
+            return opportunity.name_ja if japanese and opportunity.name_ja else opportunity.name_en
     org = suggestion.organization
     return org.name_ja if japanese and org.name_ja else org.name
 

@@ -18,10 +18,14 @@ class NamedSerializer(serializers.Serializer):
 
 
 class CounterpartSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["organization", "initiative"])
+    type = serializers.ChoiceField(choices=["organization", "initiative", "project", "incentive"])
     id = serializers.IntegerField()
     name = serializers.CharField()
-    code = serializers.CharField(required=False, help_text="Initiatives only, e.g. T3-04.")
+    code = serializers.CharField(
+        required=False,
+        help_text="Initiatives, projects and incentives only, e.g. T3-04, MY-INFINEON-KULIM3, "
+        "MY-MIDA-NIF.",
+    )
 
 
 class ComponentSerializer(serializers.Serializer):
@@ -62,7 +66,11 @@ class ReasonSerializer(serializers.Serializer):
         help_text="Facts on the counterpart's side, as codes: capabilities, thrusts, its member "
         "state (`MY`, or `ASEAN` for a regional body); for `role` its institution type, the "
         "purpose and its member state; for `implementation` the initiative, its status and the "
-        "month it took effect (`T6-02`, `launched`, `2026-03`).",
+        "month it took effect (`T6-02`, `launched`, `2026-03`); for `project` its kind, phase, "
+        "member state, the year production starts or started (may be empty), then the "
+        "capabilities it buys that the company offers (`front_end_fab`, `ramp`, `MY`, `2024`, "
+        "`EQP.DEP`); for `incentive` its code, kind, country (`JP`: a Japanese programme), "
+        "deadline (may be empty), then the thrusts it favours that the company works on.",
     )
     contribution = serializers.FloatField(
         help_text="For: what it brought to the score (positive). Against: what the shortfall "
@@ -131,6 +139,10 @@ class MatchSuggestionSerializer(serializers.ModelSerializer):
             i = obj.initiative
             name = i.name_ja if self._lang() == "ja" and i.name_ja else i.name_en
             return {"type": obj.kind, "id": i.pk, "name": name, "code": i.code}
+        if obj.project_id or obj.incentive_id:
+            o = obj.project or obj.incentive
+            name = o.name_ja if self._lang() == "ja" and o.name_ja else o.name_en
+            return {"type": obj.kind, "id": o.pk, "name": name, "code": o.code}
         return {
             "type": obj.kind,
             "id": obj.organization_id,
@@ -167,7 +179,8 @@ class AcceptSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1),
         required=False,
         max_length=20,
-        help_text="ASEAN institutions to approach; required when accepting an initiative.",
+        help_text="ASEAN institutions to approach; required when accepting an initiative, and a "
+        "project or incentive whose owner or agency the directory does not have.",
     )
 
 

@@ -120,13 +120,22 @@ def _item(request, suggestion, labels, lang, institutions: dict) -> dict:
         and policy.can_decide_matches_for(request.user, suggestion.company_id),
         "suggested_type": decisions.suggested_partnership_type(suggestion),
         "institutions": _institutions_for(request, suggestion, institutions),
+        "ask_party": _asks_party(suggestion),
     }
+
+
+def _asks_party(suggestion) -> bool:
+    """Accepting names whom to approach: an initiative, and a project or an incentive whose
+    owner or agency the directory does not have (decisions.match_accept)."""
+    if suggestion.organization_id:
+        return False
+    return decisions.default_party(suggestion) is None
 
 
 def _institutions_for(request, suggestion, known: dict) -> list:
     """For an initiative: the institutions suggested to the same company, to approach about it
     (read once per company on the page)."""
-    if not suggestion.initiative_id:
+    if not _asks_party(suggestion):
         return []
     if suggestion.company_id not in known:
         qs = selectors.suggestions_visible(user=request.user).filter(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
-from engagement.models import MemberState, PartnershipType, Role, Team
+from engagement.models import MemberState, OrganizationKind, PartnershipType, Role, Team
 from engagement.services.common import business_today
 from engagement.services.partnerships import partnership_create
 from matching.models import MatchDecision, MatchSuggestion, RejectReason, SuggestionStatus
@@ -71,6 +71,8 @@ def _record(suggestion: MatchSuggestion, decision: str, actor: Any, now, **extra
         company_id=suggestion.company_id,
         organization_id=suggestion.organization_id,
         initiative_id=suggestion.initiative_id,
+        project_id=suggestion.project_id,
+        incentive_id=suggestion.incentive_id,
         decision=decision,
         components={k: v.get("value") for k, v in suggestion.components.items()},
         score=suggestion.score,
@@ -107,6 +109,11 @@ def suggested_partnership_type(suggestion: MatchSuggestion) -> str:
     matched = [*r.get("give", []), *(need for _offer, need in r.get("supplies", []))]
     if suggestion.initiative_id:
         return infer_partnership_type(matched=matched, thrust=suggestion.initiative.thrust.code)
+    if suggestion.project_id:
+        # A plant being built buys: a supply agreement unless what is offered says otherwise.
+        return infer_partnership_type(matched=matched, counterpart_type="manufacturer")
+    if suggestion.incentive_id:
+        return infer_partnership_type(matched=[], counterpart_type="investment_agency")
     return infer_partnership_type(
         matched=matched, counterpart_type=suggestion.organization.org_type.code
     )
@@ -125,7 +132,8 @@ def match_accept(
     """Open a partnership at stage `identified` for the company's team and link it back.
 
     An initiative is not a party to a partnership: accepting one names the ASEAN institution(s)
-    to approach about it in `counterparts`."""
+    to approach about it in `counterparts`. A project's owner (an incentive's agency) is the
+    counterpart when the directory has it; otherwise `counterparts` names whom to approach."""
     _check(actor, suggestion)
     now = now or timezone.now()
     team = _team_for(actor, suggestion)
@@ -139,21 +147,23 @@ def match_accept(
             }
         )
     parties = [int(c) for c in counterparts or [] if str(c).strip()]
-    if suggestion.organization_id and suggestion.organization_id not in parties:
-        parties.insert(0, suggestion.organization_id)
+    default = default_party(suggestion)
+    if default and default not in parties:
+        parties.insert(0, default)
     if not parties:
-        raise ValidationFailed(
-            {
-                "counterparts": [
-                    _("Name the ASEAN institution(s) to approach about this initiative.")
-                ]
-            }
-        )
+        if suggestion.project_id or suggestion.incentive_id:
+            message = _(
+                "The directory does not have this project's owner or this programme's agency: "
+                "name the organization(s) to approach about it."
+            )
+        else:
+            message = _("Name the ASEAN institution(s) to approach about this initiative.")
+        raise ValidationFailed({"counterparts": [message]})
     _claim(suggestion, SuggestionStatus.ACCEPTED, decided_by=_who(actor), decided_at=now)
     extra: dict[str, Any] = {}
     if suggestion.initiative_id:
         extra["initiatives"] = [suggestion.initiative.code]
-    country = suggestion.organization.country if suggestion.organization_id else ""
+    country = _country(suggestion)
     if country and MemberState.objects.filter(iso2=country).exists():
         extra["priority_country"] = country
     # The company's own BD member opens it as theirs; a program manager's acceptance opens it
@@ -175,6 +185,33 @@ def match_accept(
     )
     _emit_accepted(decision, suggestion, team, partnership)
     return suggestion
+
+
+def default_party(suggestion: MatchSuggestion) -> int | None:
+    """The organization a partnership is opened with without being named: the suggested
+    institution, a project's owner, an incentive's agency (when the directory has them)."""
+    if suggestion.organization_id:
+        return suggestion.organization_id
+    # A partnership's counterparts are ASEAN institutions (a project owner may be a Japanese
+    # company of the directory: then it is named, not taken).
+    found = None
+    if suggestion.project_id:
+        found = suggestion.project.owner
+    elif suggestion.incentive_id:
+        found = suggestion.incentive.agency
+    if found is not None and found.kind == OrganizationKind.ASEAN_INSTITUTION:
+        return found.pk
+    return None
+
+
+def _country(suggestion: MatchSuggestion) -> str:
+    if suggestion.organization_id:
+        return suggestion.organization.country
+    if suggestion.project_id:
+        return suggestion.project.country.iso2
+    if suggestion.incentive_id:
+        return suggestion.incentive.country
+    return ""
 
 
 def _who(actor: Any):
@@ -204,7 +241,7 @@ def _emit_accepted(decision, suggestion, team, partnership) -> None:
             "company": suggestion.company_id,
             "counterpart": {
                 "type": suggestion.kind,
-                "id": suggestion.organization_id or suggestion.initiative_id,
+                "id": suggestion.counterpart_id,
             },
             "partnership": partnership.pk,
         },

@@ -21,15 +21,26 @@ from django.utils import timezone
 from engagement.models import (
     Capability,
     ImplementationStatus,
+    Incentive,
     Initiative,
     MemberState,
     Organization,
     OrganizationKind,
     OrgType,
+    Project,
     Thrust,
 )
 from matching import roles
-from matching.features import COMPANY, INITIATIVE, ORGANIZATION, CapabilityTerm, Profile, Taxonomy
+from matching.features import (
+    COMPANY,
+    INCENTIVE,
+    INITIATIVE,
+    ORGANIZATION,
+    PROJECT,
+    CapabilityTerm,
+    Profile,
+    Taxonomy,
+)
 from matching.models import MatchingPreference
 from matching.scoring import LIVE_VALUES, Engine, LiveStatus
 
@@ -225,6 +236,75 @@ def initiative_profiles(ref: Reference) -> list[Profile]:
     ]
 
 
+def project_profiles(ref: Reference) -> list[Profile]:
+    """Projects as counterparts: their needs are the capabilities they will buy, their country
+    their member state; kind, phase and dates feed the phase timing (matching.roles)."""
+    caps: dict[int, set[str]] = defaultdict(set)
+    for project_id, cap_id in Project.capabilities.through.objects.values_list(
+        "project_id", "capability_id"
+    ):
+        caps[project_id].add(ref.capability_code[cap_id])
+    rows = Project.objects.order_by("code").values_list(
+        "id",
+        "code",
+        "name_en",
+        "name_ja",
+        "country__iso2",
+        "kind",
+        "technology",
+        "phase",
+        "phase_as_of",
+        "production_start_year",
+    )
+    return [
+        Profile(
+            key=pk,
+            kind=PROJECT,
+            name=f"{code} {name_en}",
+            country=country,
+            needs=frozenset(caps[pk]),
+            text="\n".join(t for t in (name_en, name_ja, technology) if t),
+            subtype=kind,
+            phase=phase,
+            phase_as_of=as_of.isoformat() if as_of else "",
+            production_year=production or 0,
+        )
+        for pk, code, name_en, name_ja, country, kind, technology, phase, as_of, production in rows
+    ]
+
+
+def incentive_profiles(ref: Reference) -> list[Profile]:
+    """Incentives as counterparts: the capabilities they favour as needs, their thrusts, their
+    member state (or JP); kind and deadline feed their role factor (matching.roles)."""
+    caps: dict[int, set[str]] = defaultdict(set)
+    for incentive_id, cap_id in Incentive.capabilities.through.objects.values_list(
+        "incentive_id", "capability_id"
+    ):
+        caps[incentive_id].add(ref.capability_code[cap_id])
+    thrusts: dict[int, set[str]] = defaultdict(set)
+    for incentive_id, thrust_id in Incentive.thrusts.through.objects.values_list(
+        "incentive_id", "thrust_id"
+    ):
+        thrusts[incentive_id].add(ref.thrust_code[thrust_id])
+    rows = Incentive.objects.order_by("code").values_list(
+        "id", "code", "name_en", "name_ja", "country", "kind", "who_can_apply", "deadline"
+    )
+    return [
+        Profile(
+            key=pk,
+            kind=INCENTIVE,
+            name=f"{code} {name_en}",
+            country=country,
+            needs=frozenset(caps[pk]),
+            thrusts=frozenset(thrusts[pk]),
+            text="\n".join(t for t in (name_en, name_ja, who) if t),
+            subtype=kind,
+            deadline=deadline.isoformat() if deadline else "",
+        )
+        for pk, code, name_en, name_ja, country, kind, who, deadline in rows
+    ]
+
+
 def live_statuses(*, as_of: dt.date) -> tuple[LiveStatus, ...]:
     """The implementation watch as matching reads it: per (initiative, member state), the
     latest observation in effect on `as_of` (engagement.selectors.watch.current_statuses'
@@ -261,6 +341,8 @@ def build_engine(ref: Reference | None = None) -> Engine:
         {
             ORGANIZATION: [p for p in profiles if p.kind == ORGANIZATION],
             INITIATIVE: initiative_profiles(ref),
+            PROJECT: project_profiles(ref),
+            INCENTIVE: incentive_profiles(ref),
         },
     )
 
@@ -270,7 +352,8 @@ def build_engine(ref: Reference | None = None) -> Engine:
 
 def _reference_signature() -> tuple:
     parts = []
-    for model in (Capability, Initiative, OrgType, Thrust, MemberState):
+    # Projects and incentives are few: any edit rebuilds the engine.
+    for model in (Capability, Initiative, OrgType, Thrust, MemberState, Project, Incentive):
         agg = model.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
         parts.append((agg["n"], agg["at"]))
     return tuple(parts)

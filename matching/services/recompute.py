@@ -25,7 +25,7 @@ from django.utils import timezone
 from engagement.models import Engagement, Organization, Partnership, Stage, Team
 from engagement.services.common import business_today
 from matching import roles
-from matching.features import COMPANY, INITIATIVE, ORGANIZATION
+from matching.features import COMPANY, INCENTIVE, INITIATIVE, ORGANIZATION, PROJECT
 from matching.models import MatchDecision, MatchingModel, MatchSuggestion, SuggestionStatus
 from matching.reasons import reasons
 from matching.scoring import (
@@ -50,6 +50,8 @@ _COLUMNS = (
     "team_id",
     "organization_id",
     "initiative_id",
+    "project_id",
+    "incentive_id",
     "score",
     "rank",
     "purpose",
@@ -79,6 +81,8 @@ def limits() -> dict[str, int]:
     return {
         ORGANIZATION: settings.MATCH_TOP_ORGANIZATIONS,
         INITIATIVE: settings.MATCH_TOP_INITIATIVES,
+        PROJECT: settings.MATCH_TOP_PROJECTS,
+        INCENTIVE: settings.MATCH_TOP_INCENTIVES,
     }
 
 
@@ -195,8 +199,16 @@ def _teams() -> dict[int, int]:
     return out
 
 
-def _pair(org_id: int | None, initiative_id: int | None) -> tuple[str, int]:
-    return (ORGANIZATION, org_id) if org_id else (INITIATIVE, initiative_id)
+_KEYS = ("organization_id", "initiative_id", "project_id", "incentive_id")
+_KINDS = (ORGANIZATION, INITIATIVE, PROJECT, INCENTIVE)
+
+
+def _pair(*ids: int | None) -> tuple[str, int]:
+    """(kind, key) of a row's counterpart, from its ids in _KEYS order."""
+    for kind, key in zip(_KINDS, ids, strict=False):
+        if key:
+            return kind, key
+    return ORGANIZATION, 0
 
 
 def _request(engine: Engine, batch: list[int], weights: dict, now: dt.datetime) -> Request:
@@ -208,23 +220,25 @@ def _request(engine: Engine, batch: list[int], weights: dict, now: dt.datetime) 
     for company_id, init_id in open_deals.values_list("company_id", "initiatives"):
         if init_id:
             excluded[company_id].add((INITIATIVE, init_id))
-    for company_id, org_id, init_id in MatchSuggestion.objects.filter(
+    for company_id, *ids in MatchSuggestion.objects.filter(
         company_id__in=batch, status=SuggestionStatus.SNOOZED, snoozed_until__gt=business_today(now)
-    ).values_list("company_id", "organization_id", "initiative_id"):
-        excluded[company_id].add(_pair(org_id, init_id))
+    ).values_list("company_id", *_KEYS):
+        excluded[company_id].add(_pair(*ids))
+    # A project or an incentive accepted: the partnership it opened is pursuing it (until lost).
+    for company_id, *ids in (
+        MatchSuggestion.objects.filter(company_id__in=batch, status=SuggestionStatus.ACCEPTED)
+        .filter(Q(project__isnull=False) | Q(incentive__isnull=False))
+        .exclude(partnership__stage=Stage.LOST)
+        .values_list("company_id", *_KEYS)
+    ):
+        excluded[company_id].add(_pair(*ids))
     cooldown = now - dt.timedelta(days=settings.MATCH_REJECTION_COOLDOWN_DAYS)
-    for company_id, org_id, init_id, company_fp, counterpart_fp in MatchDecision.objects.filter(
+    for company_id, company_fp, counterpart_fp, *ids in MatchDecision.objects.filter(
         company_id__in=batch,
         decision=MatchDecision.Decision.REJECTED,
         decided_at__gte=cooldown,
-    ).values_list(
-        "company_id",
-        "organization_id",
-        "initiative_id",
-        "company_fingerprint",
-        "counterpart_fingerprint",
-    ):
-        kind, key = _pair(org_id, init_id)
+    ).values_list("company_id", "company_fingerprint", "counterpart_fingerprint", *_KEYS):
+        kind, key = _pair(*ids)
         if not _changed(engine, company_id, kind, key, company_fp, counterpart_fp):
             excluded[company_id].add((kind, key))
     return Request(
@@ -234,6 +248,7 @@ def _request(engine: Engine, batch: list[int], weights: dict, now: dt.datetime) 
         relationship=_relationship(batch, now),
         min_score=settings.MATCH_MIN_SCORE,
         implementation=live_statuses(as_of=business_today(now)),
+        as_of=business_today(now),
     )
 
 
@@ -312,8 +327,7 @@ def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams, l
                 (
                     company_id,
                     teams.get(company_id),
-                    m.counterpart if m.kind == ORGANIZATION else None,
-                    m.counterpart if m.kind == INITIATIVE else None,
+                    *(m.counterpart if m.kind == kind else None for kind in _KINDS),
                     round(m.score, 6),
                     rank,
                     pair_purpose(engine, m),
@@ -334,6 +348,8 @@ def pair_purpose(engine: Engine, m: Match) -> str:
     """What the suggestion is for (matching.roles.purpose)."""
     company, _signals = engine.profile(COMPANY, m.company)
     counterpart, _theirs = engine.profile(m.kind, m.counterpart)
+    if m.kind in (PROJECT, INCENTIVE):
+        return roles.purpose(company.org_type, "", kind=m.kind)
     if m.kind == INITIATIVE:
         thrust = next(iter(sorted(counterpart.thrusts)), "")
         return roles.purpose(company.org_type, "", thrust=thrust, initiative=True)
@@ -357,11 +373,11 @@ def _still_open(batch: list[int], rows: list[tuple], started: dt.datetime) -> li
                 status__in=[SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED],
             )
         )
-        .values_list("company_id", "organization_id", "initiative_id")
+        .values_list("company_id", *_KEYS)
     )
     if not decided:
         return rows
-    return [r for r in rows if (r[0], r[2], r[3]) not in decided]
+    return [r for r in rows if (r[0], r[2], r[3], r[4], r[5]) not in decided]
 
 
 def _replace(batch: list[int], rows: list[tuple], now: dt.datetime, started) -> None:

@@ -70,7 +70,7 @@ def test_bench_matching_ends_with_one_json_line_of_figures():
         "floor_ratio",
         "loop_ratio",
     } <= set(last)
-    assert last["pairs"] == 12 * (40 + last["initiatives"])
+    assert last["pairs"] == 12 * (40 + last["initiatives"] + last["projects"] + last["incentives"])
     others = MatchSuggestion.objects.exclude(company_id=last["edited_company"]).count()
     assert last["suggestions"] == others + last["edited_company_suggestions_before"]
     # Every initiative launched in four member states, priced on the same companies.

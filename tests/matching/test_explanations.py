@@ -15,7 +15,7 @@ from engagement.models import Organization, OrganizationKind
 from matching import roles
 from matching.evaluation import REFERENCE_DIR, reference_from_csv
 from matching.explain import Labels, render
-from matching.features import COMPANY, INITIATIVE, ORGANIZATION, SUPPLIES
+from matching.features import COMPANY, INCENTIVE, INITIATIVE, ORGANIZATION, PROJECT, SUPPLIES
 from matching.models import MatchSuggestion
 from matching.reasons import LOW, components_of, reasons, structure
 from matching.scoring import DEFAULT_WEIGHTS
@@ -96,8 +96,10 @@ def demo(django_db_setup, django_db_blocker):
         matches_recompute_companies()
         e, labels = engine_for_directory(), explanation_labels()
         sides: dict[tuple[str, int], Side] = {}
-        for s in MatchSuggestion.objects.select_related("organization", "initiative__thrust"):
-            for kind, key in ((COMPANY, s.company_id), (s.kind, s.organization_id)):
+        for s in MatchSuggestion.objects.select_related(
+            "organization", "initiative__thrust", "project__country", "incentive"
+        ):
+            for kind, key in ((COMPANY, s.company_id), (ORGANIZATION, s.organization_id)):
                 if key is not None and (kind, key) not in sides:
                     _p, signals = e.profile(kind, key)
                     sides[kind, key] = _side(Organization.objects.get(pk=key), signals.tags)
@@ -105,6 +107,27 @@ def demo(django_db_setup, django_db_blocker):
                 i = s.initiative
                 counterpart = Side(needs=_codes(i.capabilities), thrusts={i.thrust.code})
                 name_en = name_ja = ""
+            elif s.project_id:
+                p = s.project
+                # A project declares no thrusts: those of what it buys are its own.
+                counterpart = Side(
+                    needs=_codes(p.capabilities),
+                    thrusts=set(p.capabilities.values_list("thrusts__code", flat=True)) - {None},
+                    country=p.country.iso2,
+                    org_type=p.kind,
+                )
+                name_en, name_ja = p.name_en, p.name_ja
+            elif s.incentive_id:
+                i = s.incentive
+                counterpart = Side(
+                    needs=_codes(i.capabilities),
+                    # Declared, or (none declared) those of the capabilities it favours.
+                    thrusts=_codes(i.thrusts)
+                    or set(i.capabilities.values_list("thrusts__code", flat=True)) - {None},
+                    country=i.country,
+                    org_type=i.kind,
+                )
+                name_en, name_ja = i.name_en, i.name_ja
             else:
                 counterpart = sides[ORGANIZATION, s.organization_id]
                 name_en, name_ja = s.organization.name, s.organization.name_ja
@@ -143,7 +166,7 @@ def test_the_demo_directory_gives_enough_suggestions_to_judge(demo):
     against = [s for s in demo if s.structured["against"]]
 
     assert len(demo) > 500
-    assert kinds == {ORGANIZATION, INITIATIVE}
+    assert kinds == {ORGANIZATION, INITIATIVE, PROJECT, INCENTIVE}
     assert len(government) > 20
     assert len(against) > 50
 
@@ -234,6 +257,69 @@ def test_the_member_state_named_is_the_counterpart_s_and_the_company_s_tie_to_it
                 if theirs not in getattr(s.company, relation):
                     wrong.append((s.pk, side, item))
 
+    assert wrong == []
+
+
+def test_a_project_reason_names_its_own_phase_state_and_needs_the_company_offers(demo):
+    projects = [s for s in demo if s.kind == PROJECT]
+    named = [item for s in projects for _side, item in _items(s) if item["code"] == "project"]
+    wrong = []
+    for s in projects:
+        for side, item in _items(s):
+            if item["code"] != "project":
+                continue
+            kind, _phase, _month, state, _year, *needs = item["counterpart"]
+            offers = [c for c in item["company"] if ":" not in c]
+            ties = [c.partition(":") for c in item["company"] if ":" in c]
+            if (
+                side != "for"
+                or kind != s.counterpart.org_type
+                or state != s.counterpart.country
+                or not set(needs) <= s.counterpart.needs
+                or not set(offers) <= s.company.offers
+                or not all(any(_serves(o, n) for o in offers) for n in needs)
+                or any(
+                    theirs != state or theirs not in getattr(s.company, rel)
+                    for rel, _, theirs in ties
+                )
+            ):
+                wrong.append((s.pk, item))
+
+    assert len(projects) > 20
+    assert len(named) > 20
+    assert wrong == []
+
+
+def test_an_incentive_reason_names_its_country_deadline_and_thrusts_the_company_works_on(demo):
+    incentives = [s for s in demo if s.kind == INCENTIVE]
+    wrong = []
+    for s in incentives:
+        for side, item in _items(s):
+            if item["code"] != "incentive":
+                continue
+            _code, kind, country, _deadline, *thrusts = item["counterpart"]
+            ties = [c.partition(":") for c in item["company"] if ":" in c]
+            shared = [c for c in item["company"] if ":" not in c]
+            if (
+                side != "for"
+                or kind != s.counterpart.org_type
+                or country != s.counterpart.country
+                or shared != thrusts
+                or not set(thrusts) <= s.company.thrusts & s.counterpart.thrusts
+                or (country == "JP" and ties)
+                or any(
+                    theirs != country or theirs not in getattr(s.company, rel)
+                    for rel, _, theirs in ties
+                )
+            ):
+                wrong.append((s.pk, item))
+        # A member state's incentive is suggested only where the company is or means to be.
+        if s.counterpart.country != "JP" and s.counterpart.country not in (
+            s.company.priority | s.company.presence
+        ):
+            wrong.append((s.pk, "no tie"))
+
+    assert len(incentives) > 10
     assert wrong == []
 
 

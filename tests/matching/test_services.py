@@ -79,7 +79,7 @@ def _suggestions(company, **filters):
 
 def _org_pairs(company, status="new"):
     return [
-        (s.rank, s.organization.name if s.organization_id else s.initiative.code)
+        (s.rank, s.organization.name if s.organization_id else s.counterpart.code)
         for s in _suggestions(company, status=status)
     ]
 
@@ -146,9 +146,9 @@ def test_recomputing_replaces_new_suggestions_and_keeps_decided_ones(directory, 
     again = _suggestions(directory, status="new")
     assert MatchSuggestion.objects.get(pk=decided.pk).status == "rejected"
     assert decided.pk not in {s.pk for s in again}
-    pairs = {(s.organization_id, s.initiative_id) for s in again}
-    assert (decided.organization_id, decided.initiative_id) not in pairs
-    assert {(s.organization_id, s.initiative_id) for s in first[1:]} <= pairs
+    pairs = {(s.kind, s.counterpart_id) for s in again}
+    assert (decided.kind, decided.counterpart_id) not in pairs
+    assert {(s.kind, s.counterpart_id) for s in first[1:]} <= pairs
     assert not ({s.pk for s in again} & {s.pk for s in first[1:]})  # fresh rows
 
 

@@ -104,6 +104,8 @@ class Command(BaseCommand):
             "companies": len(engine.companies),
             "institutions": len(engine.sides["organization"]),
             "initiatives": len(engine.sides["initiative"]),
+            "projects": len(engine.sides["project"]),
+            "incentives": len(engine.sides["incentive"]),
             "pairs": report.pairs,
             "suggestions": report.suggestions,
             "total_s": round(total, 3),
