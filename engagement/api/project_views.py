@@ -13,14 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from engagement import policy
-from engagement.api import serializers as s
 from engagement.api.export import ExportMixin
 from engagement.api.filters import DateTimeFilter
 from engagement.api.mixins import ETagMixin, expected_version, idempotent
 from engagement.api.related import ManyValuesMixin
-from engagement.api.views import IDEMPOTENCY_KEY, IF_MATCH
+from engagement.api.views import IDEMPOTENCY_KEY, IF_MATCH, HistoryMixin
 from engagement.models import Incentive, OpportunityFollow, Project
-from engagement.selectors.history import record_history
 from engagement.services import projects as services
 
 CODE_REGEX = r"[A-Za-z0-9_.\-]+"
@@ -223,7 +221,12 @@ class IncentiveFilter(filters.FilterSet):
 
 
 class _OpportunityViewSet(
-    ManyValuesMixin, ExportMixin, ETagMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    HistoryMixin,
+    ManyValuesMixin,
+    ExportMixin,
+    ETagMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Shared records written through their services; no deletion (a project that stopped
     keeps its history: record its phase and a note instead)."""
@@ -269,13 +272,6 @@ class _OpportunityViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
-
-    @extend_schema(responses={200: s.HistoryEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def history(self, request, *args, **kwargs):
-        """Every change to this record: who, when, and each field's value before and after."""
-        entries = record_history(self.get_object(), viewer=request.user)
-        return Response(s.HistoryEntrySerializer(entries, many=True).data)
 
     @extend_schema(request=None, responses={200: FollowStateSerializer})
     @action(detail=True, methods=["post", "delete"], filter_backends=[])

@@ -161,8 +161,24 @@ class PartnershipTypeViewSet(ReferenceViewSet):
 # --- Directory ----------------------------------------------------------------------------------
 
 
+class HistoryMixin:
+    """The `history/` action of a record with django-simple-history."""
+
+    @extend_schema(responses={200: s.HistoryEntrySerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, *args, **kwargs):
+        """Every change to this record: who, when, and each field's value before and after."""
+        entries = record_history(self.get_object(), viewer=request.user)
+        return Response(s.HistoryEntrySerializer(entries, many=True).data)
+
+
 class ServiceBackedViewSet(
-    ManyValuesMixin, ExportMixin, ETagMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    HistoryMixin,
+    ManyValuesMixin,
+    ExportMixin,
+    ETagMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Create, update and delete call the resource's service; reads use its selector.
     Lists also export as CSV or XLSX (`?format=`, engagement.api.export)."""
@@ -212,13 +228,6 @@ class ServiceBackedViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
-
-    @extend_schema(responses={200: s.HistoryEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def history(self, request, *args, **kwargs):
-        """Every change to this record: who, when, and each field's value before and after."""
-        entries = record_history(self.get_object(), viewer=request.user)
-        return Response(s.HistoryEntrySerializer(entries, many=True).data)
 
     def destroy(self, request, *args, **kwargs):
         obj = self.get_object()
