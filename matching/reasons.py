@@ -48,30 +48,69 @@ CODES = (
 REGIONAL = "ASEAN"
 
 
+class ReasonMemo:
+    """What `reasons()` reads of one company or one counterpart, worked out once per recompute
+    instead of once per pair (a full recompute writes hundreds of thousands of pairs)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._companies: dict[int, tuple] = {}
+        self._counterparts: dict[tuple[str, int], list[str]] = {}
+
+    def company(self, row: int) -> tuple:
+        """(thrusts, offers and tags, priority states, presence-only states) of a company."""
+        found = self._companies.get(row)
+        if found is None:
+            space, side = self.engine.space, self.engine.companies
+            c, cs = side.profiles[row], side.signals[row]
+            found = (
+                frozenset(space.thrusts[j] for j in cs.thrust),
+                frozenset(space.known(c.offers)) | cs.tags,
+                sorted(c.priority_countries),
+                sorted(c.presence_countries - c.priority_countries),
+            )
+            self._companies[row] = found
+        return found
+
+    def thrusts(self, kind: str, col: int) -> list[str]:
+        found = self._counterparts.get((kind, col))
+        if found is None:
+            space, ps = self.engine.space, self.engine.sides[kind].signals[col]
+            found = sorted(space.thrusts[j] for j in ps.thrust)
+            self._counterparts[(kind, col)] = found
+        return found
+
+
 def reasons(
-    engine: Engine, m: Match, weights: Mapping[str, float], live: LiveView | None = None
+    engine: Engine,
+    m: Match,
+    weights: Mapping[str, float],
+    live: LiveView | None = None,
+    memo: ReasonMemo | None = None,
 ) -> dict:
     """The facts an explanation may name, as codes (stored; `structure` reads them back).
-    `live` is the implementation watch the match was ranked with."""
+    `live` is the implementation watch the match was ranked with; `memo` carries what is read
+    per company and per counterpart across the pairs of one recompute."""
+    memo = memo if memo is not None and memo.engine is engine else ReasonMemo(engine)
     space, companies, side = engine.space, engine.companies, engine.sides[m.kind]
     row, col = companies.row[m.company], side.row[m.counterpart]
     c, cs = companies.profiles[row], companies.signals[row]
     p, ps = side.profiles[col], side.signals[col]
+    company_thrusts, ours, priority_states, presence_states = memo.company(row)
     out: dict = {"org_type": p.org_type if m.kind == ORGANIZATION else ""}
     out.update(_capabilities(space, cs, ps))
-    out.update(_text(space, c, cs, ps, m.values, out))
+    out.update(_text(ours, ps, m.values, out))
     out.update(_back(space, cs, ps))
     if m.values.get("thrust") is not None:
-        company_thrusts = {space.thrusts[j] for j in cs.thrust}
-        counterpart_thrusts = sorted(space.thrusts[j] for j in ps.thrust)
+        counterpart_thrusts = memo.thrusts(m.kind, col)
         out["thrusts"] = [t for t in counterpart_thrusts if t in company_thrusts]
         out["counterpart_thrusts"] = counterpart_thrusts
         out["company_thrusts"] = sorted(company_thrusts)
     if m.kind in (ORGANIZATION, PROJECT) or (m.kind == INCENTIVE and p.country != JAPAN):
         out["country"] = p.country
         out["country_fit"] = _country_fit(c, p)
-        out["priority_states"] = sorted(c.priority_countries)
-        out["presence_states"] = sorted(c.presence_countries - c.priority_countries)
+        out["priority_states"] = priority_states
+        out["presence_states"] = presence_states
     if m.kind == PROJECT:
         # Its kind, phase, the month the phase is confirmed as of and the year production
         # starts (or started), "" when not given.
@@ -141,16 +180,15 @@ def _capabilities(space: Space, cs: Signals, ps: Signals) -> dict:
     }
 
 
-def _text(space: Space, c: Profile, cs: Signals, ps: Signals, values, found: dict) -> dict:
-    """Capabilities both profiles name (declared or in their texts) that the capability
-    reasons have not named yet; else whether the descriptions read alike."""
-    named = set(found["give"]) | {need for _o, need in found["supplies"]}
-    named |= {need for _o, need in found["covers"]} | {need for _o, need in found["near"]}
-    ours = set(space.known(c.offers)) | set(cs.tags)
-    text = [code for code in ps.mentions if code in ours and code not in named]
+def _text(ours: frozenset[str], ps: Signals, values, found: dict) -> dict:
+    """Capabilities both profiles name (declared or in their texts; `ours` the company's) that
+    the capability reasons have not named yet; else whether the descriptions read alike."""
     value = values.get("text") or 0.0
     if value <= 0:
         return {}
+    named = set(found["give"]) | {need for _o, need in found["supplies"]}
+    named |= {need for _o, need in found["covers"]} | {need for _o, need in found["near"]}
+    text = [code for code in ps.mentions if code in ours and code not in named]
     similar = value >= SIMILAR_TEXT and not (text or named)
     return {"text": text, "similar": similar}
 
@@ -210,12 +248,14 @@ def reasons_against(
     score (the score at the component's full value less the score; `full_role` is the role
     factor at a full country value), the costliest first. The relationship is never one: most
     pairs have none yet, which says nothing against them."""
-    score = fuse_values(values, weights)
+    score = None  # worked out for the first shortfall only: most pairs have none
     out = []
     for name in ("capability", "text", "capability_back", "thrust", "country"):
         value = values.get(name)
         if value is None or value >= LOW or not _nameable(name, codes):
             continue
+        if score is None:
+            score = fuse_values(values, weights)
         full = {**values, name: 1.0}
         if name == "country" and full_role is not None:
             full["role"] = full_role

@@ -27,7 +27,7 @@ from engagement.services.common import business_today
 from matching import roles
 from matching.features import COMPANY, INCENTIVE, INITIATIVE, ORGANIZATION, PROJECT
 from matching.models import MatchDecision, MatchingModel, MatchSuggestion, SuggestionStatus
-from matching.reasons import reasons
+from matching.reasons import ReasonMemo, reasons
 from matching.scoring import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
@@ -319,6 +319,7 @@ def components_text(values: dict, weights: dict, given: tuple[float, ...] = ()) 
 def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams, live) -> list[tuple]:
     rows = []
     company_side = engine.companies
+    memo = ReasonMemo(engine)
     for company_id, matches in found.items():
         company_fp = company_side.signals[company_side.row[company_id]].fingerprint
         for rank, m in enumerate(matches, start=1):
@@ -332,7 +333,7 @@ def _rows(engine, found: dict[int, list[Match]], weights, version, now, teams, l
                     rank,
                     pair_purpose(engine, m),
                     components_text(m.values, weights, m.parts),
-                    _encode(reasons(engine, m, weights, live)),
+                    _encode(reasons(engine, m, weights, live, memo)),
                     version,
                     now,
                     NEW,
