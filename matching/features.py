@@ -104,6 +104,8 @@ class Profile:
     accepting: bool = True
     excluded_countries: frozenset[str] = frozenset()
     excluded_org_types: frozenset[str] = frozenset()
+    # Counterpart kinds (project, incentive) a company's purposes leave out.
+    excluded_kinds: frozenset[str] = frozenset()
     # An initiative's provenance (official, announced, report): the report's reading of an
     # initiative ranks below a programme someone adopted (matching.roles).
     provenance: str = ""

@@ -194,6 +194,17 @@ def types_serving_none_of(purposes: Sequence[str]) -> set[str]:
     return out
 
 
+# The purpose each kind of concrete opportunity serves (matching.features kinds): a project is
+# a plant being built and equipped, a customer; an incentive serves investment.
+KIND_PURPOSES: dict[str, str] = {"project": CUSTOMER, "incentive": INVESTMENT}
+
+
+def kinds_serving_none_of(purposes: Sequence[str]) -> frozenset[str]:
+    """The counterpart kinds (project, incentive) whose purpose is none of `purposes`."""
+    wanted = set(purposes)
+    return frozenset(kind for kind, served in KIND_PURPOSES.items() if served not in wanted)
+
+
 def fit(company_type: str, org_type: str) -> float:
     table = TYPE_FIT.get(company_type)
     if table is None:
@@ -222,10 +233,10 @@ def purpose(
 ) -> str:
     """The purpose a suggestion serves: from the counterpart's role, and for an initiative from
     its thrust. An agency is never a customer."""
-    if kind == "project":
-        return CUSTOMER  # a plant being built buys; for its owner's suppliers it is a customer
-    if kind == "incentive":
-        return INVESTMENT
+    if kind in KIND_PURPOSES:
+        # A plant being built buys (for its owner's suppliers it is a customer); an incentive
+        # serves investment.
+        return KIND_PURPOSES[kind]
     if initiative:
         return THRUST_PURPOSES.get(thrust, RND_PARTNER)
     role, default = TYPE_ROLES.get(org_type, (RESEARCH, RND_PARTNER))

@@ -494,7 +494,7 @@ class Engine:
                 if j is not None:
                     score[b, j] = -1.0
         self._boost(kind, score, rows, w, live)
-        self._filter(score, rows, side)
+        self._filter(kind, score, rows, side)
         t1 = time.perf_counter()
         limit = min(request.limits[kind], len(side))
         cols = np.argpartition(score, -limit, axis=1)[:, -limit:]
@@ -623,12 +623,14 @@ class Engine:
         gain = np.float32(w["implementation"]) * impl * (1.0 - sub)
         score[:, cols] = np.where(sub >= BOOST_FLOOR, sub + gain, sub)
 
-    def _filter(self, score: np.ndarray, rows: np.ndarray, side: Side) -> None:
-        """Hard exclusions: counterparts not accepting partners, and the countries and types a
-        company rules out."""
+    def _filter(self, kind: str, score: np.ndarray, rows: np.ndarray, side: Side) -> None:
+        """Hard exclusions: counterparts not accepting partners, the countries and types a
+        company rules out, and the kinds its purposes leave out."""
         closed = np.flatnonzero(~side.accepting)
         if len(closed):
             score[:, closed] = -1.0
+        profiles = self.companies.profiles
+        score[[b for b, r in enumerate(rows) if kind in profiles[r].excluded_kinds]] = -1.0
         ruled = np.flatnonzero(self.companies.has_exclusion[rows])
         if len(ruled):
             hit = self.companies.excluded[rows[ruled]] @ side.attrs.T
@@ -841,6 +843,8 @@ def _order(m: Match) -> tuple:
 
 
 def _ruled_out(company: Profile, p: Profile) -> bool:
+    if p.kind in company.excluded_kinds:
+        return True
     if p.kind in (PROJECT, INCENTIVE):
         return bool(p.country and p.country in company.excluded_countries)
     if p.kind != ORGANIZATION:

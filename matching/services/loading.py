@@ -159,7 +159,7 @@ def organization_profiles(ref: Reference, ids: Sequence[int] | None = None) -> l
     for pk, kind, name, name_ja, type_id, country, desc, desc_ja, accepting in rows:
         org_type = ref.type_code.get(type_id, "")
         is_company = kind == OrganizationKind.JAPANESE_COMPANY
-        excluded_countries, excluded_types = prefs.get(pk, (frozenset(), frozenset()))
+        excluded_countries, excluded_types, excluded_kinds = prefs.get(pk, _NO_PREFERENCES)
         out.append(
             Profile(
                 key=pk,
@@ -179,9 +179,13 @@ def organization_profiles(ref: Reference, ids: Sequence[int] | None = None) -> l
                 accepting=accepting,
                 excluded_countries=excluded_countries,
                 excluded_org_types=excluded_types,
+                excluded_kinds=excluded_kinds,
             )
         )
     return out
+
+
+_NO_PREFERENCES: tuple[frozenset[str], ...] = (frozenset(), frozenset(), frozenset())
 
 
 def _preferences(ref: Reference, company_ids: Sequence[int] | None):
@@ -201,12 +205,19 @@ def _preferences(ref: Reference, company_ids: Sequence[int] | None):
         matchingpreference_id__in=list(pref_company)
     ).values_list("matchingpreference_id", "orgtype_id"):
         types[pref_company[pref_id]].add(ref.type_code[type_id])
-    # Purposes sought rule out the institution types that serve none of them.
+    # Purposes sought rule out the institution types, and the kinds of opportunity (projects,
+    # incentives), that serve none of them.
+    kinds: dict[int, frozenset[str]] = {}
     for company, purposes in qs.values_list("company_id", "purposes"):
         if purposes:
             types[company] |= roles.types_serving_none_of(purposes)
+            kinds[company] = roles.kinds_serving_none_of(purposes)
     return {
-        company: (frozenset(countries[company]), frozenset(types[company]))
+        company: (
+            frozenset(countries[company]),
+            frozenset(types[company]),
+            kinds.get(company, frozenset()),
+        )
         for company in pref_company.values()
     }
 

@@ -10,12 +10,14 @@ import time_machine
 
 from engagement.models import Incentive, Project
 from engagement.services.directory import organization_update
+from matching import roles
 from matching.evaluation import reference_from_csv
 from matching.features import COMPANY, INCENTIVE, PROJECT, Profile
 from matching.models import MatchDecision, MatchSuggestion
 from matching.scoring import DEFAULT_LIMITS, Engine, Request, rank_loop
 from matching.services.decisions import match_accept, match_reject
 from matching.services.recompute import matches_recompute
+from matching.services.strategy import matching_strategy_update
 from tests import factories
 
 TODAY = dt.date(2026, 6, 1)
@@ -175,6 +177,26 @@ def test_a_member_state_the_company_rules_out_rules_out_its_projects_and_incenti
     assert [m.counterpart for m in ranked] == ["JP"]
 
 
+def test_purposes_sought_rule_projects_and_incentives_in_or_out(taxonomy):
+    projects, incentives = [_project("TOOL-IN", "tool_in")], [_incentive("MY-GRANT")]
+    seeking = {
+        "customers only": frozenset({"customer"}),
+        "investment only": frozenset({"investment_incentives"}),
+        "talent only": frozenset({"talent_partner"}),
+    }
+    kept = {}
+    for label, purposes in seeking.items():
+        company = _company(excluded_kinds=roles.kinds_serving_none_of(purposes))
+        kept[label] = [m.counterpart for m in _rank(taxonomy, company, projects, incentives)]
+
+    # A project is a customer (a plant being equipped); an incentive serves investment.
+    assert kept == {
+        "customers only": ["TOOL-IN"],
+        "investment only": ["MY-GRANT"],
+        "talent only": [],
+    }
+
+
 # --- Recompute, the API and decisions --------------------------------------------------------
 
 
@@ -214,6 +236,22 @@ def test_a_recompute_writes_project_and_incentive_suggestions_with_their_purpose
     ]
     # Japanese programmes, and Malaysia's: none of another member state.
     assert [r.incentive.code for r in incentives] == [
+        "JP-AOTS-TRAINING-EXPERTS",
+        "JP-METI-GS-FS",
+        "MY-MIDA-NIF",
+        "JP-JETRO-GS-ASEAN-DEMO",
+    ]
+
+
+def test_a_strategy_seeking_investment_only_keeps_incentives_and_drops_projects(
+    suggested, disco, users
+):
+    matching_strategy_update(actor=users["bd_a"], company=disco, purposes=["investment_incentives"])
+    matches_recompute(company=disco)
+    rows = MatchSuggestion.objects.filter(company=disco, status="new")
+
+    assert [r.project_id for r in rows if r.project_id] == []
+    assert [r.incentive.code for r in rows if r.incentive_id] == [
         "JP-AOTS-TRAINING-EXPERTS",
         "JP-METI-GS-FS",
         "MY-MIDA-NIF",
