@@ -43,15 +43,20 @@ dev: setup
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The suite in TEST_PROCESSES parallel processes (pytest-xdist; one test module per process at a
+# time, so module fixtures are built once). TEST_PROCESSES=0 runs it in this process.
+TEST_PROCESSES ?= 2
 test: lint translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile
 
-# A benchmark, not a test (see engagement/management/commands/bench_api.py): loads a large
+# A benchmark, not a test (see devtools/management/commands/bench_api.py): loads a large
 # generated data set into the configured database (once), starts gunicorn, and measures the
 # engagements and organizations lists under 20 concurrent clients against a plain-Django floor.
 # Meant for PostgreSQL + Redis, e.g.
@@ -70,4 +75,4 @@ bench-matching: install
 	$(BIN)/python manage.py bench_matching $(MATCH_ARGS)
 
 clean:
-	rm -rf var/test-db.sqlite3* .pytest_cache
+	rm -rf var/test-db.sqlite3* .pytest_cache .mypy_cache

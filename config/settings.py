@@ -1,6 +1,8 @@
 """Settings for the AFISS partnership tracker.
 
-One module, driven by the environment. With nothing set the product runs embedded: a SQLite
+Driven by the environment, read through config/env.py; the settings of the product's own work
+(background jobs, webhooks, bulk import, partner matching) are in config/settings_features.py,
+taken in at the end. With nothing set the product runs embedded: a SQLite
 file and a Celery broker kept in another SQLite file, so a laptop needs no server. Setting
 DATABASE_URL and REDIS_URL (or CELERY_BROKER_URL) moves it onto PostgreSQL and Redis.
 Production values that are missing or malformed stop start-up with a message saying which.
@@ -12,55 +14,27 @@ import os
 import zoneinfo
 from datetime import timedelta as _timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.env import env_bool, env_int, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no).")
-
-
-def env_int(name: str, default: int, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name}={value} is below its minimum of {minimum}.")
-    return value
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", True)
 TESTING = env_bool("TESTING", False)
 
 # Everything the embedded mode writes (databases, beat schedule, uploads, backups) lives here.
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
+# The test suite runs in parallel processes (pytest-xdist): each has files of its own (test
+# database, broker, caches, sent e-mails) and, on Redis, a database number of its own. The
+# Celery workers a test starts inherit the variable and so find the same ones.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    DATA_DIR = DATA_DIR / XDIST_WORKER
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 _DEV_SECRET = "dev-only-secret-key-not-for-production-use-0123456789abcdef"
@@ -96,6 +70,11 @@ INSTALLED_APPS = [
     "engagement",
     "matching",
 ]
+# Demo data, generators and benchmarks (devtools/): with DEBUG on, or asked for with DEVTOOLS=1
+# (bench_api's production-mode server); a production deployment never installs them.
+DEVTOOLS = env_bool("DEVTOOLS", DEBUG)
+if DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -180,6 +159,9 @@ IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 # --- Cache (shared by every process: API throttling, debounce keys) ---------------------
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and XDIST_WORKER:
+    # gw0 -> database 1, gw1 -> database 2 ...: parallel test processes never share a queue.
+    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{1 + int(XDIST_WORKER[2:] or 0)}").geturl()
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -195,6 +177,19 @@ else:
             "LOCATION": "django_cache",
         }
     }
+
+# A running import's progress lives in a cache that no database transaction holds back: the
+# import keeps its own transaction open to the end (all or nothing), so a progress row written
+# through the database would stay invisible (or, on SQLite, wait for the import's write lock).
+# Redis when there is one; otherwise files under DATA_DIR, shared by web and worker processes.
+CACHES["import_progress"] = (
+    {**CACHES["default"], "KEY_PREFIX": "afiss-import"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "import-progress"),
+    }
+)
 
 # --- Celery ----------------------------------------------------------------------------
 # Under pytest (which sets PYTEST_VERSION before it loads these settings, earlier than any
@@ -315,6 +310,12 @@ PERMISSIONS_POLICY = (
 )
 SESSION_COOKIE_HTTPONLY = True
 
+# Webhooks (engagement/services/webhooks/) are sent from inside the network: in production an
+# endpoint whose host resolves to a loopback, private, link-local (cloud metadata) or reserved
+# address is refused, at registration and again at each delivery. Development and the test
+# suite post to receivers on 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+
 # --- Sign-in protection (engagement/accounts/) --------------------------------------------
 # Passwords go through django-axes first (it refuses a locked-out sign-in even with the right
 # password), then the ordinary model backend; single sign-on only acts when it is configured.
@@ -386,12 +387,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["engagement.api.permissions.PolicyPermission"],
+    # JSON bodies only: a form cannot carry null, nested objects or an empty list, so a form
+    # body would not mean what the schema says. Uploads (MoU documents, imports) declare
+    # multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "engagement.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "engagement.api.filters.StrictFilterBackend",
+        "engagement.api.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "engagement.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "engagement.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "engagement.api.throttling.PrincipalRateThrottle",
@@ -441,117 +446,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Background jobs (each time configurable) -----------------------------------------------
-REMINDER_LOCAL_HOUR = env_int("REMINDER_LOCAL_HOUR", 8, minimum=0)
-OVERDUE_ESCALATION_DAYS = env_int("OVERDUE_ESCALATION_DAYS", 7, minimum=1)
-MOU_EXPIRY_NOTICE_DAYS = sorted(
-    {int(d) for d in env_list("MOU_EXPIRY_NOTICE_DAYS", "90,30,7")}, reverse=True
-)
-INCENTIVE_DEADLINE_NOTICE_DAYS = sorted(
-    {int(d) for d in env_list("INCENTIVE_DEADLINE_NOTICE_DAYS", "60,14")}, reverse=True
-)
-PILOT_STALL_DAYS = env_int("PILOT_STALL_DAYS", 30, minimum=1)
-PARTNERSHIP_STALE_DAYS = env_int("PARTNERSHIP_STALE_DAYS", 60, minimum=1)
-DIGEST_WEEKDAY = env_int("DIGEST_WEEKDAY", 0, minimum=0)  # 0 = Monday, in the user's time zone
-JOBS_INTERVAL_MINUTES = env_int("JOBS_INTERVAL_MINUTES", 15, minimum=1)
-# A test and operations knob, 0 in production: seconds the overdue follow-up job pauses after each
-# follow-up it reminds, to spread a large batch of emails out or to make a run long enough for a
-# test to kill the worker in its middle (tests/test_worker_kill.py).
-try:
-    JOB_THROTTLE_SECONDS = float(env_str("JOB_THROTTLE_SECONDS") or 0)
-except ValueError:
-    raise ImproperlyConfigured(
-        f"JOB_THROTTLE_SECONDS={os.environ['JOB_THROTTLE_SECONDS']!r} is not a number of seconds."
-    ) from None
-if JOB_THROTTLE_SECONDS < 0:
-    raise ImproperlyConfigured(f"JOB_THROTTLE_SECONDS={JOB_THROTTLE_SECONDS} is below 0.")
-
-# Stored answers to Idempotency-Key requests are replayed for this long, then forgotten.
-IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
-
-_every = JOBS_INTERVAL_MINUTES * 60.0
-CELERY_BEAT_SCHEDULE = {
-    **{
-        f"job-{name}": {"task": "engagement.run_job", "schedule": _every, "args": [name]}
-        for name in (
-            "overdue_followups",
-            "mou_expiry",
-            "stalled_pilots",
-            "stale_partnerships",
-            "weekly_digest",
-            "purge_idempotency_records",
-            "incentive_deadlines",
-        )
-    },
-    "sweep-notifications": {"task": "engagement.sweep_notifications", "schedule": 120.0},
-}
-
-# --- Webhooks (engagement/services/webhooks.py) ----------------------------------------------
-WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
-WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
-# Webhooks are sent from inside the network: in production an endpoint whose host resolves to a
-# loopback, private, link-local (cloud metadata) or reserved address is refused, at registration
-# and again at each delivery. Development and the test suite post to receivers on 127.0.0.1.
-WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)
-# Retries are rows with a due time, not countdown tasks: this scan queues the ones that are due.
-CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {
-    "task": "engagement.webhooks_retry_due",
-    "schedule": 60.0,
-}
-
-# --- Bulk import (engagement/services/imports/, import_jobs.py) ---------------------------------
-IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
-IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
-# A running import's progress lives in a cache that no database transaction holds back: the
-# import keeps its own transaction open to the end (all or nothing), so a progress row written
-# through the database would stay invisible (or, on SQLite, wait for the import's write lock).
-# Redis when there is one; otherwise files under DATA_DIR, shared by web and worker processes.
-CACHES["import_progress"] = (
-    {**CACHES["default"], "KEY_PREFIX": "afiss-import"}
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(DATA_DIR / "import-progress"),
-    }
-)
-# A running import beats a heartbeat into that cache as it goes (every few hundred rows). One
-# silent for this long is taken for dead (its worker was killed) and queued again from the
-# start, up to IMPORT_JOB_MAX_ATTEMPTS runs; then it is failed. The scan runs every minute.
-IMPORT_JOB_STALE_SECONDS = env_int("IMPORT_JOB_STALE_SECONDS", 300, minimum=60)
-IMPORT_JOB_MAX_ATTEMPTS = env_int("IMPORT_JOB_MAX_ATTEMPTS", 3, minimum=1)
-CELERY_BEAT_SCHEDULE["import-jobs-resend-stale"] = {
-    "task": "engagement.import_jobs_resend_stale",
-    "schedule": 60.0,
-}
-
-# --- Partner matching (matching/) ------------------------------------------------------------
-from celery.schedules import crontab as _crontab  # noqa: E402
-
-MATCH_TOP_ORGANIZATIONS = env_int("MATCH_TOP_ORGANIZATIONS", 20, minimum=1)
-MATCH_TOP_INITIATIVES = env_int("MATCH_TOP_INITIATIVES", 5, minimum=0)
-MATCH_TOP_PROJECTS = env_int("MATCH_TOP_PROJECTS", 5, minimum=0)
-MATCH_TOP_INCENTIVES = env_int("MATCH_TOP_INCENTIVES", 5, minimum=0)
-try:
-    MATCH_MIN_SCORE = float(env_str("MATCH_MIN_SCORE") or 0.05)
-except ValueError:
-    raise ImproperlyConfigured(
-        f"MATCH_MIN_SCORE={os.environ['MATCH_MIN_SCORE']!r} is not a number."
-    ) from None
-if not 0 <= MATCH_MIN_SCORE <= 1:
-    raise ImproperlyConfigured(f"MATCH_MIN_SCORE={MATCH_MIN_SCORE} is not between 0 and 1.")
-MATCH_REJECTION_COOLDOWN_DAYS = env_int("MATCH_REJECTION_COOLDOWN_DAYS", 180, minimum=0)
-# Edits to a profile within this many seconds of the first cost one recompute.
-MATCH_RECOMPUTE_DELAY_SECONDS = env_int("MATCH_RECOMPUTE_DELAY_SECONDS", 60, minimum=0)
-MATCH_NIGHTLY_HOUR_UTC = env_int("MATCH_NIGHTLY_HOUR_UTC", 17, minimum=0)  # 02:00 in Tokyo
-# NumPy's BLAS threads per process (read when numpy is first imported, after these settings).
-# One by default: workers share a full recompute as processes, and on a busy machine spinning
-# BLAS threads were measured 5-30x slower on the engine's matrix products.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", str(env_int("MATCH_BLAS_THREADS", 1, minimum=1)))
-CELERY_BEAT_SCHEDULE["matching-recompute-due"] = {
-    "task": "matching.recompute_due",
-    "schedule": 10.0,
-}
-CELERY_BEAT_SCHEDULE["matching-nightly"] = {
-    "task": "matching.nightly_recompute",
-    "schedule": _crontab(hour=MATCH_NIGHTLY_HOUR_UTC, minute=0),
-}
+# --- The product's own work ---------------------------------------------------------------------
+# Background jobs, webhooks, bulk import and partner matching: config/settings_features.py.
+from config.settings_features import *  # noqa: E402, F403

@@ -1,5 +1,6 @@
 import os
 
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -28,6 +29,7 @@ urlpatterns = [
 handler404 = "engagement.error_pages.page_not_found"
 handler500 = "engagement.error_pages.server_error"
 
-if os.environ.get("BENCH_FLOOR_VIEWS") == "1":
-    # The floor that `manage.py bench_api` measures the API against; never mounted otherwise.
-    urlpatterns.insert(0, path("bench-floor/", include("engagement.bench_urls")))
+if apps.is_installed("devtools") and os.environ.get("BENCH_FLOOR_VIEWS") == "1":
+    # The floor that `manage.py bench_api` measures the API against; never mounted otherwise,
+    # and never where the development tools are not installed (production).
+    urlpatterns.insert(0, path("bench-floor/", include("devtools.urls")))

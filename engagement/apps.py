@@ -7,7 +7,9 @@ class EngagementConfig(AppConfig):
     verbose_name = _("Engagement")
 
     def ready(self) -> None:
-        # Registers the OpenAPI description of token authentication.
+        # admin_crm and admin_webhooks register their admin pages; schema registers the OpenAPI
+        # description of token authentication; tasks registers the tasks the services queue by
+        # name (engagement.services.hooks), in web processes too.
         import engagement.admin_webhooks  # noqa: F401
-        from engagement import admin_crm  # noqa: F401
+        from engagement import admin_crm, tasks  # noqa: F401
         from engagement.api import schema  # noqa: F401

@@ -71,7 +71,15 @@ class SecurityHeadersMiddleware:
 # Writes in the pages that concern only the signed-in person, never a team's records: an
 # integrator account may still choose its language, mark its own notifications read and change
 # its own calendar address (a credential, like signing out).
-PERSONAL_WRITES = frozenset({"preferences", "notification-mark-read", "calendar-regenerate"})
+PERSONAL_WRITES = frozenset(
+    {
+        "preferences",
+        "notification-mark-read",
+        "notification-read",
+        "notification-unread",
+        "calendar-regenerate",
+    }
+)
 WEB_VIEW_MODULES = ("engagement.web.", "matching.views", "matching.strategy_views")
 
 

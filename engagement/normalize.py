@@ -97,3 +97,41 @@ def has_japanese(text: str) -> bool:
         if 0x3040 <= code <= 0x30FF or 0x4E00 <= code <= 0x9FFF or 0xFF66 <= code <= 0xFF9F:
             return True
     return False
+
+
+# Letters that are not an ASCII letter plus accents, so stripping combining marks leaves them:
+# Vietnamese đ (Đà Nẵng), and a few European ones.
+_BASE_LETTERS = str.maketrans({"đ": "d", "ð": "d", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe"})
+_KANA_VOICING = {"\u3099", "\u309a"}
+_HIRAGANA = range(0x3041, 0x3097)
+_KATAKANA_SHIFT = 0x60
+
+
+def search_key(*parts: str) -> str:
+    """The text a search compares: case, accents, width and kana script folded away, so `Nang`
+    and `Nẵng` both find Đà Nẵng, and `disco`, `DISCO`, `ディスコ` and half-width `ﾃﾞｨｽｺ` all
+    find DISCO. NFKC turns half-width katakana and full-width Latin into their usual forms;
+    hiragana becomes katakana; punctuation separates words. The same function keys the stored
+    `search_text` columns and the words typed into the search box."""
+    text = unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
+    text = "".join(
+        ch
+        for ch in unicodedata.normalize("NFD", text)
+        if not unicodedata.combining(ch) or ch in _KANA_VOICING
+    )
+    # Recompose the kana the voiced-sound marks were kept for (デ, パ): they are not accents.
+    text = unicodedata.normalize("NFC", text).translate(_BASE_LETTERS)
+    text = "".join(chr(ord(ch) + _KATAKANA_SHIFT) if ord(ch) in _HIRAGANA else ch for ch in text)
+    text = "".join(" " if unicodedata.category(ch)[0] in {"P", "S", "Z"} else ch for ch in text)
+    return " ".join(text.split())
+
+
+def name_tokens(name: str) -> list[str]:
+    """The words of an organization name as the duplicates view compares them: folded as by
+    `search_key` (case, accents, width, kana script) and without legal-form words."""
+    text = search_key(name)
+    for form in _JA_LEGAL_FORMS:
+        text = text.replace(form, " ")
+    tokens = _drop_multi_word_forms(text.split())
+    kept = [t for t in tokens if t not in _SINGLE_WORD_FORMS and t not in _JA_LEGAL_TOKENS]
+    return kept or tokens

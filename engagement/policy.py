@@ -19,8 +19,9 @@ The shared directory has stewards, not open edit (see `organization_write`):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 
 from engagement import references
@@ -35,6 +36,7 @@ from engagement.models import (
     Initiative,
     MemberState,
     Organization,
+    OrganizationMerge,
     OrgType,
     PartnershipType,
     PolicyUpdate,
@@ -64,18 +66,31 @@ INTELLIGENCE_MODELS: tuple[type[Model], ...] = (
     Incentive,
 )
 INTELLIGENCE_WRITERS = {Role.PROGRAM_MANAGER, Role.ADMIN}
+# Keeping one record per organization (merges, and undoing them) is the directory's stewardship:
+# program managers and administrators see, make and undo merges; teams do not.
+STEWARDSHIP_MODELS: tuple[type[Model], ...] = (OrganizationMerge,)
 DIRECTORY_WRITERS = {Role.BD_MEMBER, Role.PROGRAM_MANAGER, Role.INTEGRATOR, Role.ADMIN}
 
+# Who asks: a request's user (signed in or anonymous), or nobody (None: a task, a script).
+Actor = User | AnonymousUser | None
+M = TypeVar("M", bound=Model)
 
-def _signed_in(user: Any) -> bool:
+
+def _signed_in(user: Actor) -> TypeGuard[User]:
+    # An anonymous user is never authenticated: what passes is a User.
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def is_admin(user: Any) -> bool:
+def _member(user: Actor) -> User | None:
+    """`user` when signed in and active; None otherwise."""
+    return user if _signed_in(user) else None
+
+
+def is_admin(user: Actor) -> bool:
     return _signed_in(user) and (user.is_superuser or user.role == Role.ADMIN)
 
 
-def sees_all_teams(user: Any) -> bool:
+def sees_all_teams(user: Actor) -> bool:
     return is_admin(user) or (_signed_in(user) and user.role == Role.PROGRAM_MANAGER)
 
 
@@ -96,13 +111,15 @@ def _owner_team_id(obj: Model) -> int | None:
         target = getattr(target, hop)
         if target is None:
             return None
-    return getattr(target, f"{last}_id")
+    team_id: int | None = getattr(target, f"{last}_id")
+    return team_id
 
 
-def scope(user: Any, queryset: QuerySet) -> QuerySet:
-    """The records of `queryset` that `user` may see."""
+def scope(actor: Actor, queryset: QuerySet[M]) -> QuerySet[M]:
+    """The records of `queryset` that `actor` may see."""
     model = queryset.model
-    if not _signed_in(user):
+    user = _member(actor)
+    if user is None:
         return queryset.none()
     if model in REFERENCE_MODELS or model in DIRECTORY_MODELS or model in INTELLIGENCE_MODELS:
         return queryset
@@ -120,6 +137,8 @@ def scope(user: Any, queryset: QuerySet) -> QuerySet:
         )
     if model is ApiToken:
         return queryset if is_admin(user) else queryset.filter(user=user)
+    if model in STEWARDSHIP_MODELS:
+        return queryset if sees_all_teams(user) else queryset.none()
     path = team_path(model)
     if path is not None:
         if sees_all_teams(user):
@@ -131,8 +150,9 @@ def scope(user: Any, queryset: QuerySet) -> QuerySet:
     return queryset if is_admin(user) else queryset.none()
 
 
-def can_view(user: Any, obj: Model) -> bool:
-    if not _signed_in(user):
+def can_view(actor: Actor, obj: Model) -> bool:
+    user = _member(actor)
+    if user is None:
         return False
     model = type(obj)
     if model in REFERENCE_MODELS or model in DIRECTORY_MODELS or model in INTELLIGENCE_MODELS:
@@ -144,8 +164,9 @@ def can_view(user: Any, obj: Model) -> bool:
     return scope(user, model._default_manager.filter(pk=obj.pk)).exists()
 
 
-def can_create(user: Any, model: type[Model]) -> bool:
-    if not _signed_in(user):
+def can_create(actor: Actor, model: type[Model]) -> bool:
+    user = _member(actor)
+    if user is None:
         return False
     if is_admin(user):
         return True
@@ -159,24 +180,27 @@ def can_create(user: Any, model: type[Model]) -> bool:
         return True
     if model is SuggestedEdit:
         return user.role in (Role.BD_MEMBER, Role.INTEGRATOR) and user.team_id is not None
+    if model in STEWARDSHIP_MODELS:
+        return sees_all_teams(user)
     if is_team_owned(model):
         return user.role in (Role.BD_MEMBER, Role.INTEGRATOR) and user.team_id is not None
     return model is ApiToken
 
 
-def can_change(user: Any, obj: Model) -> bool:
-    """May `user` edit or delete `obj`? Program managers read team records; they do not edit
+def can_change(actor: Actor, obj: Model) -> bool:
+    """May `actor` edit or delete `obj`? Program managers read team records; they do not edit
     them (their decisions go through the match review, which has its own rule)."""
-    if not _signed_in(user):
+    user = _member(actor)
+    if user is None:
         return False
     if is_admin(user):
         return True
     model = type(obj)
     if model in REFERENCE_MODELS or model in (Team, User):
         return False
-    if model is Organization:
+    if type(obj) is Organization:
         return organization_write(user, obj) == DIRECT
-    if model is Contact:
+    if type(obj) is Contact:
         # Contacts: the owning team's members, and program managers (who keep the directory
         # clean, e.g. when organizations are merged).
         return user.role == Role.PROGRAM_MANAGER or (
@@ -184,11 +208,11 @@ def can_change(user: Any, obj: Model) -> bool:
             and user.team_id is not None
             and obj.team_id == user.team_id
         )
-    if model is SuggestedEdit:
+    if model is SuggestedEdit or model in STEWARDSHIP_MODELS:
         return user.role == Role.PROGRAM_MANAGER
     if model in INTELLIGENCE_MODELS:
         return user.role in INTELLIGENCE_WRITERS
-    if model is Follow:
+    if type(obj) is Follow:
         return obj.user_id == user.pk
     if is_team_owned(model):
         return (
@@ -196,7 +220,7 @@ def can_change(user: Any, obj: Model) -> bool:
             and user.team_id is not None
             and _owner_team_id(obj) == user.team_id
         )
-    if model is ApiToken:
+    if type(obj) is ApiToken:
         return obj.user_id == user.pk
     return False
 
@@ -207,9 +231,10 @@ SUGGEST = "suggest"
 NONE = "none"
 
 
-def organization_write(user: Any, org: Organization) -> str:
+def organization_write(actor: Actor, org: Organization) -> str:
     """DIRECT: may change `org` in place; SUGGEST: may only propose a suggested edit; NONE."""
-    if not _signed_in(user):
+    user = _member(actor)
+    if user is None:
         return NONE
     if is_admin(user) or user.role == Role.PROGRAM_MANAGER:
         return DIRECT
@@ -228,11 +253,17 @@ def organization_write(user: Any, org: Organization) -> str:
     return SUGGEST
 
 
-def can_suggest_edit(user: Any, org: Organization) -> bool:
-    return organization_write(user, org) in (DIRECT, SUGGEST) and user.team_id is not None
+def can_suggest_edit(actor: Actor, org: Organization) -> bool:
+    # Only a signed-in user gets DIRECT or SUGGEST.
+    user = _member(actor)
+    return (
+        user is not None
+        and organization_write(user, org) in (DIRECT, SUGGEST)
+        and user.team_id is not None
+    )
 
 
-def can_delete(user: Any, obj: Model) -> bool:
+def can_delete(user: Actor, obj: Model) -> bool:
     """Shared directory records are removed only by program managers and administrators (and
     then only when nothing refers to them: the service checks that); other records as
     can_change."""
@@ -241,16 +272,18 @@ def can_delete(user: Any, obj: Model) -> bool:
     return can_change(user, obj)
 
 
-def can_change_in_pages(user: Any, obj: Model) -> bool:
+def can_change_in_pages(user: Actor, obj: Model) -> bool:
     """May `user` change `obj` through the web pages' forms? As can_change, except that
     integrators write only through the API, where their keys, idempotency keys and If-Match
     apply: the pages show them their team's records to read."""
-    return can_change(user, obj) and user.role != Role.INTEGRATOR
+    # can_change is False for anyone not signed in.
+    return can_change(user, obj) and _signed_in(user) and user.role != Role.INTEGRATOR
 
 
-def can_decide_matches_for(user: Any, company_id: int) -> bool:
+def can_decide_matches_for(actor: Actor, company_id: int) -> bool:
     """Accept, reject or snooze suggestions for a company: its own BD team, or a program manager."""
-    if not _signed_in(user):
+    user = _member(actor)
+    if user is None:
         return False
     if sees_all_teams(user):
         return True
@@ -259,7 +292,7 @@ def can_decide_matches_for(user: Any, company_id: int) -> bool:
     )
 
 
-def writes_in_pages(user: Any) -> bool:
+def writes_in_pages(user: Actor) -> bool:
     """May `user` send any form of the web pages that changes records? Integrators write only
     through the API (tokens, Idempotency-Key, If-Match); the pages are theirs to read."""
     return _signed_in(user) and user.role != Role.INTEGRATOR

@@ -11,7 +11,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from engagement.services import jobs, notifications
+from engagement.services import hooks, import_jobs, jobs, notifications, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +47,11 @@ def sweep_notifications() -> int:
 def deliver_webhook(delivery_id: int) -> str:
     """One attempt at one webhook delivery. A failure is not retried by Celery: the delivery
     goes back to pending with its next attempt time, and webhooks_retry_due queues it then."""
-    from engagement.services import webhooks
-
     return webhooks.webhook_deliver(delivery_id)
 
 
 @shared_task(name="engagement.webhooks_retry_due", acks_late=True)
 def webhooks_retry_due() -> int:
-    from engagement.services import webhooks
-
     return len(webhooks.webhooks_retry_due())
 
 
@@ -63,8 +59,6 @@ def webhooks_retry_due() -> int:
 def run_import_job(job_id: int) -> str:
     """Run one bulk import (engagement.services.import_jobs); a second delivery does nothing.
     Returns the job's status, "not queued" or "superseded"."""
-    from engagement.services import import_jobs
-
     return import_jobs.import_job_run(job_id=job_id)
 
 
@@ -72,6 +66,10 @@ def run_import_job(job_id: int) -> str:
 def import_jobs_resend_stale() -> int:
     """Beat, every minute: queue again the imports whose worker died, or fail them after
     IMPORT_JOB_MAX_ATTEMPTS runs (engagement.services.import_jobs)."""
-    from engagement.services import import_jobs
-
     return len(import_jobs.import_jobs_resend_stale(now=timezone.now()))
+
+
+# The services queue these after their commit by name (engagement.services.hooks): they cannot
+# import this module, which calls them.
+for _task in (send_notification_email, deliver_webhook, run_import_job):
+    hooks.task_register(_task.name, _task.delay)

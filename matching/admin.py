@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from engagement.admin import PolicyAdminMixin
+from matching.fusion import COMPONENTS
 from matching.models import (
     MatchDecision,
     MatchingModel,
@@ -16,7 +17,6 @@ from matching.models import (
     MatchRunChunk,
     MatchSuggestion,
 )
-from matching.scoring import COMPONENTS
 
 
 class ReadOnlyAdmin(PolicyAdminMixin, admin.ModelAdmin):
@@ -116,8 +116,16 @@ class MatchingPreferenceAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
 @admin.register(MatchRecomputeRequest)
 class MatchRecomputeRequestAdmin(ReadOnlyAdmin):
-    list_display = ["organization", "due_at", "edits", "claimed_until", "requested_at"]
-    raw_id_fields = ["organization"]
+    list_display = [
+        "organization",
+        "project",
+        "incentive",
+        "due_at",
+        "edits",
+        "claimed_until",
+        "requested_at",
+    ]
+    raw_id_fields = ["organization", "project", "incentive"]
 
 
 class MatchRunChunkInline(admin.TabularInline):

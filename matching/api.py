@@ -1,4 +1,5 @@
-"""REST resource `match-suggestions` (registered in engagement/api/urls.py).
+"""REST resources `match-suggestions` and `matching-strategies` (put on the API's router by
+matching/apps.py, through engagement/api/routes.py).
 
 Reads follow the API's conventions: another company's suggestions are not found (404). Deciding
 (accept, reject, snooze) is for the company's BD members and program managers; the services
@@ -17,7 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from engagement import policy
-from engagement.api.filters import DateTimeFilter
+from engagement.api.filters import DateTimeFilter, IdFilter
 from engagement.api.mixins import idempotent
 from engagement.api.pagination import CursorPagination
 from engagement.api.permissions import PolicyPermission
@@ -44,7 +45,7 @@ class RankPagination(CursorPagination):
 
 
 class MatchSuggestionFilter(filters.FilterSet):
-    company = filters.NumberFilter(field_name="company")
+    company = IdFilter(field_name="company")
     status = filters.MultipleChoiceFilter(
         choices=SuggestionStatus.choices,
         help_text="Default: new. Repeat for several (status=new&status=snoozed).",

@@ -11,18 +11,53 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from matching.features import COMPANY, INITIATIVE, ORGANIZATION, CapabilityTerm, Profile, Taxonomy
-from matching.scoring import DEFAULT_WEIGHTS, MIN_SCORE, Engine, Request
+from matching.fusion import DEFAULT_WEIGHTS, MIN_SCORE
+from matching.scoring import Engine, Key, Request
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = ROOT / "fixtures" / "reference"
 DEMO_DIR = ROOT / "fixtures" / "demo"
 CASES_FILE = ROOT / "fixtures" / "matching" / "labelled_cases.json"
 METRICS = ("precision_at_k", "mrr", "ndcg_at_k")
+
+
+class ExtraProfile(TypedDict):
+    """A profile a labelled-cases file adds to the demo directory."""
+
+    key: str
+    kind: str
+    org_type: NotRequired[str]
+    country: NotRequired[str]
+    text: NotRequired[str]
+    offers: NotRequired[list[str]]
+    needs: NotRequired[list[str]]
+    thrusts: NotRequired[list[str]]
+    priority_countries: NotRequired[list[str]]
+    presence_countries: NotRequired[list[str]]
+
+
+class LabelledCase(TypedDict):
+    name: str
+    company: str
+    relevant: list[str]
+    k: NotRequired[int]
+    kind: NotRequired[str]  # the counterparts' kind (default: organizations)
+
+
+class LabelledCases(TypedDict):
+    """A labelled-cases file (fixtures/matching/labelled_cases.json)."""
+
+    cases: list[LabelledCase]
+    description: NotRequired[str]
+    k: NotRequired[int]
+    floors: NotRequired[dict[str, float]]
+    extra_profiles: NotRequired[list[ExtraProfile]]
 
 
 def _split(value: str) -> list[str]:
@@ -34,7 +69,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def reference_from_csv(d: Path = REFERENCE_DIR):
+def reference_from_csv(
+    d: Path = REFERENCE_DIR,
+) -> tuple[Taxonomy, dict[str, frozenset[str]], list[Profile]]:
     """Taxonomy, each organization type's priority thrusts, and the initiatives as profiles."""
     caps = tuple(
         CapabilityTerm(
@@ -74,7 +111,9 @@ def reference_from_csv(d: Path = REFERENCE_DIR):
     return taxonomy, priorities, initiatives
 
 
-def demo_from_csv(priorities: Mapping[str, frozenset[str]], d: Path = DEMO_DIR):
+def demo_from_csv(
+    priorities: Mapping[str, frozenset[str]], d: Path = DEMO_DIR
+) -> tuple[list[Profile], list[Profile]]:
     """The demo directory as load_demo writes it: a company declares its type's priority
     thrusts and prioritises the member states where it really is (its ASEAN footprint), so two
     companies of one type differ where their footprints do."""
@@ -114,14 +153,11 @@ def demo_from_csv(priorities: Mapping[str, frozenset[str]], d: Path = DEMO_DIR):
     return companies, institutions
 
 
-def _extra_profile(spec: Mapping, priorities: Mapping[str, frozenset[str]]) -> Profile:
+def _extra_profile(spec: ExtraProfile, priorities: Mapping[str, frozenset[str]]) -> Profile:
     kind = spec["kind"]
-    sets = {
-        f: frozenset(spec.get(f, []))
-        for f in ("offers", "needs", "thrusts", "priority_countries", "presence_countries")
-    }
+    type_thrusts: frozenset[str] = frozenset()
     if kind == COMPANY:
-        sets["type_thrusts"] = priorities.get(spec.get("org_type", ""), frozenset())
+        type_thrusts = priorities.get(spec.get("org_type", ""), frozenset())
     return Profile(
         key=spec["key"],
         kind=kind,
@@ -129,28 +165,33 @@ def _extra_profile(spec: Mapping, priorities: Mapping[str, frozenset[str]]) -> P
         org_type=spec.get("org_type", ""),
         country=spec.get("country", "JP" if kind == COMPANY else ""),
         text=spec.get("text", ""),
-        **sets,
+        offers=frozenset(spec.get("offers", [])),
+        needs=frozenset(spec.get("needs", [])),
+        thrusts=frozenset(spec.get("thrusts", [])),
+        priority_countries=frozenset(spec.get("priority_countries", [])),
+        presence_countries=frozenset(spec.get("presence_countries", [])),
+        type_thrusts=type_thrusts,
     )
 
 
 # --- Metrics ----------------------------------------------------------------------------------
 
 
-def precision_at_k(ranked: Sequence, relevant: set, k: int) -> float:
+def precision_at_k(ranked: Sequence[Key], relevant: Set[Key], k: int) -> float:
     """Share of the top k that is relevant; out of the relevant count when there are fewer
     than k relevant answers, so that a perfect ranking scores 1."""
     cut = min(k, len(relevant))
     return sum(1 for r in ranked[:k] if r in relevant) / cut if cut else 0.0
 
 
-def reciprocal_rank(ranked: Sequence, relevant: set) -> float:
+def reciprocal_rank(ranked: Sequence[Key], relevant: Set[Key]) -> float:
     for i, r in enumerate(ranked, start=1):
         if r in relevant:
             return 1.0 / i
     return 0.0
 
 
-def ndcg_at_k(ranked: Sequence, relevant: set, k: int) -> float:
+def ndcg_at_k(ranked: Sequence[Key], relevant: Set[Key], k: int) -> float:
     dcg = sum(1.0 / math.log2(i + 2) for i, r in enumerate(ranked[:k]) if r in relevant)
     ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, len(relevant))))
     return dcg / ideal if ideal else 0.0
@@ -160,8 +201,8 @@ def ndcg_at_k(ranked: Sequence, relevant: set, k: int) -> float:
 class CaseResult:
     name: str
     k: int
-    ranked: list
-    relevant: list
+    ranked: list[Key]
+    relevant: list[str]
     precision_at_k: float
     mrr: float
     ndcg_at_k: float
@@ -182,11 +223,14 @@ class EvaluationReport:
         ]
 
 
-def load_cases(path: Path = CASES_FILE) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def load_cases(path: Path = CASES_FILE) -> LabelledCases:
+    cases: LabelledCases = json.loads(Path(path).read_text(encoding="utf-8"))
+    return cases
 
 
-def evaluate(path: Path = CASES_FILE, *, weights: Mapping[str, float] | None = None):
+def evaluate(
+    path: Path = CASES_FILE, *, weights: Mapping[str, float] | None = None
+) -> EvaluationReport:
     spec = load_cases(path)
     taxonomy, priorities, initiatives = reference_from_csv()
     companies, institutions = demo_from_csv(priorities)
@@ -237,12 +281,33 @@ JUDGED_FILE = ROOT / "fixtures" / "matching" / "judged" / "judged_set.json"
 RELEVANT_GRADE = 2  # "worth a meeting" or better
 
 
+class Judgement(TypedDict):
+    institution: str
+    grade: int
+    purpose: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class JudgedEntry(TypedDict):
+    company: str
+    judgements: list[Judgement]
+    company_type: NotRequired[str]
+
+
+class JudgedSet(TypedDict):
+    """The judged set (fixtures/matching/judged/judged_set.json)."""
+
+    companies: list[JudgedEntry]
+    method: NotRequired[str]
+    judged_on: NotRequired[str]
+
+
 def graded_ndcg_at_k(ranked_grades: Sequence[int], all_grades: Sequence[int], k: int) -> float:
     """nDCG@k with graded gains 2^grade − 1: a grade-3 institution in first place is worth
     seven times a grade-1 one, and the ideal ranking is every grade in descending order."""
 
     def dcg(grades: Sequence[int]) -> float:
-        return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
+        return sum(float(2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
 
     ideal = dcg(sorted(all_grades, reverse=True))
     return dcg(ranked_grades) / ideal if ideal else 0.0
@@ -252,7 +317,7 @@ def graded_ndcg_at_k(ranked_grades: Sequence[int], all_grades: Sequence[int], k:
 class JudgedCompany:
     company: str
     company_type: str
-    top: list[tuple[str, int]]  # the engine's top k institutions with their grades
+    top: list[tuple[Key, int]]  # the engine's top k institutions with their grades
     relevant: int  # how many institutions the judges graded 2 or 3
     ndcg_at_k: float
     precision_at_k: float | None  # None when no institution is relevant (nothing to find)
@@ -294,7 +359,7 @@ def evaluate_judged(
     Precision@k counts grade ≥ 2 in the top k (out of min(k, relevant)); a company with no
     institution graded 2 or more (a negative control) has no precision and no nDCG, but every
     grade-0 institution the engine puts in its top k still counts against it."""
-    spec = json.loads(Path(path).read_text(encoding="utf-8"))
+    spec: JudgedSet = json.loads(Path(path).read_text(encoding="utf-8"))
     taxonomy, priorities, initiatives = reference_from_csv()
     companies, institutions = demo_from_csv(priorities)
     engine = Engine(taxonomy, companies, {ORGANIZATION: institutions, INITIATIVE: initiatives})
@@ -312,7 +377,7 @@ def evaluate_judged(
     ranked_all = engine.rank(names, request)
     rows = []
     for entry in spec["companies"]:
-        grades = {j["institution"]: int(j["grade"]) for j in entry["judgements"]}
+        grades: dict[Key, int] = {j["institution"]: int(j["grade"]) for j in entry["judgements"]}
         ranked = [m.counterpart for m in ranked_all[entry["company"]] if m.kind == ORGANIZATION]
         top = [(name, grades.get(name, 0)) for name in ranked[:k]]
         relevant = sum(1 for g in grades.values() if g >= RELEVANT_GRADE)

@@ -13,8 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from matching.features import SUPPLIES
+
+if TYPE_CHECKING:
+    from matching.reason_types import ReasonItem
 
 # Capabilities a sentence names, at most (the API's structured reasons hold them all).
 MAX_NAMED = 3
@@ -288,7 +292,7 @@ def _state_of(fact: str) -> tuple[str, str]:
     return relation, state
 
 
-def _capability(item: Mapping, cp: str, kind: str, w: _Words) -> str:
+def _capability(item: ReasonItem, cp: str, kind: str, w: _Words) -> str:
     t = _FOR[w.lang]
     company, counterpart = list(item["company"]), list(item["counterpart"])
     if company and company == counterpart:
@@ -303,7 +307,7 @@ def _capability(item: Mapping, cp: str, kind: str, w: _Words) -> str:
     return t[key].format(need=need, offer=w.caps(company), cp=cp)
 
 
-def _place(item: Mapping, cp: str, w: _Words) -> str:
+def _place(item: ReasonItem, cp: str, w: _Words) -> str:
     t = _FOR[w.lang]
     company = [_state_of(f) for f in item["company"]]
     relation, state = company[0] if company else ("regional", "")
@@ -319,7 +323,7 @@ def _place(item: Mapping, cp: str, w: _Words) -> str:
     )
 
 
-def _sentence_for(item: Mapping, cp: str, kind: str, w: _Words) -> str:
+def _sentence_for(item: ReasonItem, cp: str, kind: str, w: _Words) -> str:
     t, code = _FOR[w.lang], item["code"]
     company, counterpart = list(item["company"]), list(item["counterpart"])
     if code == "capability":
@@ -412,7 +416,7 @@ def _incentive(company: list[str], counterpart: list[str], cp: str, w: _Words) -
     return text
 
 
-def _sentence_against(item: Mapping, cp: str, w: _Words, has_capability: bool) -> str:
+def _sentence_against(item: ReasonItem, cp: str, w: _Words, has_capability: bool) -> str:
     t, code = _AGAINST[w.lang], item["code"]
     company, counterpart = list(item["company"]), list(item["counterpart"])
     if code == "capability":
@@ -429,7 +433,7 @@ def _sentence_against(item: Mapping, cp: str, w: _Words, has_capability: bool) -
 
 
 def render(
-    structured: Mapping[str, Sequence[Mapping]],
+    structured: Mapping[str, Sequence[ReasonItem]],
     *,
     counterpart: str,
     kind: str,

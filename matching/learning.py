@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.scoring import COMPONENTS, GET, GIVE, check_weights, fuse_values
+from matching.fusion import COMPONENTS, GET, GIVE, check_weights, fuse_values
 
 # Decisions at which the fitted weights count as much as the current ones.
 SHRINK = 50
@@ -35,7 +35,9 @@ def design(rows: Sequence[Mapping[str, float | None]]) -> np.ndarray:
     return np.array([[float(r.get(k) or 0.0) for k in COMPONENTS] for r in rows], dtype=float)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, iterations: int = 50):
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, iterations: int = 50
+) -> tuple[np.ndarray, float]:
     """Newton's method (IRLS) with an L2 penalty on the coefficients (not the intercept)."""
     n, d = x.shape
     a = np.hstack([np.ones((n, 1)), x])
@@ -55,15 +57,17 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, iterations: i
 
 def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
     """The probability that a random accepted pair outscores a random rejected one."""
-    scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=int)
-    pos, neg = scores[labels == 1], scores[labels == 0]
+    values, outcomes = np.asarray(scores, dtype=float), np.asarray(labels, dtype=int)
+    pos, neg = values[outcomes == 1], values[outcomes == 0]
     if not len(pos) or not len(neg):
         return float("nan")
     wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
     return float(wins / (len(pos) * len(neg)))
 
 
-def engine_scores(rows: Sequence[Mapping[str, float | None]], weights) -> list[float]:
+def engine_scores(
+    rows: Sequence[Mapping[str, float | None]], weights: Mapping[str, float]
+) -> list[float]:
     w = check_weights(weights)
     return [fuse_values({k: r.get(k) for k in COMPONENTS}, w) for r in rows]
 
@@ -92,7 +96,11 @@ def candidate_weights(
     return {k: round(v, 4) for k, v in check_weights(blended).items()}
 
 
-def fit(rows, labels, current) -> Fit:
+def fit(
+    rows: Sequence[Mapping[str, float | None]],
+    labels: Sequence[int],
+    current: Mapping[str, float],
+) -> Fit:
     x, y = design(rows), np.asarray(labels, dtype=float)
     coefficients, intercept = fit_logistic(x, y)
     named = {k: float(c) for k, c in zip(COMPONENTS, coefficients, strict=True)}

@@ -365,11 +365,33 @@ class MatchDecision(models.Model):
 
 
 class MatchRecomputeRequest(models.Model):
-    """A profile changed: recompute after `due_at`. One row per organization, so ten edits in a
-    minute make one recompute (the beat task scans for due rows; no countdown tasks)."""
+    """Something matching reads changed: recompute after `due_at`. One row per organization,
+    project or incentive (exactly one of the three), so ten edits in a minute make one recompute
+    (the beat task scans for due rows; no countdown tasks)."""
+
+    # Work queued for the record itself: a merge of organizations leaves it where it is.
+    moves_in_merge = False
 
     organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, related_name="match_recompute_request"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="match_recompute_request",
+        null=True,
+        blank=True,
+    )
+    project = models.OneToOneField(
+        Project,
+        on_delete=models.CASCADE,
+        related_name="match_recompute_request",
+        null=True,
+        blank=True,
+    )
+    incentive = models.OneToOneField(
+        Incentive,
+        on_delete=models.CASCADE,
+        related_name="match_recompute_request",
+        null=True,
+        blank=True,
     )
     due_at = models.DateTimeField(db_index=True)
     edits = models.PositiveIntegerField(default=1)
@@ -378,9 +400,26 @@ class MatchRecomputeRequest(models.Model):
 
     class Meta:
         verbose_name = _("match recompute request")
+        constraints = [
+            models.CheckConstraint(
+                name="recompute_request_names_one_record",
+                condition=(
+                    Q(organization__isnull=False, project__isnull=True, incentive__isnull=True)
+                    | Q(organization__isnull=True, project__isnull=False, incentive__isnull=True)
+                    | Q(organization__isnull=True, project__isnull=True, incentive__isnull=False)
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"recompute {self.organization_id} at {self.due_at:%H:%M:%S}"
+        what = (
+            f"project {self.project_id}"
+            if self.project_id
+            else f"incentive {self.incentive_id}"
+            if self.incentive_id
+            else f"organization {self.organization_id}"
+        )
+        return f"recompute {what} at {self.due_at:%H:%M:%S}"
 
 
 class MatchRun(models.Model):

@@ -1,5 +1,5 @@
-"""Why a match: the concrete facts behind it, and the kind of partnership it most likely
-becomes. Pure: plain data in, codes out (matching.explain words them).
+"""Why a match: the concrete facts behind it. Pure: plain data in, codes out (matching.explain
+words them; partnership_types.py says what an accepted match most likely becomes).
 
 Two steps. `reasons()` runs at ranking time and stores, as codes, what the engine's signals
 say about the pair (the `MatchSuggestion.reasons` dict). `structure()` runs at read time and
@@ -18,11 +18,21 @@ The rules that keep an explanation honest are enforced here, by construction:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
+from typing import cast
 
 from matching import roles
 from matching.features import INCENTIVE, JAPAN, ORGANIZATION, PROJECT, Profile, Signals, Space
-from matching.scoring import COMPONENTS, Engine, LiveView, Match, fuse_values
+from matching.fusion import COMPONENTS, fuse_values
+from matching.live import LiveView
+from matching.reason_types import (
+    CompanyFacts,
+    OffersForNeed,
+    ReasonCodes,
+    ReasonItem,
+    StoredComponent,
+)
+from matching.scoring import Engine, Match
 
 # Statuses an explanation names, at most.
 LIVE_FACTS = 2
@@ -48,16 +58,24 @@ CODES = (
 REGIONAL = "ASEAN"
 
 
+def _offers_need(pair: OffersForNeed) -> tuple[list[str], str]:
+    """An [offers, need] pair of the codes, as stored."""
+    offers, need = pair
+    if isinstance(offers, str) or not isinstance(need, str):
+        raise ValueError(f"Not an [offers, need] pair: {pair!r}")
+    return offers, need
+
+
 class ReasonMemo:
     """What `reasons()` reads of one company or one counterpart, worked out once per recompute
     instead of once per pair (a full recompute writes hundreds of thousands of pairs)."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._companies: dict[int, tuple] = {}
+        self._companies: dict[int, CompanyFacts] = {}
         self._counterparts: dict[tuple[str, int], list[str]] = {}
 
-    def company(self, row: int) -> tuple:
+    def company(self, row: int) -> CompanyFacts:
         """(thrusts, offers and tags, priority states, presence-only states) of a company."""
         found = self._companies.get(row)
         if found is None:
@@ -87,7 +105,7 @@ def reasons(
     weights: Mapping[str, float],
     live: LiveView | None = None,
     memo: ReasonMemo | None = None,
-) -> dict:
+) -> ReasonCodes:
     """The facts an explanation may name, as codes (stored; `structure` reads them back).
     `live` is the implementation watch the match was ranked with; `memo` carries what is read
     per company and per counterpart across the pairs of one recompute."""
@@ -97,7 +115,7 @@ def reasons(
     c, cs = companies.profiles[row], companies.signals[row]
     p, ps = side.profiles[col], side.signals[col]
     company_thrusts, ours, priority_states, presence_states = memo.company(row)
-    out: dict = {"org_type": p.org_type if m.kind == ORGANIZATION else ""}
+    out: ReasonCodes = {"org_type": p.org_type if m.kind == ORGANIZATION else ""}
     out.update(_capabilities(space, cs, ps))
     out.update(_text(ours, ps, m.values, out))
     out.update(_back(space, cs, ps))
@@ -126,9 +144,9 @@ def reasons(
     # (matching.roles): the country's shortfall costs that too.
     bound = m.kind == ORGANIZATION and p.org_type in space.type_index
     full_role = roles.role_factor(c.org_type, p.org_type, 1.0) if bound else None
-    if m.kind == PROJECT and m.values.get("role") is not None:
+    now = m.values.get("role")
+    if m.kind == PROJECT and now is not None:
         # The role factor at a full country value, the phase timing as it is.
-        now = m.values["role"]
         at = roles.project_factor(c.org_type, p.subtype, 1.0, m.values.get("country") or 0.0)
         full = roles.project_factor(c.org_type, p.subtype, 1.0, 1.0)
         full_role = now * full / at if at > 0 else None
@@ -136,14 +154,15 @@ def reasons(
     out["against"] = against[0][0] if against else ""
     out["against_more"] = [name for name, _cost in against[1:]]
     out["costs"] = {name: round(cost, 4) for name, cost in against}
-    # Empty facts are left out ([], {}, "", None, False and 0 alike: truthiness says it).
-    return {k: v for k, v in out.items() if v}
+    # Empty facts are left out ([], {}, "", None, False and 0 alike: truthiness says it). A
+    # TypedDict can only lose keys named literally, hence the cast of the filtered copy.
+    return cast(ReasonCodes, {k: v for k, v in out.items() if v})
 
 
 def _meeting(space: Space, offers: Iterable[str], need: str, full: bool) -> list[str]:
     """The offered capabilities that meet `need` in full (or, `full` False, in part)."""
     col = space.cap_index[need]
-    out = []
+    out: list[str] = []
     for code in offers:
         credit = space.credit(code, col)
         if (credit >= 1.0) if full else (0.0 < credit < 1.0):
@@ -151,11 +170,15 @@ def _meeting(space: Space, offers: Iterable[str], need: str, full: bool) -> list
     return out
 
 
-def _capabilities(space: Space, cs: Signals, ps: Signals) -> dict:
+def _capabilities(space: Space, cs: Signals, ps: Signals) -> ReasonCodes:
     """Each need of the counterpart, by how the company's offer meets it (as the capability
     component reads them: `cs.offers`, `ps.needs`)."""
     index, credit, concept = space.cap_index, cs.offer, cs.concept_offer
-    give, covers, supplies, near, missing = [], [], [], [], []
+    give: list[str] = []
+    covers: list[OffersForNeed] = []
+    supplies: list[list[str]] = []
+    near: list[OffersForNeed] = []
+    missing: list[str] = []
     for code in ps.needs:
         value = credit.get(index[code], 0.0)
         if value >= 1:
@@ -175,25 +198,27 @@ def _capabilities(space: Space, cs: Signals, ps: Signals) -> dict:
         "covers": covers,
         "supplies": supplies,
         "near": near,
-        "partial": [need for _offers, need in near],
+        "partial": [_offers_need(pair)[1] for pair in near],
         "missing": missing,
     }
 
 
-def _text(ours: frozenset[str], ps: Signals, values, found: dict) -> dict:
+def _text(
+    ours: frozenset[str], ps: Signals, values: Mapping[str, float | None], found: ReasonCodes
+) -> ReasonCodes:
     """Capabilities both profiles name (declared or in their texts; `ours` the company's) that
     the capability reasons have not named yet; else whether the descriptions read alike."""
     value = values.get("text") or 0.0
     if value <= 0:
         return {}
     named = set(found["give"]) | {need for _o, need in found["supplies"]}
-    named |= {need for _o, need in found["covers"]} | {need for _o, need in found["near"]}
+    named |= {_offers_need(pair)[1] for pair in (*found["covers"], *found["near"])}
     text = [code for code in ps.mentions if code in ours and code not in named]
     similar = value >= SIMILAR_TEXT and not (text or named)
     return {"text": text, "similar": similar}
 
 
-def _back(space: Space, cs: Signals, ps: Signals) -> dict:
+def _back(space: Space, cs: Signals, ps: Signals) -> ReasonCodes:
     """What the company needs that the counterpart offers (the capability_back component)."""
     index = space.cap_index
     met = [code for code in cs.needs if ps.offer.get(index[code], 0.0) >= 1]
@@ -223,7 +248,7 @@ def _country_fit(c: Profile, p: Profile) -> str:
     return "none"
 
 
-def _nameable(name: str, codes: Mapping) -> bool:
+def _nameable(name: str, codes: ReasonCodes) -> bool:
     """Whether a shortfall of `name` can be said with facts of both sides (else it is not
     said: "little in common" would only restate the score)."""
     if name == "capability":
@@ -240,7 +265,7 @@ def _nameable(name: str, codes: Mapping) -> bool:
 def reasons_against(
     values: Mapping[str, float | None],
     weights: Mapping[str, float],
-    codes: Mapping,
+    codes: ReasonCodes,
     *,
     full_role: float | None = None,
 ) -> list[tuple[str, float]]:
@@ -248,8 +273,8 @@ def reasons_against(
     score (the score at the component's full value less the score; `full_role` is the role
     factor at a full country value), the costliest first. The relationship is never one: most
     pairs have none yet, which says nothing against them."""
-    score = None  # worked out for the first shortfall only: most pairs have none
-    out = []
+    score: float | None = None  # worked out for the first shortfall only: most pairs have none
+    out: list[tuple[str, float]] = []
     for name in ("capability", "text", "capability_back", "thrust", "country"):
         value = values.get(name)
         if value is None or value >= LOW or not _nameable(name, codes):
@@ -269,7 +294,9 @@ def reasons_against(
 # --- Structured reasons: what the API returns and the sentences are made of ----------------
 
 
-def _item(code: str, company: Iterable[str], counterpart: Iterable[str], contribution: float):
+def _item(
+    code: str, company: Iterable[str], counterpart: Iterable[str], contribution: float
+) -> ReasonItem:
     return {
         "code": code,
         "company": list(company),
@@ -278,11 +305,11 @@ def _item(code: str, company: Iterable[str], counterpart: Iterable[str], contrib
     }
 
 
-def _key(item: Mapping) -> tuple:
+def _key(item: ReasonItem) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     return item["code"], tuple(item["company"]), tuple(item["counterpart"])
 
 
-def _capability_for(codes: Mapping, contribution: float) -> list[dict]:
+def _capability_for(codes: ReasonCodes, contribution: float) -> list[ReasonItem]:
     """One reason for the needs met exactly, one per need met otherwise; the component's
     contribution shared in proportion to each need's squared credit, as the component sums
     them."""
@@ -290,17 +317,19 @@ def _capability_for(codes: Mapping, contribution: float) -> list[dict]:
     if codes.get("give"):
         give = list(codes["give"])
         pairs.append((give, give, float(len(give))))
-    for offers, need in codes.get("covers") or []:
+    for pair in codes.get("covers") or []:
+        offers, need = _offers_need(pair)
         pairs.append((list(offers), [need], 1.0))
     for offer, need in codes.get("supplies") or []:
         pairs.append(([offer], [need], 0.25))
     if "near" in codes:
         # Needs met in part by the same offers are one reason ("... in the same field").
         grouped: dict[tuple[str, ...], list[str]] = {}
-        for offers, need in codes["near"]:
+        for pair in codes["near"]:
+            offers, need = _offers_need(pair)
             grouped.setdefault(tuple(offers), []).append(need)
-        for offers, needs in grouped.items():
-            pairs.append((list(offers), needs, 0.1225 * len(needs)))
+        for offered, needs in grouped.items():
+            pairs.append((list(offered), needs, 0.1225 * len(needs)))
     elif codes.get("partial"):  # stored before the offers behind it were
         pairs.append(([], list(codes["partial"]), 0.1225 * len(codes["partial"])))
     total = sum(weight for *_facts, weight in pairs)
@@ -311,20 +340,26 @@ def _capability_for(codes: Mapping, contribution: float) -> list[dict]:
     ]
 
 
-def _place(codes: Mapping, purpose: str, contribution: float) -> list[dict]:
+def _place(codes: ReasonCodes, purpose: str, contribution: float) -> list[ReasonItem]:
     """What the counterpart is for the company, where it is: one reason when its type has a
     role, a plain member-state reason otherwise."""
     fit, state = codes.get("country_fit"), codes.get("country") or REGIONAL
     if fit not in ("priority", "presence", "regional") or contribution <= 0:
         return []
-    company = [] if fit == "regional" else [f"{fit}:{state}"]
+    company: list[str] = [] if fit == "regional" else [f"{fit}:{state}"]
     org_type = codes.get("org_type", "")
     if org_type in roles.TYPE_ROLES and purpose:
         return [_item("role", company, [org_type, purpose, state], contribution)]
     return [_item("country", company, [state], contribution)]
 
 
-def _for(codes: Mapping, part, value, kind: str, purpose: str) -> list[dict]:
+def _for(
+    codes: ReasonCodes,
+    part: Callable[[str], float],
+    value: Callable[[str], float | None],
+    kind: str,
+    purpose: str,
+) -> list[ReasonItem]:
     found = _capability_for(codes, part("capability"))
     if value("text") and codes.get("text"):
         found.append(_item("text", codes["text"], codes["text"], part("text")))
@@ -350,17 +385,18 @@ def _for(codes: Mapping, part, value, kind: str, purpose: str) -> list[dict]:
     return [x for x in found if x["contribution"] > 0]
 
 
-def _tie(codes: Mapping) -> list[str]:
+def _tie(codes: ReasonCodes) -> list[str]:
     """The company's tie to the counterpart's member state, when it has one."""
     fit = codes.get("country_fit")
     return [f"{fit}:{codes['country']}"] if fit in ("priority", "presence") else []
 
 
-def _project(codes: Mapping, found: list[dict], country: float) -> list[dict]:
+def _project(codes: ReasonCodes, found: list[ReasonItem], country: float) -> list[ReasonItem]:
     """A project is named with what it is, where, its phase and what it buys that the company
     offers (the needs met in full, through a leaf or by supply): one reason in place of those
     capability reasons, bringing what they brought and what its member state brought."""
-    near = {need for _offers, need in codes.get("near") or []} | set(codes.get("partial") or [])
+    near = {_offers_need(pair)[1] for pair in codes.get("near") or []}
+    near |= set(codes.get("partial") or [])
     bought = [
         x
         for x in found
@@ -381,7 +417,7 @@ def _project(codes: Mapping, found: list[dict], country: float) -> list[dict]:
     return [item, *rest]
 
 
-def _incentive(codes: Mapping, found: list[dict]) -> list[dict]:
+def _incentive(codes: ReasonCodes, found: list[ReasonItem]) -> list[ReasonItem]:
     """An incentive is named with its programme facts (code, kind, member state or JP,
     deadline) and the thrusts it favours that the company works on: one reason in place of the
     thrust reason, bringing what it brought (an incentive's only component on its side)."""
@@ -396,8 +432,10 @@ def _incentive(codes: Mapping, found: list[dict]) -> list[dict]:
     return [item, *(x for x in found if x["code"] != "thrust")]
 
 
-def _against(codes: Mapping, value, costs: Mapping) -> list[dict]:
-    out = []
+def _against(
+    codes: ReasonCodes, value: Callable[[str], float | None], costs: Mapping[str, float]
+) -> list[ReasonItem]:
+    out: list[ReasonItem] = []
     names = [codes.get("against", ""), *(codes.get("against_more") or [])]
     for name in dict.fromkeys(n for n in names if n):
         v = value(name)
@@ -419,20 +457,22 @@ def _against(codes: Mapping, value, costs: Mapping) -> list[dict]:
 
 
 def structure(
-    codes: Mapping,
-    components: Mapping[str, Mapping | None],
+    codes: ReasonCodes,
+    components: Mapping[str, StoredComponent | None],
     *,
     kind: str = ORGANIZATION,
     purpose: str = "",
-) -> dict[str, list[dict]]:
+) -> dict[str, list[ReasonItem]]:
     """Reasons for and against a suggestion, from its stored codes and components. Old rows
     (stored before some keys existed) give what their keys allow."""
 
     def value(name: str) -> float | None:
-        return (components.get(name) or {}).get("value")
+        found = components.get(name)
+        return found.get("value") if found else None
 
     def part(name: str) -> float:
-        return float((components.get(name) or {}).get("contribution") or 0.0)
+        found = components.get(name)
+        return float((found.get("contribution") if found else None) or 0.0)
 
     found = _for(codes, part, value, kind, purpose)
     if value("thrust") is None:  # does not apply (a government counterpart): never named
@@ -445,63 +485,9 @@ def structure(
     return {"for": found, "against": against}
 
 
-def components_of(m: Match) -> dict[str, dict]:
+def components_of(m: Match) -> dict[str, StoredComponent]:
     """A ranked match's components in the stored shape (value, contribution)."""
     return {
         name: {"value": m.values.get(name), "contribution": part}
         for name, part in zip(COMPONENTS, m.parts, strict=True)
     }
-
-
-# --- Which kind of partnership an accepted match most likely becomes ------------------------
-
-_BY_CAPABILITY = (
-    ("EQP.SERVICE", "service_hub"),
-    ("TAL.MOBILITY", "scholarship_secondment"),
-    ("TAL.TRAINING", "training_programme"),
-    ("TAL.UNIVERSITY", "training_programme"),
-    ("RND.JOINT", "joint_rd_centre"),
-    ("RND.TTO", "technology_licensing"),
-    ("DES.IP", "technology_licensing"),
-    ("MAT.MINERAL", "materials_processing"),
-    ("MKT.JV", "joint_venture"),
-    ("INF.SHARED", "equipment_leasing"),
-    ("POL.INVEST", "investment"),
-    ("POL.STANDARDS", "policy_dialogue"),
-)
-_BY_COUNTERPART_TYPE = {
-    "university": "training_programme",
-    "research_institute": "joint_rd_centre",
-    "technology_transfer": "technology_licensing",
-    "investment_agency": "investment",
-    "industrial_park": "investment",
-    "government": "policy_dialogue",
-    "industry_association": "policy_dialogue",
-    "regional_body": "policy_dialogue",
-    "manufacturer": "supply_agreement",
-    "mineral_processing": "materials_processing",
-}
-_BY_THRUST = {
-    "T1": "pilot_project",
-    "T2": "joint_rd_centre",
-    "T3": "supply_agreement",
-    "T4": "investment",
-    "T5": "joint_venture",
-    "T6": "training_programme",
-}
-
-
-def infer_partnership_type(
-    *, matched: Sequence[str], counterpart_type: str = "", thrust: str = ""
-) -> str:
-    """A partnership type code: from what the company brings first, then from the kind of
-    counterpart, then from the thrust. The person accepting may change it."""
-    have = set(matched)
-    for code, ptype in _BY_CAPABILITY:
-        if code in have:
-            return ptype
-    if counterpart_type in _BY_COUNTERPART_TYPE:
-        return _BY_COUNTERPART_TYPE[counterpart_type]
-    if have & {"MAT", "EQP", "MFG"} or any(c.split(".")[0] in ("MAT", "EQP", "MFG") for c in have):
-        return "supply_agreement"
-    return _BY_THRUST.get(thrust, "pilot_project")

@@ -6,9 +6,9 @@ from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from matching.fusion import COMPONENTS
 from matching.models import MatchSuggestion, RejectReason
 from matching.reasons import CODES
-from matching.scoring import COMPONENTS
 from matching.selectors import counterpart_name, explain, structured_reasons
 
 

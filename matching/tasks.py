@@ -1,7 +1,7 @@
 """Celery tasks for matching: thin, ids in, a service call each; safe to run twice.
 
 Celery autodiscovers this module (config/celery.py); beat runs `matching.recompute_due` every few
-seconds and `matching.nightly_recompute` once a night (config/settings.py).
+seconds and `matching.nightly_recompute` once a night (config/settings_features.py).
 """
 
 from __future__ import annotations

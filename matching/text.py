@@ -66,7 +66,7 @@ class Tagger:
         )
 
     @staticmethod
-    def _compile(terms: list[str], pattern: str) -> re.Pattern | None:
+    def _compile(terms: list[str], pattern: str) -> re.Pattern[str] | None:
         if not terms:
             return None
         return re.compile(pattern.format("|".join(re.escape(t) for t in terms)))
@@ -111,7 +111,8 @@ def idf_weights(counts: np.ndarray) -> np.ndarray:
     n-grams every description has ("ing", "the") weigh little."""
     docs = counts.shape[0]
     df = (counts > 0).sum(axis=0).astype(np.float32)
-    return (np.log((1.0 + docs) / (1.0 + df)) + 1.0).astype(np.float32)
+    idf: np.ndarray = (np.log((1.0 + docs) / (1.0 + df)) + 1.0).astype(np.float32)
+    return idf
 
 
 def ngram_vector(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:

@@ -26,8 +26,8 @@ from engagement.errors import NotPermitted, ServiceError
 from engagement.models import MemberState, PartnershipType, Thrust
 from engagement.web.navigation import safe_next
 from matching import selectors
+from matching.fusion import COMPONENTS
 from matching.models import Purpose, RejectReason, SuggestionStatus
-from matching.scoring import COMPONENTS
 from matching.services import decisions
 
 PAGE_SIZE = 20

@@ -3,6 +3,7 @@ pass Django's deployment checks. Each case runs in a fresh interpreter with its 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,6 +37,10 @@ SETTINGS_VARIABLES = {
     "SECURE_HSTS_PRELOAD",
     "DEFAULT_USER_TIME_ZONE",
     "DJANGO_SETTINGS_MODULE",
+    "DEVTOOLS",
+    "BENCH_FLOOR_VIEWS",
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_VERSION",
 }
 
 
@@ -143,3 +148,81 @@ def test_the_production_example_passes_the_deployment_checks(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "System check identified no issues (0 silenced).\n"
     assert result.stderr == ""
+
+
+# --- Development tools (devtools/) ------------------------------------------------------------
+DEVTOOLS_REPORT = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+    "django.setup(); "
+    "from django.apps import apps; from django.core.management import get_commands; "
+    "from django.urls import NoReverseMatch, reverse\n"
+    "try:\n    floor = reverse('bench-floor-engagements')\n"
+    "except NoReverseMatch:\n    floor = None\n"
+    "print(apps.is_installed('devtools'), "
+    "sorted(c for c in get_commands() if c in {'load_demo', 'generate_demo', 'bench_api', "
+    "'bench_matching'}), floor)"
+)
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "tracker.example.com"}
+
+
+def _devtools(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return _run([sys.executable, "-c", DEVTOOLS_REPORT], env)
+
+
+def test_production_leaves_the_development_tools_out_even_with_the_bench_floor_asked_for(
+    tmp_path,
+):
+    result = _devtools(_env(tmp_path, BENCH_FLOOR_VIEWS="1", **PRODUCTION))
+
+    assert (result.returncode, result.stdout) == (0, "False [] None\n"), result.stderr
+
+
+def test_development_installs_the_tools_and_mounts_the_floor_only_when_asked(tmp_path):
+    without_floor = _devtools(_env(tmp_path))
+    with_floor = _devtools(_env(tmp_path, BENCH_FLOOR_VIEWS="1"))
+
+    tools = "['bench_api', 'bench_matching', 'generate_demo', 'load_demo']"
+    assert (without_floor.returncode, without_floor.stdout) == (0, f"True {tools} None\n")
+    assert (with_floor.returncode, with_floor.stdout) == (
+        0,
+        f"True {tools} /bench-floor/engagements/\n",
+    ), with_floor.stderr
+
+
+def test_devtools_1_installs_the_tools_with_debug_off_for_the_benchmark_server(tmp_path):
+    result = _devtools(_env(tmp_path, DEVTOOLS="1", BENCH_FLOOR_VIEWS="1", **PRODUCTION))
+
+    assert (result.returncode, result.stdout.split(" ")[0]) == (0, "True"), result.stderr
+    assert result.stdout.endswith(" /bench-floor/engagements/\n")
+
+
+PLACES = (
+    "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+    "django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([str(s.DATA_DIR), s.REDIS_URL, s.CELERY_BROKER_URL]))"
+)
+
+
+def test_each_parallel_test_process_has_its_own_files_and_redis_database(tmp_path):
+    env = _env(tmp_path, PYTEST_XDIST_WORKER="gw1", REDIS_URL="redis://127.0.0.1:6379/0")
+
+    result = _run([sys.executable, "-c", PLACES], env)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        str(tmp_path / "data" / "gw1"),
+        "redis://127.0.0.1:6379/2",
+        "redis://127.0.0.1:6379/2",
+    ]
+
+
+def test_outside_the_test_suite_the_data_directory_is_the_one_named(tmp_path):
+    env = _env(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
+
+    result = _run([sys.executable, "-c", PLACES], env)
+
+    assert json.loads(result.stdout) == [
+        str(tmp_path / "data"),
+        "redis://127.0.0.1:6379/0",
+        "redis://127.0.0.1:6379/0",
+    ]

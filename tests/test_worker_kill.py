@@ -6,9 +6,10 @@ Only meaningful on Redis, whose unacknowledged messages come back after the visi
 (CELERY_VISIBILITY_TIMEOUT). It runs in CI's service run (REDIS_URL set) and is skipped on the
 embedded broker.
 
-The two workers here use a Redis database of their own (the next one after this run's broker),
-so the session's worker (tests/conftest.py) does not take their tasks, and their short visibility
-timeout does not bring back anyone else's unacknowledged messages.
+The two workers here use a Redis database of their own, counted down from the last one (15 for
+the first test process, 14 for the second...), while the test processes' brokers count up from 1
+(config/settings.py): no session worker (tests/conftest.py) of any parallel process takes their
+tasks, and their short visibility timeout brings back no one else's unacknowledged messages.
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ THROTTLE = 0.25  # seconds worker A pauses after each reminder: 60 take 15 s, ti
 
 
 def kill_test_broker_url() -> str:
-    """This run's Redis, the next database number."""
+    """This run's Redis, a database no test process uses as its broker."""
     url = urlsplit(settings.CELERY_BROKER_URL)
-    db = int(url.path.strip("/") or 0)
-    return url._replace(path=f"/{(db + 1) % 16}").geturl()
+    process = int(settings.XDIST_WORKER[2:] or 0) if settings.XDIST_WORKER else 0
+    return url._replace(path=f"/{15 - process}").geturl()
 
 
 def test_a_worker_killed_mid_job_leaves_every_reminder_and_email_sent_exactly_once(

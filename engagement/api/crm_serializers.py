@@ -342,7 +342,8 @@ class KPIRecordSerializer(serializers.Serializer):
 @extend_schema_field(
     {
         "type": "string",
-        "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$",
+        # Hours 00-23, minutes and seconds 00-59: "25:61" has the shape but is no time.
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
         "example": "09:30:00",
         "description": "Local time of day, no time zone (HH:MM[:SS]).",
     }
@@ -368,6 +369,7 @@ class FollowUpSerializer(ModelSerializer):
             "status",
             "subject",
             "note",
+            "outcome",
             "completed_at",
             "completed_by",
             "version",
@@ -391,6 +393,15 @@ class FollowUpInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=FollowUp.Status.choices, required=False)
     subject = SubjectSerializer(required=False, allow_null=True)
     note = serializers.CharField(max_length=20000)
+
+
+class FollowUpCompleteSerializer(serializers.Serializer):
+    outcome = serializers.CharField(
+        max_length=FollowUp.OUTCOME_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="What came of it (optional).",
+    )
 
 
 class TimelineEntrySerializer(serializers.Serializer):

@@ -3,6 +3,15 @@
     {"type": "validation_error", "detail": "Invalid input in: name.", "errors": {"name": ["..."]}}
 
 `type` is stable and machine-readable, `detail` is for people, `errors` names the fields.
+
+One meaning per status, decided here and nowhere else:
+
+- 400 the request does not match the schema (malformed, wrong type, missing field, a query
+  parameter that cannot be read): `validation_error` or `parse_error`;
+- 422 it matches the schema but a business rule refuses it (a service's RuleRefused or
+  ValidationFailed): `rule_refused`;
+- 409 it conflicts with the record's current state (a duplicate, still referred to, already
+  signed): `conflict`; 412 a stale If-Match: `stale_write`; 404 not found or not yours.
 """
 
 from __future__ import annotations
@@ -17,17 +26,19 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.db import DataError, IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from engagement.errors import Conflict, NotPermitted, ServiceError, StaleWrite, ValidationFailed
+from engagement.errors import Conflict, NotPermitted, RuleRefused, ServiceError, StaleWrite
 
 log = logging.getLogger(__name__)
 
 SERVICE_STATUS = {
-    ValidationFailed: status.HTTP_400_BAD_REQUEST,
+    RuleRefused: status.HTTP_422_UNPROCESSABLE_ENTITY,
     Conflict: status.HTTP_409_CONFLICT,
     StaleWrite: status.HTTP_412_PRECONDITION_FAILED,
     NotPermitted: status.HTTP_403_FORBIDDEN,
@@ -82,8 +93,9 @@ def _integrity_field(exc: IntegrityError) -> str:
 
 def exception_handler(exc, context):
     if isinstance(exc, ServiceError):
-        code = next((s for cls, s in SERVICE_STATUS.items() if isinstance(exc, cls)), 400)
-        body = error_body(exc.code, exc.detail, exc.errors)
+        code = next((s for cls, s in SERVICE_STATUS.items() if isinstance(exc, cls)), 422)
+        type_ = "rule_refused" if code == status.HTTP_422_UNPROCESSABLE_ENTITY else exc.code
+        body = error_body(type_, exc.detail, exc.errors)
         existing = getattr(exc, "existing", None)
         if existing is not None:
             body["existing"] = {"id": existing.pk, "name": str(existing)}
@@ -156,3 +168,13 @@ def exception_handler(exc, context):
         detail = str(exc.detail) if hasattr(exc, "detail") else str(exc)
     response.data = error_body(type_, detail, errors)
     return response
+
+
+@csrf_exempt  # nothing is written; a refused CSRF check would answer an HTML 403 instead
+def unknown_address(request, *args, **kwargs) -> JsonResponse:
+    """Any address under /api/ that no route takes, including an id a path converter refuses
+    (`/api/v1/contacts/0.5/history/`): the same JSON 404 with DEBUG on as with it off."""
+    return JsonResponse(
+        error_body("not_found", _("Not found: no resource has this address.")),
+        status=status.HTTP_404_NOT_FOUND,
+    )

@@ -24,6 +24,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -78,18 +79,36 @@ class ExportMixin:
         return fmt if fmt in EXPORT_FORMATS else None
 
     def perform_content_negotiation(self, request, force=False):
-        # DRF would look for a renderer named by `format` and answer 404; the file is not
-        # rendered by DRF, and errors (401, 400 on a bad filter) stay JSON.
+        # DRF would look for a renderer named by `format` and answer 404 (or ignore an empty
+        # one); a value outside the schema's enum is a malformed request, answered 400 like
+        # every other bad parameter. The file is not rendered by DRF, and errors (401, 400 on
+        # a bad filter) stay JSON.
+        listing = getattr(self, "action", None) == "list"
+        if listing and not force and "format" in request.query_params:
+            fmt = request.query_params.get("format")
+            # `api` (the browsable API in a browser) stays too.
+            renderers = {renderer.format for renderer in self.get_renderers()}
+            if fmt not in {*(FORMAT_PARAMETER.enum or ()), *renderers}:
+                self._refuse_format(fmt)
         if self._export_format(request):
             renderer = JSONRenderer()
             return renderer, renderer.media_type
         return super().perform_content_negotiation(request, force)
+
+    @staticmethod
+    def _refuse_format(fmt: str | None) -> None:
+        # Negotiation runs before the view picks a renderer: answer in JSON.
+        choices = ", ".join(FORMAT_PARAMETER.enum or ())
+        raise ValidationError({"format": [f"{fmt!r} is not one of: {choices}."]})
 
     @extend_schema(parameters=[FORMAT_PARAMETER])
     def list(self, request, *args, **kwargs):
         fmt = self._export_format(request)
         if fmt is None:
             return super().list(request, *args, **kwargs)
+        if self.paginator is not None:
+            # A file has every record, but a page_size that does not read is still refused.
+            self.paginator.get_page_size(request)
         header, rows = self._export_rows(request)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         filename = f"{self.basename}-{stamp}.{fmt}"

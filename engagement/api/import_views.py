@@ -34,6 +34,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
     processed_rows = serializers.SerializerMethodField(help_text="Rows done so far.")
     percent = serializers.SerializerMethodField()
     errors = ImportErrorSerializer(many=True, read_only=True)
+    warnings = ImportErrorSerializer(
+        many=True,
+        read_only=True,
+        help_text="Rows that likely duplicate an organization already in the directory or an "
+        "earlier row: they do not stop the import.",
+    )
 
     class Meta:
         model = ImportJob
@@ -49,6 +55,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "percent",
             "created_count",
             "errors",
+            "warnings",
             "detail",
             "created_at",
             "started_at",
@@ -115,7 +122,7 @@ def import_view(kind: str):
         "`dry_run` (default true) checks every row and writes nothing. Answers 202 with the job; "
         "`GET` its `url` for status, progress and every bad row as {row, column, reason}. "
         f"A file over IMPORT_MAX_BYTES ({settings.IMPORT_MAX_BYTES} bytes here) or "
-        f"IMPORT_MAX_ROWS ({settings.IMPORT_MAX_ROWS} rows here) is refused with 400, and a "
+        f"IMPORT_MAX_ROWS ({settings.IMPORT_MAX_ROWS} rows here) is refused with 422, and a "
         f"caller whose role may not create {noun} with 403.\n\n"
         f"Columns (any of the header names):\n\n{_columns_doc(kind)}"
     )

@@ -10,23 +10,27 @@ from functools import wraps
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from engagement.api.errors import error_body
 from engagement.errors import StaleWrite
 from engagement.models import IdempotencyRecord
 
-_ETAG_VERSION = re.compile(r'^(?:W/)?"(?P<kind>[a-z]+)-(?P<pk>\d+)-v(?P<version>\d+)"$')
+_ETAG_VERSION = re.compile(r'^(?:W/)?"(?P<kind>[a-z]+)-(?P<pk>[0-9]+)-v(?P<version>[0-9]+)"$')
 IDEMPOTENCY_KEY_MAX = 200
 
 
 def expected_version(request, obj) -> int | None:
     """The version the caller last saw, from If-Match; None when the header is absent."""
     header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
+    if header is None or header == "*":
         return None
-    match = _ETAG_VERSION.match(header.strip())
-    if match is None or int(match["pk"]) != obj.pk:
+    match = _ETAG_VERSION.match(header)
+    if match is None:
+        # Not an ETag at all: the request is malformed, whatever the record's state.
+        raise ValidationError({"If-Match": [f"{header!r} is not an ETag (such as {obj.etag})."]})
+    if int(match["pk"]) != obj.pk:
         raise StaleWrite(f"If-Match {header!r} is not an ETag of this record ({obj.etag}).")
     return int(match["version"])
 
@@ -140,6 +144,7 @@ def idempotent(handler):
                 raise
             return _replay(record, fingerprint)
 
+    wrapper.idempotent = True  # the schema documents Idempotency-Key on it (api/schema.py)
     return wrapper
 
 

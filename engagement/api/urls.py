@@ -1,16 +1,18 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from engagement.api import (
     crm_views,
+    merge_views,
     notification_views,
     project_views,
     views,
     watch_views,
     webhook_views,
 )
-from matching.api import MatchingStrategyViewSet, MatchSuggestionViewSet
+from engagement.api.errors import unknown_address
+from engagement.api.routes import api_resources
 
 app_name = "api"
 
@@ -19,6 +21,12 @@ router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organizations")
 router.register("contacts", views.ContactViewSet, basename="contacts")
 router.register("suggested-edits", views.SuggestedEditViewSet, basename="suggested-edits")
+router.register(
+    "likely-duplicates", merge_views.LikelyDuplicateViewSet, basename="likely-duplicates"
+)
+router.register(
+    "organization-merges", merge_views.OrganizationMergeViewSet, basename="organization-merges"
+)
 router.register("core-areas", views.CoreAreaViewSet, basename="core-areas")
 router.register("thrusts", views.ThrustViewSet, basename="thrusts")
 router.register("initiatives", views.InitiativeViewSet, basename="initiatives")
@@ -42,8 +50,9 @@ router.register("follows", watch_views.FollowViewSet, basename="follows")
 router.register("projects", project_views.ProjectViewSet, basename="projects")
 router.register("incentives", project_views.IncentiveViewSet, basename="incentives")
 router.register("changes", views.ChangesViewSet, basename="changes")
-router.register("match-suggestions", MatchSuggestionViewSet, basename="match-suggestions")
-router.register("matching-strategies", MatchingStrategyViewSet, basename="matching-strategies")
+# Other apps' resources (matching's), registered when those apps were ready.
+for prefix, viewset, basename in api_resources():
+    router.register(prefix, viewset, basename=basename)
 router.register(
     "webhook-endpoints", webhook_views.WebhookEndpointViewSet, basename="webhook-endpoints"
 )
@@ -67,4 +76,6 @@ urlpatterns = [
 # Bulk import and import jobs (engagement/api/import_views.py), ahead of the record routes.
 from engagement.api.import_views import urlpatterns as import_urlpatterns  # noqa: E402
 
-urlpatterns = [*import_urlpatterns, *urlpatterns]
+# Last: an address no route takes answers the API's JSON 404, never Django's HTML page. Only
+# addresses ending in a slash, so that one without its slash is still redirected to it.
+urlpatterns = [*import_urlpatterns, *urlpatterns, re_path(r"^.*/$", unknown_address)]

@@ -20,13 +20,15 @@ from engagement.api.export import ExportMixin
 from engagement.api.filters import ContactFilter, DateTimeFilter, OrganizationFilter
 from engagement.api.mixins import ETagMixin, expected_version, idempotent
 from engagement.api.related import ManyValuesMixin
-from engagement.api.timeline import TIMELINE_PARAMETERS, timeline_response
+from engagement.api.schema import IDEMPOTENCY_KEY, IF_MATCH
+from engagement.api.timeline import WATCH_TIMELINE_PARAMETERS, timeline_response
 from engagement.errors import StaleWrite, ValidationFailed
 from engagement.models import (
     Capability,
     CoreArea,
     Initiative,
     MemberState,
+    Organization,
     OrgType,
     PartnershipType,
     SuggestedEdit,
@@ -34,26 +36,11 @@ from engagement.models import (
     Tombstone,
 )
 from engagement.selectors.directory import contacts_visible, organizations_visible
+from engagement.selectors.duplicates import likely_duplicates_of
 from engagement.selectors.history import record_history
 from engagement.selectors.timeline import watch_timeline
 from engagement.services import directory as directory_services
 from engagement.services import suggested_edits as suggested_edit_services
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="ETag from a previous read; a stale value answers 412.",
-)
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Retry-safe POST: the same key returns the first answer and creates nothing new.",
-)
-
 
 # --- Reference data (read-only, addressed by code) ---------------------------------------------
 
@@ -106,7 +93,7 @@ class InitiativeViewSet(ReferenceViewSet):
         },
     )
 
-    @extend_schema(responses={200: TimelinePageSerializer}, parameters=TIMELINE_PARAMETERS)
+    @extend_schema(responses={200: TimelinePageSerializer}, parameters=WATCH_TIMELINE_PARAMETERS)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, code=None):
         """Its implementation statuses in every member state and the policy updates linked to it
@@ -136,7 +123,7 @@ class MemberStateViewSet(ReferenceViewSet):
     serializer_class = s.MemberStateSerializer
     filterset_class = _reference_filterset(MemberState)
 
-    @extend_schema(responses={200: TimelinePageSerializer}, parameters=TIMELINE_PARAMETERS)
+    @extend_schema(responses={200: TimelinePageSerializer}, parameters=WATCH_TIMELINE_PARAMETERS)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, iso2=None):
         """The implementation statuses of every initiative here and the policy updates linked to
@@ -263,6 +250,29 @@ class OrganizationViewSet(ServiceBackedViewSet):
 
     def create_service(self, **kw):
         return directory_services.organization_create(**kw)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Likely-Duplicates",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[201],
+                description="Ids of live organizations of the same country that the new one "
+                "likely duplicates (a legal form or a typo apart, an abbreviation, the same "
+                "website), comma-separated; absent when there are none. A program manager can "
+                "merge them (/api/v1/organization-merges/).",
+            )
+        ]
+    )
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        if response.status_code == status.HTTP_201_CREATED and "id" in response.data:
+            org = Organization.objects.get(pk=response.data["id"])
+            ids = [str(other.pk) for other, _reasons in likely_duplicates_of(org)]
+            if ids:
+                response["Likely-Duplicates"] = ", ".join(ids)
+        return response
 
     @extend_schema(
         request=s.SuggestedEditInputSerializer,

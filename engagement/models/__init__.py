@@ -11,10 +11,10 @@ from engagement.models.crm import (
     Pilot,
     Stage,
     StageChange,
-    TimelineEvent,
 )
 from engagement.models.directory import Contact, Organization, OrganizationNameKey, SuggestedEdit
 from engagement.models.integrations import ImportJob, WebhookDelivery, WebhookEndpoint
+from engagement.models.merges import DuplicateDismissal, OrganizationMerge
 from engagement.models.notifications import Notification
 from engagement.models.projects import (
     PHASE_ORDER,
@@ -37,6 +37,7 @@ from engagement.models.reference import (
     Provenance,
     Thrust,
 )
+from engagement.models.timeline import TimelineEvent
 from engagement.models.watch import Follow, ImplementationStatus, PolicyUpdate
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "Capability",
     "Contact",
     "CoreArea",
+    "DuplicateDismissal",
     "Engagement",
     "Follow",
     "FollowUp",
@@ -66,6 +68,7 @@ __all__ = [
     "OrgType",
     "Organization",
     "OrganizationKind",
+    "OrganizationMerge",
     "OrganizationNameKey",
     "Partnership",
     "PartnershipType",

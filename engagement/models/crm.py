@@ -1,4 +1,5 @@
-"""Team-owned CRM records: engagements, partnerships, MoUs, pilots, follow-ups, timeline.
+"""Team-owned CRM records: engagements, partnerships, MoUs, pilots, follow-ups, calendar feeds
+(the timeline is in engagement/models/timeline.py).
 
 Each model names the path to its owning team in `policy_team_path`; engagement.policy uses it
 to keep one company's records away from another's.
@@ -339,6 +340,9 @@ class FollowUp(Versioned):
         CANCELLED = "cancelled", _("Cancelled")
 
     SUBJECT_FIELDS = ("engagement", "partnership", "mou", "pilot", "organization")
+    # What came of it, written when it is marked done: the one limit the service, the pages'
+    # form and the API read.
+    OUTCOME_MAX = 2000
     policy_team_path = "team"
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="followups")
@@ -352,6 +356,7 @@ class FollowUp(Versioned):
         max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
     )
     note = models.TextField()
+    outcome = models.TextField(blank=True, max_length=OUTCOME_MAX)
     engagement = models.ForeignKey(
         Engagement, null=True, blank=True, on_delete=models.CASCADE, related_name="followups"
     )
@@ -447,53 +452,6 @@ class FollowUp(Versioned):
             if getattr(self, f"{name}_id"):
                 return name, getattr(self, name)
         return None, None
-
-
-class TimelineEvent(models.Model):
-    """What happened, written by the service that did it, so a feed of any length is one query.
-
-    Texts are rendered from `kind` and `data` when shown, in the reader's language.
-    """
-
-    class Kind(models.TextChoices):
-        ENGAGEMENT = "engagement", _("Engagement logged")
-        STAGE = "stage_changed", _("Stage changed")
-        PARTNERSHIP = "partnership_created", _("Partnership created")
-        MOU = "mou_event", _("MoU event")
-        PILOT = "pilot_event", _("Pilot event")
-        MILESTONE = "milestone_done", _("Milestone done")
-        FOLLOWUP_CREATED = "followup_created", _("Follow-up created")
-        FOLLOWUP_DONE = "followup_done", _("Follow-up done")
-        FOLLOWUP_CANCELLED = "followup_cancelled", _("Follow-up cancelled")
-
-    policy_team_path = "team"
-    # A record of what the team's other records did: counting it too would count each piece
-    # of work twice when a directory record's references are counted.
-    counts_as_directory_reference = False
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="timeline")
-    at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    partnership = models.ForeignKey(
-        Partnership, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
-    )
-    organizations = models.ManyToManyField(Organization, blank=True, related_name="timeline")
-    object_type = models.CharField(max_length=30)
-    object_id = models.BigIntegerField()
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [
-            models.Index(fields=["team", "-at"]),
-            models.Index(fields=["object_type", "object_id"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.at:%Y-%m-%d}"
 
 
 def _calendar_token() -> str:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from engagement.models.reference import Capability, MemberState, OrganizationKind, OrgType, Thrust
+from engagement.normalize import search_key
 
 
 class Organization(models.Model):
@@ -48,12 +49,19 @@ class Organization(models.Model):
     )
     # An organization that other records still refer to is archived, never removed.
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # Set (with archived_at) when this record was merged into the one it duplicated.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Bumped by every write; the API's ETag and If-Match compare against it.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Both names as the search compares them (engagement.normalize.search_key), kept by the
+    # directory services that write the names.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "created_by_team"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "created_by_team", "search_text"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -69,10 +77,18 @@ class Organization(models.Model):
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="organization_name_required"),
         ]
-        indexes = [models.Index(fields=["kind", "country"])]
+        indexes = [
+            models.Index(fields=["kind", "country"]),
+            models.Index(fields=["search_text"], name="organization_search_text"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def searchable(self) -> str:
+        """What `search_text` should hold for the names as they are now."""
+        return search_key(self.name, self.name_ja)
 
     @property
     def display_name(self) -> str:
@@ -139,8 +155,10 @@ class Contact(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Name, reading and address as the search compares them, kept by the contact services.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -154,9 +172,15 @@ class Contact(models.Model):
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="contact_name_required"),
         ]
+        indexes = [models.Index(fields=["team", "search_text"], name="contact_search_text")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def searchable(self) -> str:
+        """What `search_text` should hold for the name, reading and address as they are now."""
+        return search_key(self.name, self.name_reading, self.email)
 
     @property
     def etag(self) -> str:

@@ -96,6 +96,10 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text=_("[{row, column, reason}, ...]"))
+    # Rows that likely duplicate an organization already there: shown, not refused.
+    warnings = models.JSONField(
+        default=list, blank=True, help_text=_("[{row, column, reason}, ...]")
+    )
     detail = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

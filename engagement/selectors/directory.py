@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import and_
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from engagement import policy
 from engagement.models import Capability, Contact, MemberState, Organization, Thrust
-from engagement.normalize import normalize_name
+from engagement.normalize import normalize_name, search_key
 
 
 def _prefetches() -> list[Prefetch]:
@@ -29,18 +31,18 @@ def organizations_visible(*, user: Any) -> QuerySet[Organization]:
 
 
 def organizations_search(queryset: QuerySet[Organization], text: str) -> QuerySet[Organization]:
-    """Finds English and Japanese names in any spelling (full/half width, legal forms) and
-    words in the descriptions."""
+    """Organizations whose English or Japanese name holds every word typed, anywhere in it
+    ("penang" finds InvestPenang), compared as the global search compares them: on the stored
+    `search_text`, folded by the same `search_key` (case, accents, width and kana script), so
+    `Nang` finds Đà Nẵng and `ﾃﾞｨｽｺ` finds DISCO. Also a name written with its legal form
+    ("DISCO Corporation", through the duplicate guard's keys) and the descriptions as typed."""
     text = (text or "").strip()
-    if not text:
+    words = search_key(text).split()
+    if not words:
         return queryset
+    condition = reduce(and_, (Q(search_text__contains=word) for word in words))
+    condition |= Q(description__icontains=text) | Q(description_ja__icontains=text)
     key = normalize_name(text)
-    condition = (
-        Q(name__icontains=text)
-        | Q(name_ja__icontains=text)
-        | Q(description__icontains=text)
-        | Q(description_ja__icontains=text)
-    )
     if key:
         condition |= Q(name_keys__key__contains=key)
     return queryset.filter(condition).distinct()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import F, Model
@@ -40,6 +40,18 @@ def record_name(model: type[Model], *, plural: bool = False) -> str:
     if names is None:
         return str(model._meta.verbose_name_plural if plural else model._meta.verbose_name)
     return str(names[1] if plural else names[0])
+
+
+def choice_labels(choices: Any, codes: Iterable[str]) -> str:
+    """Statuses (or any choices) by their labels in the active language, as "Planned or
+    Running": a refusal never shows a status's code."""
+    labels = []
+    for code in codes:
+        try:
+            labels.append(str(choices(code).label))
+        except ValueError:
+            labels.append(str(code))
+    return _(" or ").join(labels)
 
 
 def resolve_codes(

@@ -28,8 +28,8 @@ from engagement.models import (
     Tombstone,
 )
 from engagement.normalize import normalize_email, normalize_name
+from engagement.services import hooks
 from engagement.services.common import claim_version, record_name, resolve_codes
-from matching.services.background import matching_profile_changed
 
 ORGANIZATION_TEXT_FIELDS = (
     "name",
@@ -140,7 +140,11 @@ def validate_organization_input(data: dict[str, Any], current: Organization | No
     elif org_type is not None and kind in OrganizationKind.values and org_type.kind != kind:
         errors["org_type"] = [
             _("Type %(type)s is for %(type_kind)s, not %(kind)s.")
-            % {"type": repr(org_type.code), "type_kind": org_type.kind, "kind": kind}
+            % {
+                "type": repr(org_type.display_name),
+                "type_kind": OrganizationKind(org_type.kind).label,
+                "kind": OrganizationKind(kind).label,
+            }
         ]
 
     country = str(data.get("country", current.country if current else "") or "").strip().upper()
@@ -177,13 +181,17 @@ def _name_keys(org: Organization) -> set[str]:
 
 
 def _find_duplicate(country: str, keys: Iterable[str], exclude_pk: int | None):
-    clash = (
-        OrganizationNameKey.objects.filter(country=country, key__in=list(keys))
-        .exclude(organization_id=exclude_pk)
-        .select_related("organization")
-        .first()
-    )
-    return clash.organization if clash else None
+    """The organization these names already belong to. A record merged into another keeps its
+    names, and the answer is then the record it was merged into."""
+    clashes = OrganizationNameKey.objects.filter(country=country, key__in=list(keys))
+    if exclude_pk is not None:
+        clashes = clashes.exclude(organization_id=exclude_pk).exclude(
+            organization__merged_into_id=exclude_pk
+        )
+    clash = clashes.select_related("organization__merged_into").first()
+    if clash is None:
+        return None
+    return clash.organization.merged_into or clash.organization
 
 
 def _duplicate_error(existing: Organization) -> Conflict:
@@ -214,6 +222,7 @@ def _apply(org: Organization, clean: _OrgInput) -> None:
     org.accepting_partners = clean.accepting_partners
     for field, value in clean.texts.items():
         setattr(org, field, value)
+    org.search_text = org.searchable
 
 
 def _save_with_keys(org: Organization, clean: _OrgInput, actor: Any) -> Organization:
@@ -245,7 +254,7 @@ def organization_create(*, actor: Any = None, **data: Any) -> Organization:
     org = Organization(created_by_team_id=getattr(actor, "team_id", None))
     _apply(org, clean)
     org = _save_with_keys(org, clean, actor)
-    matching_profile_changed(organization=org)
+    hooks.profile_changed(organization=org)
     return org
 
 
@@ -263,7 +272,7 @@ def organization_update(
     claim_version(organization, expected_version)
     _apply(organization, clean)
     organization = _save_with_keys(organization, clean, actor)
-    matching_profile_changed(organization=organization)
+    hooks.profile_changed(organization=organization)
     return organization
 
 
@@ -317,7 +326,7 @@ def organization_archive(
     organization.archived_at = timezone.now() if archived else None
     organization._history_user = actor
     organization.save(update_fields=["archived_at", "version"])
-    matching_profile_changed(organization=organization)
+    hooks.profile_changed(organization=organization)
     return organization
 
 
@@ -379,6 +388,7 @@ def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contac
         raise conflict
     for field, value in clean.items():
         setattr(contact, field, value)
+    contact.search_text = contact.searchable
     contact._history_user = actor
     try:
         with transaction.atomic():

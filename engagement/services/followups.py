@@ -22,7 +22,7 @@ from engagement.models import (
     TimelineEvent,
     User,
 )
-from engagement.services.common import claim_version
+from engagement.services.common import claim_version, record_name
 from engagement.services.team_records import (
     as_date,
     check_change,
@@ -32,6 +32,9 @@ from engagement.services.team_records import (
     tombstone,
 )
 from engagement.services.webhooks import webhook_emit
+
+# How long after marking a follow-up done or cancelled its "Undo" still reopens it.
+UNDO_WINDOW = dt.timedelta(minutes=10)
 
 SUBJECT_MODELS: dict[str, type] = {
     "engagement": Engagement,
@@ -73,7 +76,7 @@ def resolve_subject(subject: Any, team: Team, errors: dict[str, list[str]]):
         # Another team's record is reported exactly like a missing one.
         errors["subject"] = [
             _("No %(type)s with id %(id)s.")
-            % {"type": kind, "id": repr(getattr(ident, "pk", ident))}
+            % {"type": record_name(model), "id": repr(getattr(ident, "pk", ident))}
         ]
         return None, None
     return kind, obj
@@ -187,24 +190,7 @@ def followup_create(
     return followup
 
 
-def _finish(actor: Any, followup: FollowUp, status: str, kind: str) -> FollowUp:
-    check_change(actor, followup)
-    now = timezone.now()
-    # Claim the row: only an open follow-up moves, so a double click or a retried request
-    # finishes it once and records one event.
-    rows = FollowUp.objects.filter(pk=followup.pk, status=FollowUp.Status.OPEN).update(
-        status=status,
-        completed_at=now if status == FollowUp.Status.DONE else None,
-        completed_by=actor if getattr(actor, "pk", None) else None,
-        version=F("version") + 1,
-        updated_at=now,
-    )
-    followup.refresh_from_db()
-    if rows != 1:
-        raise Conflict(
-            _("This follow-up is already %(status)s.") % {"status": followup.status},
-            errors={"status": [_("Already %(status)s.") % {"status": followup.status}]},
-        )
+def _record(actor: Any, followup: FollowUp, kind: str, at: dt.datetime, **data: Any) -> None:
     followup._history_user = actor
     followup.save(update_fields=["updated_at"])  # one history row for the change
     subject_kind, obj = followup.subject
@@ -213,18 +199,58 @@ def _finish(actor: Any, followup: FollowUp, status: str, kind: str) -> FollowUp:
         kind=kind,
         obj=followup,
         actor=actor,
-        at=now,
+        at=at,
         partnership=followup.partnership
         or (obj.partnership if subject_kind in ("mou", "pilot", "engagement") else None),
         organizations=_subject_organizations(subject_kind, obj),
-        data={"note": followup.note, "due_on": followup.due_on.isoformat()},
+        data={"note": followup.note, "due_on": followup.due_on.isoformat(), **data},
     )
+
+
+def _already(followup: FollowUp) -> Conflict:
+    label = followup.get_status_display()
+    return Conflict(
+        _("This follow-up is already %(status)s.") % {"status": label},
+        errors={"status": [_("Already %(status)s.") % {"status": label}]},
+    )
+
+
+def _finish(actor: Any, followup: FollowUp, status: str, kind: str, outcome: str = "") -> FollowUp:
+    check_change(actor, followup)
+    now = timezone.now()
+    # Claim the row: only an open follow-up moves, so a double click or a retried request
+    # finishes it once and records one event.
+    rows = FollowUp.objects.filter(pk=followup.pk, status=FollowUp.Status.OPEN).update(
+        status=status,
+        outcome=outcome,
+        completed_at=now if status == FollowUp.Status.DONE else None,
+        completed_by=actor if getattr(actor, "pk", None) else None,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    followup.refresh_from_db()
+    if rows != 1:
+        raise _already(followup)
+    _record(actor, followup, kind, now, **({"outcome": outcome} if outcome else {}))
     return followup
 
 
+def clean_outcome(outcome: Any) -> str:
+    """The outcome of a follow-up marked done, trimmed; refused beyond FollowUp.OUTCOME_MAX."""
+    text = (outcome or "").strip()
+    if len(text) > FollowUp.OUTCOME_MAX:
+        raise ValidationFailed(
+            {"outcome": [_("At most %(limit)s characters.") % {"limit": FollowUp.OUTCOME_MAX}]}
+        )
+    return text
+
+
 @transaction.atomic
-def followup_complete(*, actor: Any = None, followup: FollowUp) -> FollowUp:
-    followup = _finish(actor, followup, FollowUp.Status.DONE, TimelineEvent.Kind.FOLLOWUP_DONE)
+def followup_complete(*, actor: Any = None, followup: FollowUp, outcome: str = "") -> FollowUp:
+    text = clean_outcome(outcome)
+    followup = _finish(
+        actor, followup, FollowUp.Status.DONE, TimelineEvent.Kind.FOLLOWUP_DONE, text
+    )
     webhook_emit(
         "followup.completed",
         followup,
@@ -243,6 +269,52 @@ def followup_cancel(*, actor: Any = None, followup: FollowUp) -> FollowUp:
     return _finish(
         actor, followup, FollowUp.Status.CANCELLED, TimelineEvent.Kind.FOLLOWUP_CANCELLED
     )
+
+
+@transaction.atomic
+def followup_reopen(*, actor: Any = None, followup: FollowUp) -> FollowUp:
+    """Undo marking a follow-up done or cancelled: open again, as it was, within UNDO_WINDOW
+    of being finished. Later, a finished follow-up stays finished (create a new one)."""
+    check_change(actor, followup)
+    now = timezone.now()
+    if followup.status == FollowUp.Status.OPEN:
+        raise Conflict(
+            _("This follow-up is already open."),
+            errors={"status": [_("Already open.")]},
+        )
+    finished = (
+        TimelineEvent.objects.filter(
+            object_type=FollowUp._meta.model_name,
+            object_id=followup.pk,
+            kind__in=[TimelineEvent.Kind.FOLLOWUP_DONE, TimelineEvent.Kind.FOLLOWUP_CANCELLED],
+        )
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if finished is None or now - finished > UNDO_WINDOW:
+        raise Conflict(
+            _(
+                "This follow-up was finished more than %(minutes)s minutes ago and can no "
+                "longer be undone. Create a new follow-up instead."
+            )
+            % {"minutes": int(UNDO_WINDOW.total_seconds() // 60)},
+            errors={"status": [_("Too late to undo.")]},
+        )
+    # Claim the row as _finish does: a second click reopens it once.
+    rows = FollowUp.objects.filter(pk=followup.pk, status=followup.status).update(
+        status=FollowUp.Status.OPEN,
+        outcome="",
+        completed_at=None,
+        completed_by=None,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    followup.refresh_from_db()
+    if rows != 1:
+        raise _already(followup)
+    _record(actor, followup, TimelineEvent.Kind.FOLLOWUP_REOPENED, now)
+    return followup
 
 
 @transaction.atomic

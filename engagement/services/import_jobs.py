@@ -44,7 +44,7 @@ from django.utils.translation import gettext_noop
 from engagement import policy
 from engagement.errors import NotPermitted, ServiceError, ValidationFailed
 from engagement.models import ImportJob
-from engagement.services import imports
+from engagement.services import hooks, imports
 
 log = logging.getLogger(__name__)
 
@@ -180,10 +180,8 @@ def _check_upload(upload: UploadedFile) -> str:
 
 
 def _enqueue(job_id: int) -> None:
-    from engagement.tasks import run_import_job
-
     try:
-        run_import_job.delay(job_id)
+        hooks.task_send("engagement.run_import_job", job_id)
     except Exception:  # the broker is down: the job stays queued, its page says so
         log.warning("Could not queue import job %s", job_id, exc_info=True)
 
@@ -354,6 +352,7 @@ def _outcome(report: imports.ImportReport) -> dict[str, Any]:
     return {
         "detail": report.summary(),
         "errors": report.errors,
+        "warnings": report.warnings,
         "processed": report.processed_rows,
         "created": report.created if report.written else 0,
         "total": report.total_rows or report.processed_rows,
@@ -368,13 +367,24 @@ def _as_rows(exc: ServiceError) -> list[dict]:
     ]
 
 
-def _finish(job, status, *, detail="", errors=None, processed=None, created=0, total=None) -> str:
+def _finish(
+    job,
+    status,
+    *,
+    detail="",
+    errors=None,
+    warnings=None,
+    processed=None,
+    created=0,
+    total=None,
+) -> str:
     """Record the run's outcome, if the job is still this run's; returns the status recorded,
     or "superseded"."""
     fields: dict[str, Any] = {
         "status": status,
         "detail": detail,
         "errors": errors or [],
+        "warnings": warnings or [],
         "created_count": created,
         "finished_at": timezone.now(),
     }

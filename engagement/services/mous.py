@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import MoU, Organization, Partnership, Thrust, TimelineEvent
-from engagement.services.common import business_today, claim_version, resolve_codes
+from engagement.services.common import (
+    business_today,
+    choice_labels,
+    claim_version,
+    resolve_codes,
+)
 from engagement.services.team_records import (
     as_date,
     check_change,
@@ -149,8 +154,11 @@ def _move(mou: MoU, expected: tuple[str, ...], **fields: Any) -> None:
         mou.refresh_from_db(fields=["status"])
         raise Conflict(
             _("This MoU is %(status)s; that action needs one that is %(expected)s.")
-            % {"status": mou.status, "expected": " or ".join(expected)},
-            errors={"status": [_("Is %(status)s.") % {"status": mou.status}]},
+            % {
+                "status": mou.get_status_display(),
+                "expected": choice_labels(MoU.Status, expected),
+            },
+            errors={"status": [_("Is %(status)s.") % {"status": mou.get_status_display()}]},
         )
 
 

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from engagement.models import Notification, User
+from engagement.services import hooks
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,8 @@ def notify(
 
 
 def _enqueue_email(notification_id: int) -> None:
-    from engagement.tasks import send_notification_email
-
     try:
-        send_notification_email.delay(notification_id)
+        hooks.task_send("engagement.send_notification_email", notification_id)
     except Exception:  # the broker is down: the sweep finds the pending email later
         log.warning(
             "Could not queue email for notification %s; the sweep will retry.",
@@ -203,3 +202,20 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+def notification_mark(*, user: User, notification_id: int, read: bool) -> bool:
+    """Mark one of `user`'s own notifications read or unread again. False when `user` has no
+    such notification (another person's is treated as one that does not exist). Marking a read
+    one read keeps the time it was first read."""
+    qs = Notification.objects.filter(user=user, pk=notification_id)
+    if read:
+        changed = qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+    else:
+        changed = qs.filter(read_at__isnull=False).update(read_at=None)
+    return bool(changed) or qs.exists()
+
+
+def notifications_unread_count(*, user: User) -> int:
+    """The number behind the navigation's badge: one COUNT on the (user, read_at) index."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

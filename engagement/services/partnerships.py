@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement import stages
-from engagement.errors import Conflict, StaleWrite, ValidationFailed
+from engagement.errors import RuleRefused, StaleWrite, ValidationFailed
 from engagement.models import (
     Initiative,
     MemberState,
@@ -249,20 +249,17 @@ def partnership_transition(
         raise ValidationFailed({"to": [unknown]})
     src = partnership.stage
     rule = stages.move(src, to, resume_stage=partnership.resume_stage)
+    # Messages name the stages as the reader's pages do, never by their codes.
+    names = {"src": Stage(src).label, "to": Stage(to).label}
     if not rule.allowed:
         why_not = str(rule.why_not)
-        raise Conflict(
-            _("Cannot move from %(src)s to %(to)s: %(why_not)s")
-            % {"src": src, "to": to, "why_not": why_not},
+        raise RuleRefused(
+            _("Cannot move from %(src)s to %(to)s: %(why_not)s") % {**names, "why_not": why_not},
             errors={"to": [why_not]},
         )
     if rule.needs_reason and not reason:
         raise ValidationFailed(
-            {
-                "reason": [
-                    _("Moving from %(src)s to %(to)s needs a reason.") % {"src": src, "to": to}
-                ]
-            }
+            {"reason": [_("Moving from %(src)s to %(to)s needs a reason.") % names]}
         )
     now = timezone.now()
     if at is not None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import KPI, Milestone, Partnership, Pilot, TimelineEvent, User
-from engagement.services.common import claim_version
+from engagement.services.common import choice_labels, claim_version
 from engagement.services.team_records import (
     as_date,
     check_change,
@@ -213,8 +213,12 @@ def pilot_update(
 
 def _wrong_status(pilot: Pilot, expected: tuple[str, ...], action: str) -> Conflict:
     return Conflict(
-        _(WRONG_STATUS[action]) % {"status": pilot.status, "expected": " or ".join(expected)},
-        errors={"status": [_("Is %(status)s.") % {"status": pilot.status}]},
+        _(WRONG_STATUS[action])
+        % {
+            "status": pilot.get_status_display(),
+            "expected": choice_labels(Pilot.Status, expected),
+        },
+        errors={"status": [_("Is %(status)s.") % {"status": pilot.get_status_display()}]},
     )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement import policy
-from engagement.errors import Conflict, NotPermitted, ValidationFailed
+from engagement.errors import Conflict, NotPermitted, ValidationFailed, field_labels
 from engagement.models import Notification, Organization, SuggestedEdit, User
 from engagement.services.directory import (
     ORGANIZATION_M2M_FIELDS,
@@ -40,7 +40,7 @@ def _clean_changes(organization: Organization, changes: dict[str, Any]) -> dict[
     unknown = sorted(set(changes) - set(SUGGESTABLE_FIELDS))
     if unknown:
         errors["changes"] = [
-            _("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(unknown)}
+            _("These fields cannot be changed: %(fields)s.") % {"fields": field_labels(unknown)}
         ]
     if not changes:
         errors["changes"] = [_("Name at least one field to change.")]

@@ -23,9 +23,9 @@ from engagement.models import (
     Thrust,
     Tombstone,
 )
+from engagement.services import hooks
 from engagement.services.common import resolve_codes
 from engagement.services.team_records import as_date
-from matching.services.background import matching_watch_changed
 
 SOURCE_FIELDS = ("source_url", "source_title", "source_publisher")
 
@@ -101,7 +101,7 @@ def implementation_status_record(
         _refuse_recorded_status(observation)
         raise
     # Matching reads the current statuses: the companies that care about this state re-rank.
-    matching_watch_changed(member_state_id=state.pk)
+    hooks.watch_changed(member_state_id=state.pk)
     return record
 
 
@@ -138,7 +138,7 @@ def _refuse_recorded_status(observation: dict[str, Any]) -> None:
     values = {
         "initiative": existing.initiative.code,
         "state": existing.member_state.iso2,
-        "status": existing.status,
+        "status": existing.get_status_display(),
         "date": existing.effective_on.isoformat(),
         "id": existing.pk,
     }
@@ -171,7 +171,7 @@ def implementation_status_delete(*, actor: Any = None, record: ImplementationSta
     Tombstone.objects.create(resource="implementation-statuses", object_id=record.pk)
     state_id = record.member_state_id
     record.delete()
-    matching_watch_changed(member_state_id=state_id)
+    hooks.watch_changed(member_state_id=state_id)
 
 
 def _policy_update_clean(data: dict[str, Any], current: PolicyUpdate | None) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from engagement.web.numbers import amount_ja
+
 ACCENT = (11, 92, 173)  # --accent in app.css
 PALE = (238, 242, 247)
 MUTED = "#8c959f"
@@ -50,16 +52,10 @@ def _frame(chart_id: str, width: float, height: float, title: str, desc: str, bo
 
 
 def money(value: Decimal | float | int, currency: str) -> str:
-    """A short amount for a chart: 1,500,000,000 JPY reads "JPY 1.5 bn"."""
-    v = float(value)
+    """A short amount for a chart: 1,500,000,000 JPY reads "JPY 1.5 bn", in Japanese "15億円"."""
     if (get_language() or "en").startswith("ja"):
-        # Japanese readers count in 万 (10^4) and 億 (10^8): 1,500,000,000 reads "JPY 15億".
-        if abs(v) >= 1e8:
-            oku = round(v / 1e8, 1)
-            return f"{currency} {number_format(oku, 0 if oku == int(oku) else 1)}億"
-        if abs(v) >= 1e4:
-            return f"{currency} {number_format(round(v / 1e4), 0, force_grouping=True)}万"
-        return f"{currency} {number_format(round(v), 0, force_grouping=True)}"
+        return amount_ja(value, currency, short=True)
+    v = float(value)
     if abs(v) >= 1e9:
         amount = _("%(amount)s bn") % {"amount": number_format(round(v / 1e9, 1), 1)}
     elif abs(v) >= 1e6:

@@ -19,6 +19,7 @@ from engagement.errors import ServiceError
 from engagement.models import (
     Contact,
     Engagement,
+    FollowUp,
     Initiative,
     MemberState,
     MoU,
@@ -346,6 +347,29 @@ class MoUDocumentForm(forms.Form):
 class FollowUpForm(forms.Form):
     note = forms.CharField(label=_("What to do"), max_length=2000)
     due_on = forms.DateField(label=_("Due"), widget=DATE)
+
+
+class FollowUpDoneForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        required=False,
+        max_length=FollowUp.OUTCOME_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class FollowUpRescheduleForm(forms.Form):
+    due_on = forms.DateField(label=_("Due"), widget=DATE)
+    due_time = forms.TimeField(
+        label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class FollowUpReassignForm(forms.Form):
+    # A number, not a choice among the members shown: the service says who may own it.
+    owner = forms.IntegerField(label=_("Owner"), min_value=1, max_value=2**31 - 1)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 # --- Pilots -------------------------------------------------------------------------------------

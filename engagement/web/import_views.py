@@ -134,6 +134,7 @@ def import_job_page(request, pk: int):
             "state": _status(job),
             "errors": errors[:REPORT_ROWS_SHOWN],
             "more_errors": max(0, len(errors) - REPORT_ROWS_SHOWN),
+            "warnings": (job.warnings or [])[:REPORT_ROWS_SHOWN],
             "can_run_for_real": job.dry_run and job.status == ImportJob.Status.SUCCEEDED,
             # The same words as the page's own counter, for the script that updates it.
             "count_template": _("%(done)s of %(total)s rows"),

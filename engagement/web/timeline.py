@@ -126,9 +126,11 @@ def _describe(e: Entry) -> tuple[str, str, str]:
             _("Due %(date)s") % {"date": d.get("due_on", "")},
         )
     if kind == "followup_done":
-        return _("Follow-up done"), d.get("note", ""), ""
+        return _("Follow-up done"), d.get("note", ""), d.get("outcome", "")
     if kind == "followup_cancelled":
         return _("Follow-up cancelled"), d.get("note", ""), ""
+    if kind == "followup_reopened":
+        return _("Follow-up reopened"), d.get("note", ""), ""
     if kind == "followup_overdue":
         return (
             _("Follow-up overdue"),

@@ -16,6 +16,14 @@ urlpatterns = [
         name="organization-suggest",
     ),
     path("directory/suggested-edits/", crm_views.suggested_edit_queue, name="suggested-edit-queue"),
+    path("organizations/duplicates/", crm_views.duplicate_list, name="duplicate-list"),
+    path(
+        "organizations/duplicates/not-duplicates/",
+        crm_views.duplicate_dismiss,
+        name="duplicate-dismiss",
+    ),
+    path("organizations/merge/", crm_views.organization_merge, name="organization-merge"),
+    path("organizations/merges/<int:pk>/undo/", crm_views.merge_undo, name="merge-undo"),
     path(
         "directory/suggested-edits/<int:pk>/<str:decision>/",
         crm_views.suggested_edit_decide,
@@ -57,14 +65,36 @@ urlpatterns = [
         name="milestone-complete",
     ),
     path("engagements/new/", crm_views.engagement_new, name="engagement-new"),
+    path(
+        "engagements/quick/organizations/",
+        crm_views.organization_typeahead,
+        name="organization-typeahead",
+    ),
     path("follow-ups/", crm_views.followup_list, name="followup-list"),
     path("follow-ups/<int:pk>/done/", crm_views.followup_done, name="followup-done"),
     path("follow-ups/<int:pk>/cancel/", crm_views.followup_cancel_view, name="followup-cancel"),
+    path("follow-ups/<int:pk>/reopen/", crm_views.followup_reopen_view, name="followup-reopen"),
+    path(
+        "follow-ups/<int:pk>/reschedule/",
+        crm_views.followup_reschedule,
+        name="followup-reschedule",
+    ),
+    path("follow-ups/<int:pk>/reassign/", crm_views.followup_reassign, name="followup-reassign"),
     path("notifications/", notification_views.notification_list, name="notification-list"),
     path(
         "notifications/read/",
         notification_views.notification_mark_read,
         name="notification-mark-read",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification-read",
+    ),
+    path(
+        "notifications/<int:pk>/unread/",
+        notification_views.notification_unread,
+        name="notification-unread",
     ),
     path("coverage/", watch_views.coverage, name="coverage"),
     path("coverage/export.<str:fmt>", watch_views.coverage_export, name="coverage-export"),
@@ -103,4 +133,29 @@ urlpatterns += [
     path("incentives/<str:code>/", project_views.incentive_detail, name="incentive-detail"),
     path("incentives/<str:code>/follow/", project_views.incentive_follow, name="incentive-follow"),
     path("about/framework/", project_views.framework, name="framework"),
+]
+
+# The pipeline board (engagement/web/crm_views/board.py).
+from engagement.web.crm_views import board  # noqa: E402
+
+urlpatterns += [
+    path("pipeline/board/", board.pipeline_board_view, name="pipeline-board"),
+    path("pipeline/board/<int:pk>/move/", board.board_move, name="board-move"),
+]
+
+# The global search (engagement/web/search_views.py).
+from engagement.web import search_views  # noqa: E402
+
+urlpatterns += [path("search/", search_views.search, name="search")]
+
+# Adding and changing directory records (engagement/web/crm_views/directory_edit.py).
+from engagement.web.crm_views import directory_edit  # noqa: E402
+
+urlpatterns += [
+    path("organizations/new/", directory_edit.organization_new, name="organization-new"),
+    path(
+        "organizations/<int:pk>/edit/", directory_edit.organization_edit, name="organization-edit"
+    ),
+    path("organizations/<int:pk>/contacts/new/", directory_edit.contact_new, name="contact-new"),
+    path("contacts/<int:pk>/edit/", directory_edit.contact_edit, name="contact-edit"),
 ]

@@ -1,9 +1,11 @@
 """Recomputing in the background: debounced after profile edits, and in full every night.
 
 - `matching_profile_changed` is called by the directory services when an organization is
-  created or changed. It marks the suggestions that involve it stale and writes (or bumps) one
-  MatchRecomputeRequest row per organization, due MATCH_RECOMPUTE_DELAY_SECONDS after the first
-  edit: ten edits in a minute cost one recompute. No task is scheduled with a countdown.
+  created or changed, `matching_counterpart_changed` by the project and incentive services when
+  one is written or a project changes phase. Each marks the suggestions that involve the record
+  stale and writes (or bumps) one MatchRecomputeRequest row per record, due
+  MATCH_RECOMPUTE_DELAY_SECONDS after the first edit: ten edits in a minute cost one recompute.
+  No task is scheduled with a countdown.
 - `matches_recompute_due` (a beat task) claims the due rows and recomputes. A row edited again
   while it was being recomputed stays, due once more, so the last edit is never missed.
 - `match_run_start` splits a full recompute into chunks of companies (id ranges); workers
@@ -21,7 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from engagement.models import Organization, OrganizationKind
+from engagement.models import Incentive, Organization, OrganizationKind, Project
+from matching.features import INCENTIVE, PROJECT
 from matching.models import (
     MatchRecomputeRequest,
     MatchRun,
@@ -48,17 +51,33 @@ def _delay() -> dt.timedelta:
 
 def matching_profile_changed(*, organization: Organization, now: dt.datetime | None = None):
     """Mark the organization's suggestions stale and ask for a recompute shortly."""
-    now = now or timezone.now()
     MatchSuggestion.objects.filter(status=SuggestionStatus.NEW).filter(
         Q(company=organization) | Q(organization=organization)
     ).update(stale=True)
-    bumped = MatchRecomputeRequest.objects.filter(organization=organization)
+    _ask("organization", organization, now or timezone.now())
+
+
+def matching_counterpart_changed(
+    *, project: Project | None = None, incentive: Incentive | None = None, now=None
+):
+    """A project or an incentive was written (a new phase moves its timing, a new deadline its
+    urgency): mark its suggestions stale and ask for a recompute of the companies it reaches."""
+    field, record = ("project", project) if project is not None else ("incentive", incentive)
+    MatchSuggestion.objects.filter(status=SuggestionStatus.NEW, **{field: record}).update(
+        stale=True
+    )
+    _ask(field, record, now or timezone.now())
+
+
+def _ask(field: str, record, now: dt.datetime) -> None:
+    """One request row per record: bump it, or write it due after the delay."""
+    bumped = MatchRecomputeRequest.objects.filter(**{field: record})
     if bumped.update(edits=F("edits") + 1):
         return
     try:
         with transaction.atomic():
             MatchRecomputeRequest.objects.create(
-                organization=organization, due_at=now + _delay(), requested_at=now
+                **{field: record}, due_at=now + _delay(), requested_at=now
             )
     except IntegrityError:  # a concurrent edit wrote the row first
         bumped.update(edits=F("edits") + 1)
@@ -111,7 +130,7 @@ def matches_recompute_due(*, now: dt.datetime | None = None, limit: int = DUE_SC
         if not claimed:
             continue  # another worker has it
         request = MatchRecomputeRequest.objects.select_related("organization").get(pk=pk)
-        _recompute_for(request.organization, now)
+        _recompute_for(request, now)
         # Gone only if nobody edited the organization meanwhile; otherwise due again.
         if not MatchRecomputeRequest.objects.filter(pk=pk, edits=request.edits).delete()[0]:
             MatchRecomputeRequest.objects.filter(pk=pk).update(
@@ -121,7 +140,12 @@ def matches_recompute_due(*, now: dt.datetime | None = None, limit: int = DUE_SC
     return handled
 
 
-def _recompute_for(org: Organization, now: dt.datetime) -> RecomputeReport:
+def _recompute_for(request: MatchRecomputeRequest, now: dt.datetime) -> RecomputeReport:
+    if request.project_id:
+        return matches_recompute_counterpart(kind=PROJECT, key=request.project_id, now=now)
+    if request.incentive_id:
+        return matches_recompute_counterpart(kind=INCENTIVE, key=request.incentive_id, now=now)
+    org = request.organization
     if org.kind == OrganizationKind.JAPANESE_COMPANY:
         return matches_recompute(company=org, now=now)
     return matches_recompute_counterpart(organization=org, now=now)

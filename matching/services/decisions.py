@@ -22,7 +22,7 @@ from engagement.models import MemberState, OrganizationKind, PartnershipType, Ro
 from engagement.services.common import business_today
 from engagement.services.partnerships import partnership_create
 from matching.models import MatchDecision, MatchSuggestion, RejectReason, SuggestionStatus
-from matching.reasons import infer_partnership_type
+from matching.partnership_types import infer_partnership_type
 
 OPEN = (SuggestionStatus.NEW, SuggestionStatus.SNOOZED)
 SNOOZE_MAX = dt.timedelta(days=366)

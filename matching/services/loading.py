@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from engagement.models import (
@@ -41,8 +41,9 @@ from matching.features import (
     Profile,
     Taxonomy,
 )
+from matching.live import LIVE_VALUES, LiveStatus
 from matching.models import MatchingPreference
-from matching.scoring import LIVE_VALUES, Engine, LiveStatus
+from matching.scoring import Engine
 
 # Rows committed late by a long transaction can carry an updated_at a little older than the
 # newest one already seen: look back this far each time.
@@ -135,6 +136,7 @@ def organization_profiles(ref: Reference, ids: Sequence[int] | None = None) -> l
         "description",
         "description_ja",
         "accepting_partners",
+        "archived_at",
     )
     rows = []
     for batch in [None] if ids is None else list(_chunks(list(ids))):
@@ -156,7 +158,9 @@ def organization_profiles(ref: Reference, ids: Sequence[int] | None = None) -> l
     company_ids = [r[0] for r in rows if r[1] == OrganizationKind.JAPANESE_COMPANY]
     prefs = _preferences(ref, company_ids if ids is not None else None)
     out = []
-    for pk, kind, name, name_ja, type_id, country, desc, desc_ja, accepting in rows:
+    for pk, kind, name, name_ja, type_id, country, desc, desc_ja, accepting, archived in rows:
+        # An archived (or merged) organization is no one's counterpart any more.
+        accepting = accepting and archived is None
         org_type = ref.type_code.get(type_id, "")
         is_company = kind == OrganizationKind.JAPANESE_COMPANY
         excluded_countries, excluded_types, excluded_kinds = prefs.get(pk, _NO_PREFERENCES)
@@ -363,10 +367,14 @@ def build_engine(ref: Reference | None = None) -> Engine:
 
 def _reference_signature() -> tuple:
     parts = []
-    # Projects and incentives are few: any edit rebuilds the engine.
-    for model in (Capability, Initiative, OrgType, Thrust, MemberState, Project, Incentive):
+    # Projects and incentives are few: any edit rebuilds the engine. Their versions count too:
+    # every service write bumps one, whatever the clock says.
+    for model in (Capability, Initiative, OrgType, Thrust, MemberState):
         agg = model.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
         parts.append((agg["n"], agg["at"]))
+    for model in (Project, Incentive):
+        agg = model.objects.aggregate(n=Count("pk"), at=Max("updated_at"), v=Sum("version"))
+        parts.append((agg["n"], agg["at"], agg["v"]))
     return tuple(parts)
 
 

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from devtools.demo import DEMO_PASSWORD, demo_load
 from engagement.models import KPI, Engagement, FollowUp, Organization, Partnership, Pilot, User
-from engagement.services.demo import DEMO_PASSWORD, demo_load
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -187,7 +187,7 @@ def test_a_skip_without_a_reason_is_refused_next_to_the_reason(page, users, deal
         page.get_by_role("button", name="Move", exact=True).click()
 
     assert page.locator("#id_reason_error").inner_text() == (
-        "Moving from identified to mou_negotiation needs a reason."
+        "Moving from Identified to MoU negotiation needs a reason."
     )
     assert Partnership.objects.get().stage == "identified"
 

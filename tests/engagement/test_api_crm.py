@@ -104,12 +104,12 @@ def test_a_partnership_moves_one_stage_and_a_skip_needs_a_reason(client_a, usm):
 
     assert moved.status_code == 200
     assert moved.json()["stage"] == "contacted"
-    assert skipped.status_code == 400
+    assert skipped.status_code == 422
     assert skipped.json()["errors"] == {
-        "reason": ["Moving from contacted to mou_signed needs a reason."]
+        "reason": ["Moving from Contacted to MoU signed needs a reason."]
     }
-    assert same.status_code == 409
-    assert same.json()["type"] == "conflict"
+    assert same.status_code == 422
+    assert same.json()["type"] == "rule_refused"
     assert Partnership.objects.get().stage == "contacted"
     assert list(StageChange.objects.values_list("from_stage", "to_stage")) == [
         ("", "identified"),
@@ -190,7 +190,7 @@ def test_a_document_that_is_not_pdf_or_docx_is_refused(client_a, usm, settings, 
         format="multipart",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"] == {"document": ["notes.txt is not a PDF or DOCX file."]}
     assert MoU.objects.get().document_name == ""
     assert list(tmp_path.rglob("*.*")) == []
@@ -246,7 +246,7 @@ def test_a_milestone_due_before_the_pilot_starts_is_refused(client_a, usm):
         format="json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"] == {
         "milestones.0.due_on": ["Due 2026-11-01 is before the pilot starts (2026-12-01)."]
     }
@@ -269,7 +269,35 @@ def test_completing_a_follow_up_twice_is_a_conflict_and_records_one_completion(c
     assert first.status_code == 200
     assert first.json()["status"] == "done"
     assert second.status_code == 409
-    assert second.json()["detail"] == "This follow-up is already done."
+    assert second.json()["detail"] == "This follow-up is already Done."
+
+
+def test_completing_a_follow_up_with_an_outcome_keeps_it_and_refuses_one_too_long(client_a):
+    f = client_a.post(
+        "/api/v1/follow-ups/", {"due_on": "2026-12-01", "note": "Call back"}, format="json"
+    ).json()
+
+    too_long = client_a.post(
+        f"/api/v1/follow-ups/{f['id']}/complete/",
+        {"outcome": "x" * (FollowUp.OUTCOME_MAX + 1)},
+        format="json",
+    )
+    done = client_a.post(
+        f"/api/v1/follow-ups/{f['id']}/complete/",
+        {"outcome": " Agreed a visit in January "},
+        format="json",
+    )
+
+    assert f["outcome"] == ""
+    assert too_long.status_code == 400
+    assert too_long.json()["errors"] == {
+        "outcome": ["Ensure this field has no more than 2000 characters."]
+    }
+    assert done.status_code == 200
+    assert (done.json()["status"], done.json()["outcome"]) == ("done", "Agreed a visit in January")
+    assert client_a.get(f"/api/v1/follow-ups/{f['id']}/").json()["outcome"] == (
+        "Agreed a visit in January"
+    )
 
 
 def test_another_teams_records_are_not_found_and_not_listed(client_a, api, usm, users):
@@ -516,6 +544,6 @@ def test_another_team_cannot_restore_an_engagement(client_a, api, usm, users):
         "/api/v1/engagements/restore/", {"id": eng["id"]}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"] == {"id": [f"No deleted engagement with id {eng['id']}."]}
     assert Engagement.objects.count() == 0

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from devtools.generate import generate_directory
 from engagement.models import (
     ApiToken,
     Capability,
@@ -26,7 +27,6 @@ from engagement.models import (
 )
 from engagement.services.accounts import api_token_create, api_token_revoke
 from engagement.services.directory import organization_update
-from engagement.services.generate import generate_directory
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_a_duplicate_organization_answers_409_naming_the_existing_one(client_a, 
     assert _snapshot() == before
 
 
-def test_unknown_codes_answer_400_naming_each_field_and_write_nothing(client_a):
+def test_unknown_codes_answer_422_naming_each_field_and_write_nothing(client_a):
     before = _snapshot()
 
     response = client_a.post(
@@ -162,10 +162,12 @@ def test_unknown_codes_answer_400_naming_each_field_and_write_nothing(client_a):
         format="json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
-        "type": "validation_error",
-        "detail": "Invalid input in: capabilities, needs, priority_countries, thrusts.",
+        "type": "rule_refused",
+        "detail": (
+            "Invalid input in: Capabilities, Capabilities needed, Priority member states, Thrusts."
+        ),
         "errors": {
             "capabilities": ["Unknown code(s): MAT.NOPE."],
             "needs": ["Unknown code(s): XX.YY."],
@@ -405,7 +407,7 @@ def test_a_refused_post_stores_no_idempotency_answer_so_it_can_be_corrected(pm_a
 
     corrected = pm_api.post(ORGS, USM, format="json", HTTP_IDEMPOTENCY_KEY="key-2")
 
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert corrected.status_code == 201
     assert "Idempotent-Replayed" not in corrected
     assert Organization.objects.count() == 1

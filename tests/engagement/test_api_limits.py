@@ -105,7 +105,12 @@ def client(api, users):
 def test_a_body_over_the_limit_answers_413_naming_the_limit(client, settings, encoding):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
 
-    response = client.post(ORGS, {**USM, "description": "x" * 3000}, format=encoding)
+    if encoding == "json":
+        response = client.post(ORGS, {**USM, "description": "x" * 3000}, format=encoding)
+    else:  # only uploads read multipart
+        response = client.post(
+            "/api/v1/organizations/import/", {"note": "x" * 3000}, format=encoding
+        )
 
     assert response.status_code == 413
     assert response.json() == {
@@ -142,7 +147,9 @@ def test_too_many_form_fields_answer_400_in_the_error_shape(client, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
 
     response = client.post(
-        ORGS, {**USM, **{f"extra{i}": "x" for i in range(10)}}, format="multipart"
+        "/api/v1/organizations/import/",
+        {"dry_run": "true", **{f"extra{i}": "x" for i in range(10)}},
+        format="multipart",
     )
 
     assert response.status_code == 400

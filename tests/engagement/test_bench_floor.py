@@ -1,4 +1,4 @@
-"""`manage.py bench_api` measures the API against a floor (engagement/bench_urls.py): plain
+"""`manage.py bench_api` measures the API against a floor (devtools/urls.py): plain
 views that must return the same rows, or the ratio means nothing."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import RequestFactory
 
-from engagement import bench_urls
+from devtools import urls as bench_urls
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -42,7 +42,7 @@ def test_create_team_for_an_unknown_company_is_refused_and_writes_nothing(disco)
         _run("create_team", "acme-bd", "--company", "Acme Semiconductor")
 
     assert str(refused.value) == (
-        "Invalid input in: company.\n"
+        "Invalid input in: Company.\n"
         "  company: No Japanese company named 'Acme Semiconductor' in the directory."
     )
     assert Team.objects.count() == 0
@@ -135,7 +135,7 @@ def test_create_user_refuses_a_weak_password_from_stdin_and_writes_nothing():
         _run("create_user", "pm", "--role", "program_manager", stdin=io.StringIO("pw\n"))
 
     assert str(refused.value) == (
-        "Invalid input in: password.\n"
+        "Invalid input in: Password.\n"
         "  password: This password is too short. It must contain at least 8 characters."
     )
     assert User.objects.count() == 0
@@ -152,7 +152,7 @@ def test_a_bd_member_without_a_team_is_refused():
         )
 
     assert str(refused.value) == (
-        "Invalid input in: team.\n  team: A bd_member belongs to a team: pass --team SLUG."
+        "Invalid input in: Team.\n  team: A bd_member belongs to a team: pass --team SLUG."
     )
     assert User.objects.count() == 0
 
@@ -169,7 +169,7 @@ def test_a_user_for_an_unknown_team_is_refused():
             stdin=io.StringIO(factories.PASSWORD + "\n"),
         )
 
-    assert str(refused.value) == "Invalid input in: team.\n  team: No team with slug 'nope'."
+    assert str(refused.value) == "Invalid input in: Team.\n  team: No team with slug 'nope'."
     assert User.objects.count() == 0
 
 

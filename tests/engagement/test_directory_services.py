@@ -86,7 +86,7 @@ def test_bad_input_names_every_field_and_writes_nothing():
     assert refused.value.errors == {
         "name": ["This field is required."],
         "website": ["Enter a valid http(s) URL."],
-        "org_type": ["Type 'university' is for asean_institution, not japanese_company."],
+        "org_type": ["Type 'University' is for ASEAN institution, not Japanese company."],
         "country": ["A Japanese company's country is JP."],
         "capabilities": ["Unknown code(s): MAT.NOPE."],
         "thrusts": ["Unknown code(s): T9."],

@@ -283,7 +283,7 @@ def test_every_bad_field_is_named_at_once(users):
         "summary": ["This field is required."],
         "organizations": ["Name at least one organization."],
     }
-    assert refused.value.detail == "Invalid input in: kind, occurred_at, organizations, summary."
+    assert refused.value.detail == "Invalid input in: Kind, Date, Organizations, Summary."
     assert _snapshot() == before
 
 

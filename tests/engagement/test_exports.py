@@ -183,12 +183,17 @@ def test_the_csv_export_takes_the_same_number_of_queries_for_5_and_50_rows(clien
     assert export_queries(5) == export_queries(50)
 
 
-def test_the_json_list_is_unchanged_and_an_unknown_format_is_still_404(client_a, usm):
+def test_the_json_list_is_unchanged_and_a_format_outside_the_schema_is_a_400(client_a, usm):
     body = client_a.get("/api/v1/organizations/?country=MY").json()
     assert [r["name"] for r in body["results"]] == ["Universiti Sains Malaysia"]
     assert "next" in body
 
-    assert client_a.get("/api/v1/organizations/?format=pdf").status_code == 404
+    for value in ("pdf", ""):
+        response = client_a.get(f"/api/v1/organizations/?format={value}")
+        assert response.status_code == 400
+        assert response.json()["type"] == "validation_error"
+        assert "format" in response.json()["errors"]
+    assert client_a.get("/api/v1/organizations/?format=json").status_code == 200
 
 
 def test_a_bad_filter_on_an_export_is_a_json_400(client_a):

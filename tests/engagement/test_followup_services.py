@@ -6,9 +6,11 @@ import time_machine
 from engagement.errors import Conflict, NotPermitted, StaleWrite, ValidationFailed
 from engagement.models import FollowUp, TimelineEvent
 from engagement.services.followups import (
+    UNDO_WINDOW,
     followup_cancel,
     followup_complete,
     followup_create,
+    followup_reopen,
     followup_update,
 )
 from tests import factories
@@ -258,8 +260,8 @@ def test_completing_twice_is_a_conflict_and_records_one_event(users, followup, r
     with pytest.raises(Conflict) as refused:
         followup_complete(actor=users["bd_a"], followup=FollowUp.objects.get(pk=followup.pk))
 
-    assert refused.value.detail == "This follow-up is already done."
-    assert refused.value.errors == {"status": ["Already done."]}
+    assert refused.value.detail == "This follow-up is already Done."
+    assert refused.value.errors == {"status": ["Already Done."]}
     assert _state(followup) == state
     assert _snapshot() == before
     event = TimelineEvent.objects.get(kind="followup_done")
@@ -301,7 +303,67 @@ def test_cancelling_closes_the_follow_up_without_completing_it(users, followup):
     with pytest.raises(Conflict) as refused:
         followup_complete(actor=users["bd_a"], followup=followup)
 
-    assert refused.value.detail == "This follow-up is already cancelled."
+    assert refused.value.detail == "This follow-up is already Cancelled."
+    assert _state(followup) == state
+    assert _snapshot() == before
+
+
+@frozen
+def test_an_outcome_is_kept_on_completion_and_one_over_the_limit_is_refused(users, followup):
+    before = _snapshot()
+    with pytest.raises(ValidationFailed) as refused:
+        followup_complete(
+            actor=users["bd_a"], followup=followup, outcome="x" * (FollowUp.OUTCOME_MAX + 1)
+        )
+    assert refused.value.errors == {"outcome": ["At most 2000 characters."]}
+    assert _snapshot() == before
+
+    followup_complete(actor=users["bd_a"], followup=followup, outcome=" NDA signed ")
+
+    assert FollowUp.objects.get(pk=followup.pk).outcome == "NDA signed"
+    event = TimelineEvent.objects.get(kind="followup_done")
+    assert event.data == {"note": "Send the NDA", "due_on": "2026-12-01", "outcome": "NDA signed"}
+
+
+def test_reopening_within_the_window_undoes_the_finish_and_is_recorded(users, followup):
+    with time_machine.travel(NOW, tick=False):
+        followup_complete(actor=users["bd_a"], followup=followup, outcome="NDA signed")
+    with time_machine.travel(NOW + UNDO_WINDOW, tick=False):
+        followup_reopen(actor=users["bd_a"], followup=followup)
+
+    state = _state(followup)
+    assert (state["status"], state["version"], state["completed_at"], state["completed_by"]) == (
+        "open",
+        3,
+        None,
+        None,
+    )
+    assert FollowUp.objects.get(pk=followup.pk).outcome == ""
+    event = TimelineEvent.objects.get(kind="followup_reopened")
+    assert (event.object_id, event.at, event.actor) == (
+        followup.pk,
+        NOW + UNDO_WINDOW,
+        users["bd_a"],
+    )
+    with pytest.raises(Conflict) as again:
+        followup_reopen(actor=users["bd_a"], followup=followup)
+    assert again.value.detail == "This follow-up is already open."
+
+
+def test_reopening_after_the_window_or_by_a_program_manager_is_refused(users, followup):
+    with time_machine.travel(NOW, tick=False):
+        followup_cancel(actor=users["bd_a"], followup=followup)
+    state, before = _state(followup), _snapshot()
+
+    with pytest.raises(NotPermitted):
+        followup_reopen(actor=users["pm"], followup=followup)
+    with (
+        time_machine.travel(NOW + UNDO_WINDOW + dt.timedelta(seconds=1), tick=False),
+        pytest.raises(Conflict) as late,
+    ):
+        followup_reopen(actor=users["bd_a"], followup=followup)
+
+    assert late.value.errors == {"status": ["Too late to undo."]}
     assert _state(followup) == state
     assert _snapshot() == before
 

@@ -77,6 +77,26 @@ def test_every_plural_entry_has_its_one_japanese_form():
     assert [e.msgid for e in plurals if list(e.msgstr_plural) != [0]] == []
 
 
+def test_the_japanese_catalogue_uses_the_report_s_terms_for_the_framework():
+    # The report (seed, Japanese summary): 3つの分野 (中核分野), 6つの戦略課題, 約30の施策.
+    po = polib.pofile(str(PO))
+    texts = {e.msgid: e.msgstr or " ".join(e.msgstr_plural.values()) for e in po}
+
+    off_terms = [
+        (msgid, term)
+        for msgid, text in texts.items()
+        for term in ("重点分野", "中核領域", "イニシアティブ")
+        if term in text
+    ]
+
+    assert off_terms == []
+    assert (texts["strategic thrust"], texts["core area"], texts["Initiative"]) == (
+        "戦略課題",
+        "中核分野",
+        "施策",
+    )
+
+
 # --- Pages ---------------------------------------------------------------------------------------
 
 

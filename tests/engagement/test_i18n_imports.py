@@ -72,9 +72,9 @@ SUMMARY = {
 NOT_A_SHEET = {
     "ja": (
         ".csv または .xlsx ファイルをアップロードしてください。",
-        "入力内容に誤りがあります: file。",
+        "入力内容に誤りがあります: ファイル。",
     ),
-    "en": ("Upload a .csv or .xlsx file.", "Invalid input in: file."),
+    "en": ("Upload a .csv or .xlsx file.", "Invalid input in: File."),
 }
 CRASHED = {
     "ja": "予期しないエラーで取り込みが停止しました。何も書き込まれていません。",
@@ -273,10 +273,10 @@ def test_a_file_that_is_not_csv_or_xlsx_is_refused_in_the_requested_language(api
     )
 
     on_file, detail = NOT_A_SHEET[language]
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response["Content-Language"] == language
     assert response.json() == {
-        "type": "validation_error",
+        "type": "rule_refused",
         "detail": detail,
         "errors": {"file": [on_file]},
     }

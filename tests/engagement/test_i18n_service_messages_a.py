@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from engagement.errors import Conflict, NotPermitted, StaleWrite, ValidationFailed
+from engagement.errors import Conflict, NotPermitted, RuleRefused, StaleWrite, ValidationFailed
 from engagement.models import Engagement, FollowUp, Organization, Partnership, StageChange
 from engagement.services.directory import organization_create, organization_update
 from engagement.services.followups import followup_complete, followup_create
@@ -42,18 +42,18 @@ STALE_DEAL = {
 }
 ALREADY_THERE = {"ja": "すでにそのステージにあります。", "en": "It is already in that stage."}
 CANNOT_MOVE = {
-    "ja": "identified から identified へは移動できません: すでにそのステージにあります。",
-    "en": "Cannot move from identified to identified: It is already in that stage.",
+    "ja": "「特定」から「特定」へは移動できません: すでにそのステージにあります。",
+    "en": "Cannot move from Identified to Identified: It is already in that stage.",
 }
 ALREADY_DONE = {
-    "ja": "このフォローアップはすでに done の状態です。",
-    "en": "This follow-up is already done.",
+    "ja": "このフォローアップはすでに「完了」の状態です。",
+    "en": "This follow-up is already Done.",
 }
-ALREADY_DONE_STATUS = {"ja": "すでに done の状態です。", "en": "Already done."}
+ALREADY_DONE_STATUS = {"ja": "すでに「完了」の状態です。", "en": "Already Done."}
 UNKNOWN_CAPABILITY = {"ja": "不明なコードです: MAT.NOPE。", "en": "Unknown code(s): MAT.NOPE."}
 INVALID_IN_CAPABILITIES = {
-    "ja": "入力内容に誤りがあります: capabilities。",
-    "en": "Invalid input in: capabilities.",
+    "ja": "入力内容に誤りがあります: 技術・能力。",
+    "en": "Invalid input in: Capabilities.",
 }
 NEXT_STEP_UNSAID = {
     "ja": "期限を入力する場合は、次のアクションの内容も入力してください。",
@@ -168,7 +168,7 @@ def test_an_unknown_capability_code_is_refused_in_the_active_language(language):
 def test_a_move_to_the_stage_it_is_in_is_refused_in_the_active_language(users, deal, language):
     before = _snapshot()
 
-    with translation.override(language), pytest.raises(Conflict) as refused:
+    with translation.override(language), pytest.raises(RuleRefused) as refused:
         partnership_transition(actor=users["bd_a"], partnership=deal, to="identified")
 
     assert refused.value.detail == CANNOT_MOVE[language]
@@ -181,10 +181,10 @@ def test_a_move_to_the_stage_it_is_in_is_refused_in_the_active_language(users, d
     [
         (
             "ja",
-            "入力内容に誤りがあります: reason。",
-            "identified から exploring への移動には理由が必要です。",
+            "入力内容に誤りがあります: 理由。",
+            "「特定」から「検討中」への移動には理由が必要です。",
         ),
-        ("en", "Invalid input in: reason.", "Moving from identified to exploring needs a reason."),
+        ("en", "Invalid input in: Reason.", "Moving from Identified to Exploring needs a reason."),
     ],
 )
 def test_a_skip_without_a_reason_is_refused_in_the_active_language(
@@ -323,9 +323,9 @@ def test_the_api_refuses_an_unknown_capability_code_in_the_requested_language(ap
         format="json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
-        "type": "validation_error",
+        "type": "rule_refused",
         "detail": INVALID_IN_CAPABILITIES[language],
         "errors": {"capabilities": [UNKNOWN_CAPABILITY[language]]},
     }
@@ -342,9 +342,9 @@ def test_the_api_refuses_a_move_to_the_same_stage_in_the_requested_language(
         f"/api/v1/partnerships/{deal.pk}/transition/", {"to": "identified"}, format="json"
     )
 
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert response.json() == {
-        "type": "conflict",
+        "type": "rule_refused",
         "detail": CANNOT_MOVE[language],
         "errors": {"to": [ALREADY_THERE[language]]},
     }

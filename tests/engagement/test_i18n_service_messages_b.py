@@ -41,28 +41,28 @@ pytestmark = [
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)  # 10:00 in Tokyo, the users' time zone
 
 MOU_SIGNED_TWICE = {
-    "en": "This MoU is active; that action needs one that is draft or negotiating.",
+    "en": "This MoU is Active; that action needs one that is Draft or Negotiating.",
     "ja": (
-        "このMoUのステータスは active です。"
-        "この操作はステータスが draft or negotiating のMoUにのみ行えます。"
+        "このMoUのステータスは「稼働中」です。"
+        "この操作はステータスが 草案または交渉中 のMoUにのみ行えます。"
     ),
 }
-MOU_IS_ACTIVE = {"en": "Is active.", "ja": "現在のステータスは active です。"}
+MOU_IS_ACTIVE = {"en": "Is Active.", "ja": "現在のステータスは「稼働中」です。"}
 MOU_RENEWING_A_DRAFT = {
-    "en": "This MoU is draft; that action needs one that is signed or active or expired.",
+    "en": "This MoU is Draft; that action needs one that is Signed or Active or Expired.",
     "ja": (
-        "このMoUのステータスは draft です。"
-        "この操作はステータスが signed or active or expired のMoUにのみ行えます。"
+        "このMoUのステータスは「草案」です。"
+        "この操作はステータスが 締結済みまたは稼働中または期限切れ のMoUにのみ行えます。"
     ),
 }
 PILOT_STARTED_TWICE = {
-    "en": "This pilot is running; to start it, it must be planned.",
+    "en": "This pilot is Running; to start it, it must be Planned.",
     "ja": (
-        "このパイロットのステータスは running です。"
-        "開始できるのはステータスが planned の場合のみです。"
+        "このパイロットのステータスは「実施中」です。"
+        "開始できるのはステータスが 計画中 の場合のみです。"
     ),
 }
-PILOT_IS_RUNNING = {"en": "Is running.", "ja": "現在のステータスは running です。"}
+PILOT_IS_RUNNING = {"en": "Is Running.", "ja": "現在のステータスは「実施中」です。"}
 NOT_A_NUMBER = {"en": "Enter a number.", "ja": "数値を入力してください。"}
 # The API's serializer refuses a value that is not a number before the service sees it.
 NOT_A_NUMBER_API = {"en": "A valid number is required.", "ja": "有効な数値を入力してください。"}
@@ -362,7 +362,7 @@ def test_the_api_refuses_a_status_without_a_source_in_the_requested_language(api
 
     response = api.post("/api/v1/implementation-statuses/", STATUS_BODY, format="json", **headers)
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"] == {"source_url": [NO_SOURCE[language]]}
     assert ImplementationStatus.objects.count() == 0
 
@@ -381,7 +381,7 @@ def test_the_api_refuses_a_webhook_to_a_non_public_address_in_the_requested_lang
         **headers,
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"] == {"url": [PRIVATE_HOST[language]]}
     assert WebhookEndpoint.objects.count() == 0
 
@@ -399,7 +399,7 @@ def test_the_api_refuses_a_rejection_without_a_reason_in_the_requested_language(
         **headers,
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"] == {"note": [OTHER_WITHOUT_A_NOTE[language]]}
     suggestion.refresh_from_db()
     assert suggestion.status == SuggestionStatus.NEW

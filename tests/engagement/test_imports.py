@@ -353,6 +353,7 @@ def _snapshot() -> dict:
                 o.accepting_partners,
                 o.source,
                 o.version,
+                o.search_text,
                 codes(o.capabilities),
                 codes(o.needs),
                 codes(o.thrusts),
@@ -633,15 +634,15 @@ def test_a_person_sees_only_their_own_import_jobs(api, client_a, users):
     assert api.get("/api/v1/import-jobs/").json()["results"] == []
 
 
-def test_an_over_limit_file_is_a_400_json_error_naming_the_limit(client_a, settings):
+def test_an_over_limit_file_is_a_422_json_error_naming_the_limit(client_a, settings):
     settings.IMPORT_MAX_BYTES = 100
     data = csv_bytes([["name", "org_type"], *[[f"Institute {i}", "university"] for i in range(20)]])
 
     response = _upload(client_a, "organizations", data)
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.json()
-    assert body["type"] == "validation_error"
+    assert body["type"] == "rule_refused"
     assert "IMPORT_MAX_BYTES" in body["errors"]["file"][0]
     assert ImportJob.objects.count() == 0
 
@@ -649,14 +650,14 @@ def test_an_over_limit_file_is_a_400_json_error_naming_the_limit(client_a, setti
     settings.IMPORT_MAX_ROWS = 5
     response = _upload(client_a, "organizations", data)
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "IMPORT_MAX_ROWS" in response.json()["errors"]["file"][0]
 
 
 def test_a_file_that_is_not_csv_or_xlsx_is_refused(client_a):
     response = _upload(client_a, "organizations", b"%PDF-1.4", name="orgs.pdf")
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"]["file"] == ["Upload a .csv or .xlsx file."]
 
 

@@ -342,7 +342,7 @@ def test_a_dry_run_lists_every_bad_row_with_its_column_and_writes_nothing(users)
         {
             "row": 9,
             "column": "status",
-            "reason": "Duplicate of existing status T6-02 in VN launched from 2026-03-01 "
+            "reason": "Duplicate of existing status T6-02 in VN Launched from 2026-03-01 "
             f"(id {existing.pk}).",
         },
         {"row": 10, "column": "initiative", "reason": "This field is required."},
@@ -429,13 +429,13 @@ def test_importing_the_same_files_twice_records_their_rows_once(users):
         {
             "row": 2,
             "column": "status",
-            "reason": "Duplicate of existing status T6-01 in VN planned from 2025-10-01 "
+            "reason": "Duplicate of existing status T6-01 in VN Planned from 2025-10-01 "
             f"(id {planned.pk}).",
         },
         {
             "row": 3,
             "column": "status",
-            "reason": "Duplicate of existing status T6-01 in VN launched from 2026-03-01 "
+            "reason": "Duplicate of existing status T6-01 in VN Launched from 2026-03-01 "
             f"(id {launched.pk}).",
         },
     ]

@@ -122,7 +122,7 @@ def test_an_incentive_in_a_country_outside_asean_and_japan_is_refused(api, users
         format="json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert list(response.json()["errors"]) == ["country"]
     assert not Incentive.objects.filter(code="US-TEST").exists()
 

@@ -161,7 +161,7 @@ def test_a_follow_up_due_yesterday_in_tokyo_is_reminded_from_08_00_jst_not_at_07
     n = Notification.objects.get()
     assert (n.body, n.url, n.email_status, n.read_at) == (
         "Due 2026-11-25, 1 day(s) overdue.",
-        "/follow-ups/",
+        f"/follow-ups/#followup-{f.pk}",
         "pending",
         None,
     )
@@ -265,9 +265,9 @@ def test_the_teams_program_manager_is_told_at_exactly_7_days_overdue_not_at_6(pe
     ) == (
         pm,
         f"overdue-escalated:{seven.pk}:{pm.pk}",
-        "DISCO BD: follow-up 7 days overdue",
+        "DISCO BD: follow-up 7 days overdue: Send the quote",
         "bd_a's follow-up 'Send the quote' was due 2026-11-19.",
-        "/follow-ups/",
+        f"/#followup-{seven.pk}",
     )
 
 
@@ -277,7 +277,7 @@ def test_without_a_team_program_manager_every_active_program_manager_is_told(peo
     pm2 = factories.user("pm2", role="program_manager")
     factories.user("pm_gone", role="program_manager", is_active=False)
     assert bd_a.team.program_manager is None
-    f = factories.followup(bd_a.team, owner=bd_a, actor=bd_a, due_on="2026-11-10")
+    f = factories.followup(bd_a.team, owner=bd_a, actor=bd_a, due_on="2026-11-10", note="Call")
 
     _run("overdue_followups")
 
@@ -286,8 +286,8 @@ def test_without_a_team_program_manager_every_active_program_manager_is_told(peo
             "user__username", "dedupe_key", "subject"
         )
     ) == [
-        ("pm", f"overdue-escalated:{f.pk}:{pm.pk}", "DISCO BD: follow-up 16 days overdue"),
-        ("pm2", f"overdue-escalated:{f.pk}:{pm2.pk}", "DISCO BD: follow-up 16 days overdue"),
+        ("pm", f"overdue-escalated:{f.pk}:{pm.pk}", "DISCO BD: follow-up 16 days overdue: Call"),
+        ("pm2", f"overdue-escalated:{f.pk}:{pm2.pk}", "DISCO BD: follow-up 16 days overdue: Call"),
     ]
 
 

@@ -256,9 +256,9 @@ def test_signing_twice_is_a_conflict_and_changes_nothing(users, deal):
         mou_sign(actor=users["bd_a"], mou=mou, signed_on="2026-11-25")
 
     assert refused.value.detail == (
-        "This MoU is active; that action needs one that is draft or negotiating."
+        "This MoU is Active; that action needs one that is Draft or Negotiating."
     )
-    assert refused.value.errors == {"status": ["Is active."]}
+    assert refused.value.errors == {"status": ["Is Active."]}
     assert _state(mou) == state
     assert _snapshot() == before
 
@@ -355,7 +355,7 @@ def test_a_draft_cannot_be_renewed(users, deal):
     with pytest.raises(Conflict) as refused:
         mou_renew(actor=users["bd_a"], mou=mou, effective_on="2027-11-01", expires_on="2030-10-31")
 
-    assert refused.value.errors == {"status": ["Is draft."]}
+    assert refused.value.errors == {"status": ["Is Draft."]}
     assert _state(mou) == state
     assert _snapshot() == before
 

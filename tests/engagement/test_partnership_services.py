@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from engagement.errors import Conflict, NotPermitted, StaleWrite, ValidationFailed
-from engagement.models import Partnership, StageChange, TimelineEvent
+from engagement.errors import NotPermitted, RuleRefused, StaleWrite, ValidationFailed
+from engagement.models import Partnership, Stage, StageChange, TimelineEvent
 from engagement.services.partnerships import (
     partnership_create,
     partnership_transition,
@@ -287,7 +287,10 @@ def test_a_move_that_needs_a_reason_is_refused_without_one_and_changes_nothing(
     with pytest.raises(ValidationFailed) as refused:
         partnership_transition(actor=users["bd_a"], partnership=deal, to=to, reason="   ")
 
-    assert refused.value.errors == {"reason": [f"Moving from {src} to {to} needs a reason."]}
+    src_name, to_name = Stage(src).label, Stage(to).label
+    assert refused.value.errors == {
+        "reason": [f"Moving from {src_name} to {to_name} needs a reason."]
+    }
     assert _state(deal) == state
     assert _snapshot() == before
 
@@ -368,7 +371,7 @@ def test_reopening_elsewhere_needs_a_reason(users, deal):
     with pytest.raises(ValidationFailed) as refused:
         partnership_transition(actor=users["bd_a"], partnership=deal, to="pilot")
 
-    assert refused.value.errors == {"reason": ["Moving from on_hold to pilot needs a reason."]}
+    assert refused.value.errors == {"reason": ["Moving from On hold to Pilot needs a reason."]}
     assert _state(deal) == state
     assert _snapshot() == before
 
@@ -397,17 +400,18 @@ def test_losing_a_partnership_on_hold_keeps_the_stage_it_left_the_pipeline_from(
         ([("lost", "No budget.")], "on_hold", "Reopen it to a pipeline stage first."),
     ],
 )
-def test_a_move_the_table_does_not_allow_is_a_conflict(users, deal, path, to, why_not):
+def test_a_move_the_table_does_not_allow_is_refused_by_the_rules(users, deal, path, to, why_not):
     for step in path:
         stage, reason = step if isinstance(step, tuple) else (step, "")
         partnership_transition(actor=users["bd_a"], partnership=deal, to=stage, reason=reason)
     src = deal.stage
     state, before = _state(deal), _snapshot()
 
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(RuleRefused) as refused:
         partnership_transition(actor=users["bd_a"], partnership=deal, to=to, reason="Because.")
 
-    assert refused.value.detail == f"Cannot move from {src} to {to}: {why_not}"
+    src_name, to_name = Stage(src).label, Stage(to).label
+    assert refused.value.detail == f"Cannot move from {src_name} to {to_name}: {why_not}"
     assert refused.value.errors == {"to": [why_not]}
     assert _state(deal) == state
     assert _snapshot() == before

@@ -224,8 +224,8 @@ def test_starting_a_running_pilot_again_is_a_conflict(users, deal):
     with pytest.raises(Conflict) as refused:
         pilot_start(actor=users["bd_a"], pilot=pilot)
 
-    assert refused.value.detail == "This pilot is running; to start it, it must be planned."
-    assert refused.value.errors == {"status": ["Is running."]}
+    assert refused.value.detail == "This pilot is Running; to start it, it must be Planned."
+    assert refused.value.errors == {"status": ["Is Running."]}
     assert _state(pilot) == state
     assert _snapshot() == before
 
@@ -240,9 +240,9 @@ def test_completing_a_planned_pilot_is_a_conflict(users, deal, starts_on):
         pilot_complete(actor=users["bd_a"], pilot=pilot)
 
     assert refused.value.detail == (
-        "This pilot is planned; to complete it, it must be running or at_risk."
+        "This pilot is Planned; to complete it, it must be Running or At risk."
     )
-    assert refused.value.errors == {"status": ["Is planned."]}
+    assert refused.value.errors == {"status": ["Is Planned."]}
     assert _state(pilot) == state
     assert _snapshot() == before
 
@@ -267,7 +267,7 @@ def test_completing_a_running_pilot_records_its_end(users, deal, time_machine):
     state, before = _state(pilot), _snapshot()
     with pytest.raises(Conflict) as refused:
         pilot_complete(actor=users["bd_a"], pilot=pilot)
-    assert refused.value.errors == {"status": ["Is completed."]}
+    assert refused.value.errors == {"status": ["Is Completed."]}
     assert _state(pilot) == state
     assert _snapshot() == before
 
@@ -313,7 +313,7 @@ def test_a_cancelled_pilot_cannot_be_started_completed_or_cancelled_again(users,
     with pytest.raises(Conflict) as refused:
         action(actor=users["bd_a"], pilot=pilot)
 
-    assert refused.value.errors == {"status": ["Is cancelled."]}
+    assert refused.value.errors == {"status": ["Is Cancelled."]}
     assert _state(pilot) == state
     assert _snapshot() == before
 

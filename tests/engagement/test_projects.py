@@ -174,7 +174,7 @@ def test_a_phase_change_tells_each_follower_once_even_when_sent_twice(api, users
 
     assert first.status_code == 200
     assert first.json()["phase"] == "tool_in"
-    assert second.status_code == 400
+    assert second.status_code == 422
     notes = Notification.objects.filter(kind="project_phase").order_by("user__username")
     assert [(n.user.username, n.dedupe_key) for n in notes] == [
         ("bd_a", f"project-phase:{project.pk}:tool_in:{users['bd_a'].pk}"),

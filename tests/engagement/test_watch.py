@@ -156,7 +156,7 @@ def test_the_same_observation_is_recorded_once(users):
 
     assert refused.value.errors == {
         "status": [
-            f"Duplicate of existing status T6-01 in VN launched from 2026-03-01 (id {first.pk})."
+            f"Duplicate of existing status T6-01 in VN Launched from 2026-03-01 (id {first.pk})."
         ]
     }
     assert refused.value.existing == first

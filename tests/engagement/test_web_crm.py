@@ -363,11 +363,11 @@ def test_a_move_that_needs_a_reason_without_one_shows_the_error_and_changes_noth
 
     assert response.status_code == 400
     assert response.context["transition_form"].errors == {
-        "reason": ["Moving from identified to exploring needs a reason."]
+        "reason": ["Moving from Identified to Exploring needs a reason."]
     }
     html = _html(response)
     assert (
-        '<div class="field-error" id="id_reason_error"><p>Moving from identified to exploring '
+        '<div class="field-error" id="id_reason_error"><p>Moving from Identified to Exploring '
         "needs a reason.</p></div>" in html
     )
     assert 'name="to" value="exploring" data-needs-reason="1" checked' in html
@@ -598,7 +598,7 @@ def test_cancelling_a_follow_up_and_a_second_click_is_refused_politely(client_a,
     assert FollowUp.objects.get().status == "cancelled"
     assert [str(m) for m in second.context["messages"]] == [
         "Cancelled: Call back",
-        "This follow-up is already cancelled.",
+        "This follow-up is already Cancelled.",
     ]
 
 

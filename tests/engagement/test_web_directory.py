@@ -95,6 +95,80 @@ def test_searching_the_directory_finds_disco_only(bd_client, disco, tel, text):
     assert response.context["page"].paginator.count == 1
 
 
+@pytest.fixture
+def places(disco, tel):
+    """Names the folded search has to see through: accents, a word inside a longer one, kana."""
+    return [
+        factories.institution("Đà Nẵng Semiconductor Centre", country="VN"),
+        factories.institution("Da Nang Hi-Tech Park", country="VN"),
+        factories.institution("InvestPenang", name_ja="インベスト・ペナン", country="MY"),
+        factories.institution("Penang Skills Development Centre", country="MY"),
+        factories.institution("Universiti Sains Malaysia", country="MY"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("ディスコ", ["DISCO"]),
+        ("ﾃﾞｨｽｺ", ["DISCO"]),
+        ("でぃすこ", ["DISCO"]),
+        ("disco", ["DISCO"]),
+        ("ＤＩＳＣＯ", ["DISCO"]),
+        # Anywhere in a name, as the directory always matched: Penang holds "nang" too.
+        (
+            "Nang",
+            [
+                "Da Nang Hi-Tech Park",
+                "InvestPenang",
+                "Penang Skills Development Centre",
+                "Đà Nẵng Semiconductor Centre",
+            ],
+        ),
+        (
+            "Nẵng",
+            [
+                "Da Nang Hi-Tech Park",
+                "InvestPenang",
+                "Penang Skills Development Centre",
+                "Đà Nẵng Semiconductor Centre",
+            ],
+        ),
+        ("đà nẵng", ["Da Nang Hi-Tech Park", "Đà Nẵng Semiconductor Centre"]),
+        ("penang", ["InvestPenang", "Penang Skills Development Centre"]),
+        ("PENANG centre", ["Penang Skills Development Centre"]),
+        ("ペナン", ["InvestPenang"]),
+        ("ぺなん", ["InvestPenang"]),
+        ("vestpen", ["InvestPenang"]),
+        ("hi-tech", ["Da Nang Hi-Tech Park"]),
+        ("centre nang", ["Penang Skills Development Centre", "Đà Nẵng Semiconductor Centre"]),
+        ("nowhere", []),
+    ],
+)
+def test_the_directory_search_folds_like_the_global_search_and_matches_inside_words(
+    bd_client, places, text, found
+):
+    response = bd_client.get("/organizations/", {"q": text})
+
+    assert response.status_code == 200
+    assert _listed(response) == found
+    assert response.context["page"].paginator.count == len(found)
+
+
+def test_the_directory_search_keeps_the_other_filters(bd_client, places):
+    response = bd_client.get("/organizations/", {"q": "centre", "country": "VN"})
+
+    assert _listed(response) == ["Đà Nẵng Semiconductor Centre"]
+
+
+def test_the_directory_search_reads_the_stored_search_text(bd_client, places):
+    with CaptureQueriesContext(connection) as ctx:
+        bd_client.get("/organizations/", {"q": "Nẵng"})
+
+    listing = [q["sql"] for q in ctx.captured_queries if "engagement_organization" in q["sql"]]
+    assert any('"search_text"' in sql and "%nang%" in sql.lower() for sql in listing), listing
+
+
 def test_the_directory_filters_by_kind_and_country(bd_client, disco, tel):
     factories.institution("Universiti Sains Malaysia", country="MY")
     factories.institution("Hanoi University of Science and Technology", country="VN")

@@ -405,9 +405,9 @@ def test_starting_a_running_pilot_says_it_is_running(client_a, running):
     assert response.status_code == 409
     [shown] = response.context["pilots"]
     assert shown.start_form.non_field_errors() == [
-        "This pilot is running; to start it, it must be planned."
+        "This pilot is Running; to start it, it must be Planned."
     ]
-    assert "This pilot is running; to start it, it must be planned." in _html(response)
+    assert "This pilot is Running; to start it, it must be Planned." in _html(response)
     assert _snapshot() == before
 
 
@@ -470,7 +470,7 @@ def test_cancelling_twice_says_the_pilot_is_already_cancelled(client_a, planned)
     assert response.status_code == 409
     [shown] = response.context["pilots"]
     assert shown.cancel_form.non_field_errors() == [
-        "This pilot is cancelled; to cancel it, it must be planned or running or at_risk."
+        "This pilot is Cancelled; to cancel it, it must be Planned or Running or At risk."
     ]
     assert f'action="/pilots/{planned.pk}/cancel/"' in _html(response)
     assert _snapshot() == before
@@ -632,8 +632,8 @@ def test_terminating_a_terminated_mou_says_so(client_a, mou):
     assert response.status_code == 409
     [shown] = response.context["mous"]
     assert shown.terminate_form.non_field_errors() == [
-        "This MoU is terminated; that action needs one that is "
-        "signed or active or draft or negotiating."
+        "This MoU is Terminated; that action needs one that is "
+        "Signed or Active or Draft or Negotiating."
     ]
     assert _snapshot() == before
 

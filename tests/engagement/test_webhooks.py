@@ -14,6 +14,7 @@ from django.db import transaction
 from engagement import tasks
 from engagement.errors import Conflict, NotPermitted
 from engagement.models import FollowUp, MoU, Pilot, WebhookDelivery, WebhookEndpoint
+from engagement.services import hooks
 from engagement.services.followups import followup_complete
 from engagement.services.mous import mou_expire_due, mou_renew, mou_sign
 from engagement.services.partnerships import partnership_transition
@@ -50,7 +51,7 @@ class FakeTask:
 @pytest.fixture
 def queued(monkeypatch):
     fake = FakeTask()
-    monkeypatch.setattr(tasks, "deliver_webhook", fake)
+    monkeypatch.setitem(hooks.tasks, deliver_task.name, fake.delay)
     return fake.queued
 
 
@@ -544,11 +545,11 @@ def test_https_is_required_except_for_localhost(api, users):
     local = _create(client, url="http://127.0.0.1:9000/hook")
     not_a_url = _create(client, url="crm.example.com")
 
-    assert plain.status_code == 400
-    assert plain.json()["type"] == "validation_error"
+    assert plain.status_code == 422
+    assert plain.json()["type"] == "rule_refused"
     assert list(plain.json()["errors"]) == ["url"]
     assert local.status_code == 201
-    assert not_a_url.status_code == 400
+    assert not_a_url.status_code == 422
     assert WebhookEndpoint.objects.count() == 1
 
 
@@ -573,7 +574,7 @@ def test_in_production_an_endpoint_on_a_non_public_address_is_refused(
 
     response = _create(client, url=url)
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     [message] = response.json()["errors"]["url"]
     assert "resolves to a non-public address" in message
     if address:
@@ -691,7 +692,7 @@ def test_a_delivery_goes_to_the_address_resolved_once_with_the_urls_host_in_the_
 def test_an_unknown_event_is_refused_naming_it(api, users):
     response = _create(_as(api, users["bd_a"]), events=["mou.signed", "partnership.exploded"])
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     errors = response.json()["errors"]
     assert list(errors) == ["events"]
     assert "partnership.exploded" in errors["events"][0]
@@ -760,7 +761,7 @@ def test_update_rotate_and_delete(api, users):
     assert "secret" not in patched.json()
     assert rotated.status_code == 200
     assert rotated.json()["secret"] != created["secret"]
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert list(bad.json()["errors"]) == ["url"]
     assert deleted.status_code == 204
     assert not WebhookEndpoint.objects.exists()
@@ -919,7 +920,7 @@ def tls_receiver(tmp_path, monkeypatch):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from engagement.services import webhooks
+    from engagement.services.webhooks import delivery
 
     ca_pem, server_pem = _tls_server_for("hooks.example")
     (tmp_path / "server.pem").write_bytes(server_pem)
@@ -943,7 +944,7 @@ def tls_receiver(tmp_path, monkeypatch):
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     # The workers trust the public CAs; here, the test's CA.
-    monkeypatch.setattr(webhooks, "_tls_context", ssl.create_default_context(cadata=ca_pem))
+    monkeypatch.setattr(delivery, "_tls_context", ssl.create_default_context(cadata=ca_pem))
     real_getaddrinfo = socket.getaddrinfo
 
     def resolver(host, *args, **kwargs):

@@ -38,9 +38,9 @@ def _count_recomputes(monkeypatch) -> list:
     calls = []
     real = background._recompute_for
 
-    def counted(org, now):
-        calls.append(org.pk)
-        return real(org, now)
+    def counted(request, now):
+        calls.append(request.organization_id)
+        return real(request, now)
 
     monkeypatch.setattr(background, "_recompute_for", counted)
     return calls
@@ -91,9 +91,9 @@ def test_an_edit_during_the_recompute_keeps_the_request_due_again(
         organization_update(organization=disco, description="first")
     real = background._recompute_for
 
-    def edited_meanwhile(org, now):
-        background.matching_profile_changed(organization=org, now=now)
-        return real(org, now)
+    def edited_meanwhile(request, now):
+        background.matching_profile_changed(organization=request.organization, now=now)
+        return real(request, now)
 
     monkeypatch.setattr(background, "_recompute_for", edited_meanwhile)
     later = T0 + dt.timedelta(seconds=61)

@@ -16,9 +16,9 @@ from matching import roles
 from matching.evaluation import REFERENCE_DIR, reference_from_csv
 from matching.explain import Labels, render
 from matching.features import COMPANY, INCENTIVE, INITIATIVE, ORGANIZATION, PROJECT, SUPPLIES
+from matching.fusion import DEFAULT_WEIGHTS
 from matching.models import MatchSuggestion
 from matching.reasons import LOW, components_of, reasons, structure
-from matching.scoring import DEFAULT_WEIGHTS
 from matching.selectors import counterpart_name, explain, explanation_labels, structured_reasons
 from matching.services.loading import engine_for_directory, reset_engine_cache
 from matching.services.recompute import matches_recompute_companies, pair_purpose

@@ -7,8 +7,8 @@ import pytest
 
 from engagement.errors import Conflict
 from matching import learning
+from matching.fusion import DEFAULT_WEIGHTS, GET, GIVE
 from matching.models import MatchDecision, MatchingModel
-from matching.scoring import DEFAULT_WEIGHTS, GET, GIVE
 from matching.services.learning import matching_model_train
 from matching.services.recompute import active_model
 from tests import factories

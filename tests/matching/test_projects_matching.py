@@ -10,11 +10,14 @@ import time_machine
 
 from engagement.models import Incentive, Project
 from engagement.services.directory import organization_update
+from engagement.services.projects import incentive_update, project_phase_change
 from matching import roles
+from matching.baseline import rank_loop
 from matching.evaluation import reference_from_csv
 from matching.features import COMPANY, INCENTIVE, PROJECT, Profile
-from matching.models import MatchDecision, MatchSuggestion
-from matching.scoring import DEFAULT_LIMITS, Engine, Request, rank_loop
+from matching.models import MatchDecision, MatchRecomputeRequest, MatchSuggestion
+from matching.scoring import DEFAULT_LIMITS, Engine, Request
+from matching.services.background import matches_recompute_due
 from matching.services.decisions import match_accept, match_reject
 from matching.services.recompute import matches_recompute
 from matching.services.strategy import matching_strategy_update
@@ -305,7 +308,7 @@ def test_accepting_a_project_whose_owner_the_directory_lacks_asks_whom_to_approa
     unchanged = MatchSuggestion.objects.get(pk=first.pk).status
     accepted = api.post(f"{URL}{first.pk}/accept/", {"counterparts": [partner.pk]}, format="json")
 
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert unchanged == "new"
     assert accepted.status_code == 200
     row = MatchSuggestion.objects.get(pk=first.pk)
@@ -353,3 +356,60 @@ def test_rejecting_a_project_or_an_incentive_keeps_it_out_of_the_next_recompute(
         company=disco, incentive_id=incentive.incentive_id, status="new"
     ).exists()
     assert Incentive.objects.filter(pk=incentive.incentive_id).exists()
+
+
+def test_a_phase_change_recomputes_the_companies_the_project_reaches_once_due(
+    users, suggested, disco, settings
+):
+    kulim = Project.objects.get(code="MY-INFINEON-KULIM3")
+    MatchRecomputeRequest.objects.all().delete()  # the set-up's own edits
+
+    with time_machine.travel(NOW, tick=False):
+        project_phase_change(
+            actor=users["pm"], project=kulim, phase="production", phase_as_of="2026-05"
+        )
+        project_phase_change(actor=users["pm"], project=kulim, phase="ramp", phase_as_of="2026-05")
+        project_phase_change(
+            actor=users["pm"], project=kulim, phase="production", phase_as_of="2026-05"
+        )
+    request = MatchRecomputeRequest.objects.get()
+    stale = MatchSuggestion.objects.filter(project=kulim, status="new")
+    due = NOW + dt.timedelta(seconds=settings.MATCH_RECOMPUTE_DELAY_SECONDS)
+
+    assert (request.project, request.organization, request.edits, request.due_at) == (
+        kulim,
+        None,
+        3,
+        due,
+    )
+    assert list(stale.values_list("company__name", "stale")) == [("DISCO", True)]
+    with time_machine.travel(due - dt.timedelta(seconds=1), tick=False):
+        assert matches_recompute_due() == 0
+    with time_machine.travel(due, tick=False):
+        assert matches_recompute_due() == 1
+    rows = MatchSuggestion.objects.filter(company=disco, project__isnull=False, status="new")
+    # The Kulim fab in production buys few tools now: a back-end plant under construction in
+    # Thailand takes its place.
+    assert [r.project.code for r in rows.order_by("rank")] == [
+        "MY-INTEL-PENANG-APF",
+        "MY-ROHM-KELANTAN",
+        "MY-ASE-PENANG-P45",
+        "SG-MICRON-HBM",
+        "TH-INFINEON-SAMUTPRAKAN",
+    ]
+    assert not MatchRecomputeRequest.objects.exists()
+
+
+def test_an_incentive_edit_asks_for_one_recompute_of_what_it_reaches(users, suggested):
+    nif = Incentive.objects.get(code="MY-MIDA-NIF")
+    MatchRecomputeRequest.objects.all().delete()
+
+    with time_machine.travel(NOW, tick=False):
+        incentive_update(actor=users["pm"], incentive=nif, deadline="2026-06-15")
+
+    assert list(MatchRecomputeRequest.objects.values_list("incentive__code", "edits")) == [
+        ("MY-MIDA-NIF", 1)
+    ]
+    assert list(
+        MatchSuggestion.objects.filter(incentive=nif, status="new").values_list("stale", flat=True)
+    ) == [True]

@@ -75,7 +75,7 @@ def test_loopback_in_any_spelling_is_refused_as_a_webhook_endpoint(api, users, s
     )
 
     # then it is refused on its url and nothing is registered
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert list(response.json()["errors"]) == ["url"]
     assert WebhookEndpoint.objects.count() == 0
 
@@ -316,7 +316,7 @@ def test_restoring_another_teams_engagement_answers_exactly_like_an_unknown_id(a
 
     assert shape(answers["deleted"], deleted_id) == shape(answers["unknown"], unknown)
     assert shape(answers["kept"], kept.pk) == shape(answers["unknown"], unknown)
-    assert answers["unknown"].status_code == 400
+    assert answers["unknown"].status_code == 422
     assert list(Engagement.objects.values_list("pk", flat=True)) == [kept.pk]
 
 

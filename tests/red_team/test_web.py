@@ -200,7 +200,7 @@ def test_with_debug_off_and_no_collectstatic_a_page_renders_and_its_css_is_serve
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("TESTING", "DEBUG", "DATABASE_URL", "SQLITE_PATH")
+        if key not in ("TESTING", "DEBUG", "DATABASE_URL", "SQLITE_PATH", "PYTEST_XDIST_WORKER")
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -269,7 +269,13 @@ def test_under_debug_off_unknown_api_addresses_and_server_errors_answer_json(use
 # --- 5. Integrators read the pages, write through the API ----------------------------------
 
 # Writes that concern only the signed-in person, not a team's records.
-PERSONAL_WRITES = {"preferences", "notification-mark-read", "calendar-regenerate"}
+PERSONAL_WRITES = {
+    "preferences",
+    "notification-mark-read",
+    "notification-read",
+    "notification-unread",
+    "calendar-regenerate",
+}
 
 
 def _web_routes() -> list[URLPattern]:

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import polib
@@ -31,7 +32,12 @@ class Command(BaseCommand):
                         f"{po_path}: {len(missing)} untranslated, {len(fuzzy)} fuzzy"
                         f" (first: {(missing + fuzzy)[0]!r})"
                     )
-                po.save_as_mofile(str(po_path.with_suffix(".mo")))
+                # Written aside and moved into place: a process reading the catalogue meanwhile
+                # (a page, a parallel test) sees the old file or the new one, never half of one.
+                mo = po_path.with_suffix(".mo")
+                partial = mo.with_name(f".{mo.name}.{os.getpid()}")
+                po.save_as_mofile(str(partial))
+                os.replace(partial, mo)
                 compiled += 1
         if problems and not options["allow_incomplete"]:
             raise CommandError("Incomplete translation catalogue:\n" + "\n".join(problems))

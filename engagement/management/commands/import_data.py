@@ -90,6 +90,8 @@ class Command(BaseCommand):
             bar.close()
         for error in report.errors:
             self.stdout.write(_line(error))
+        for warning in report.warnings:
+            self.stdout.write(_line(warning))
         if not report.ok:
             raise CommandError(report.summary())
         self.stdout.write(report.summary())

@@ -11,7 +11,7 @@ few statements:
   refuses a clash with the service's own Conflict (_duplicate_error);
 - organizations, their history records (as the service's save records them: type "+", the
   importing person as history user), name keys and many-to-many links are bulk-inserted, and the
-  service's follow-up hook (matching_profile_changed) runs for each new row.
+  service's follow-up hook (hooks.profile_changed) runs for each new row.
 
 The unique name-key constraint still holds the line against someone creating the same
 organization meanwhile: if a batch's insert fails, its savepoint is rolled back and the batch is
@@ -28,7 +28,7 @@ from django.db import DatabaseError, transaction
 
 from engagement.errors import ServiceError
 from engagement.models import Organization, OrganizationNameKey
-from engagement.services import directory
+from engagement.services import directory, hooks
 from engagement.services.imports.report import ImportReport
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class OrganizationBatches:
         for name in directory.ORGANIZATION_M2M_FIELDS:
             self._write_links(name, batch)
         for org in orgs:
-            directory.matching_profile_changed(organization=org)
+            hooks.profile_changed(organization=org)
 
     def _write_links(self, name: str, batch: list[Pending]) -> None:
         """One many-to-many field's links for the whole batch, straight into its through table."""

@@ -15,6 +15,7 @@ from engagement.errors import NotPermitted, ValidationFailed
 from engagement.models import Team
 from engagement.services.imports.batches import OrganizationBatches
 from engagement.services.imports.kinds import KIND_MODELS, KINDS, kind_noun
+from engagement.services.imports.likely import last_organization_id, warn_likely_duplicates
 from engagement.services.imports.reading import (
     FileProblem,
     Row,
@@ -72,6 +73,7 @@ def import_rows(
     # Times without an offset are the importing person's local times.
     zone = getattr(actor, "time_zone", None) or timezone.get_current_timezone_name()
     with timezone.override(zone), transaction.atomic():
+        directory_before = last_organization_id()
         batches = OrganizationBatches(actor, report) if bulk and kind == "organizations" else None
         importer = RowImporter(kind, mapped, actor=actor, team=team, report=report, batches=batches)
         _import_data_rows(rows, importer, report, progress)
@@ -79,6 +81,10 @@ def import_rows(
             batches.flush(importer)
         if report.processed_rows == 0:
             report.add(2, "", _("The file has no data rows under its header."))
+        if kind == "organizations" and not report.errors:
+            warn_likely_duplicates(
+                report, importer.organizations, importer.header_of, directory_before
+            )
         if not report.written:
             # All or nothing: a refused row or a dry run keeps none of the rows written above.
             transaction.set_rollback(True)

@@ -19,6 +19,9 @@ class ImportReport:
     processed_rows: int = 0
     created: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # What does not stop the import but deserves a look: rows that likely duplicate an
+    # organization already in the directory (engagement.services.imports.likely).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

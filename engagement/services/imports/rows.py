@@ -299,6 +299,8 @@ class RowImporter:
         self.report = report
         self.values = RowValues(kind)
         self.duplicates = InFileDuplicates(kind)
+        # (row number, the row's organization fields): checked for likely duplicates at the end.
+        self.organizations: list[tuple[int, dict[str, Any]]] = []
 
     def row(self, number: int, row_cells: list[Any]) -> None:
         self._report_headerless_values(number, row_cells)
@@ -311,6 +313,8 @@ class RowImporter:
             problems = self.duplicates.check(number, data)
             if problems:
                 raise RowProblems(problems)
+            if self.kind == "organizations":
+                self.organizations.append((number, data))
             if self.batches is not None:
                 self.batches.add(number, data, self)
                 return

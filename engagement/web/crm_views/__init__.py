@@ -10,8 +10,21 @@ integrators (who write through the API) see them here without forms; both get a 
 
 from engagement.web.crm_views.common import refuse
 from engagement.web.crm_views.dashboard import dashboard
-from engagement.web.crm_views.engagements import engagement_new
-from engagement.web.crm_views.followups import followup_cancel_view, followup_done, followup_list
+from engagement.web.crm_views.duplicates import (
+    duplicate_dismiss,
+    duplicate_list,
+    merge_undo,
+    organization_merge,
+)
+from engagement.web.crm_views.engagements import engagement_new, organization_typeahead
+from engagement.web.crm_views.followups import (
+    followup_cancel_view,
+    followup_done,
+    followup_list,
+    followup_reassign,
+    followup_reopen_view,
+    followup_reschedule,
+)
 from engagement.web.crm_views.mous import (
     mou_create_view,
     mou_document_view,
@@ -46,12 +59,18 @@ from engagement.web.crm_views.pilots import (
 
 __all__ = [
     "dashboard",
+    "duplicate_dismiss",
+    "duplicate_list",
     "engagement_new",
     "followup_cancel_view",
     "followup_done",
     "followup_list",
+    "followup_reassign",
+    "followup_reopen_view",
+    "followup_reschedule",
     "kpi_add_view",
     "kpi_record_view",
+    "merge_undo",
     "milestone_add_view",
     "milestone_complete_view",
     "mou_create_view",
@@ -60,7 +79,9 @@ __all__ = [
     "mou_sign_view",
     "mou_terminate_view",
     "organization_detail",
+    "organization_merge",
     "organization_suggest",
+    "organization_typeahead",
     "partnership_detail",
     "partnership_edit",
     "partnership_followup_create",

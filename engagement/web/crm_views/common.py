@@ -39,7 +39,7 @@ def refusal_message(user: Any) -> str:
 
 
 def status_for(exc: ServiceError) -> int:
-    return 409 if exc.code in ("conflict", "stale_write") else 400
+    return 409 if exc.code in ("conflict", "stale_write", "rule_refused") else 400
 
 
 def log_url(request, **params: Any) -> str:

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 
 from engagement import policy
 from engagement.errors import ServiceError
-from engagement.models import Organization, OrganizationKind, Role, SuggestedEdit
+from engagement.models import Contact, Organization, OrganizationKind, Role, SuggestedEdit
 from engagement.selectors import dashboard as dash
 from engagement.selectors.directory import contacts_visible, organizations_visible
+from engagement.selectors.duplicates import undoable_merges_into
 from engagement.selectors.timeline import timeline
 from engagement.services import suggested_edits as edits
 from engagement.web.crm_views.common import log_url, refuse
@@ -46,19 +47,26 @@ def _render_detail(request, org, suggest_form=None, status: int = 200):
     write = policy.organization_write(user, org)
     if suggest_form is None and write == policy.SUGGEST and _suggests_in_pages(user):
         suggest_form = SuggestedEditForm(organization=org)
+    contacts = list(contacts_visible(user=user).filter(organization=org))
+    for c in contacts:
+        c.can_edit = policy.can_change_in_pages(user, c)
+    writes = policy.writes_in_pages(user)
     return render(
         request,
         "engagement/organization_detail.html",
         {
             "org": org,
-            "contacts": list(contacts_visible(user=user).filter(organization=org)),
+            "contacts": contacts,
             "can_change": write == policy.DIRECT,
+            "can_edit_in_pages": write == policy.DIRECT and writes,
+            "can_add_contacts": writes and bool(user.team_id) and policy.can_create(user, Contact),
             "suggest_form": suggest_form,
             "partnerships": dash.organization_partnerships(user=user, organization=org),
             "timeline": timeline_context(request, timeline, organization=org),
             "log_url": log_url(request, organization=org.pk),
             "is_institution": org.kind == OrganizationKind.ASEAN_INSTITUTION,
             "sees_all": policy.sees_all_teams(user),
+            "undoable_merges": undoable_merges_into(org) if policy.sees_all_teams(user) else [],
         },
         status=status,
     )

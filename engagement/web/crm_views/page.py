@@ -23,10 +23,10 @@ from engagement.models import MoU, Partnership, Pilot
 from engagement.selectors import dashboard as dash
 from engagement.selectors.crm import partnerships_visible, team_members
 from engagement.selectors.timeline import timeline
-from engagement.templatetags.crm import plain_decimal
 from engagement.web import forms
 from engagement.web.crm_views.common import log_url, refusal_message, refuse, status_for
 from engagement.web.navigation import safe_next
+from engagement.web.numbers import plain_decimal
 from engagement.web.timeline import stage_label, timeline_context
 
 PILOT_OPEN = (Pilot.Status.PLANNED, Pilot.Status.RUNNING, Pilot.Status.AT_RISK)

@@ -54,6 +54,9 @@ class Command(BaseCommand):
                 f"{c.company[:32]:32} {c.company_type[:20]:20} {c.relevant:3d} "
                 f"{c.ndcg_at_k:7.3f} {p:>5} {c.grade0_in_top:3d}  {grades}"
             )
+            if options["verbosity"] >= 3:  # the names behind the grades, to read the misses
+                for rank, (name, grade) in enumerate(c.top, start=1):
+                    self.stdout.write(f"    {rank}. [{grade}] {name}")
         self.stdout.write(
             f"overall ({len(report.companies)} companies): nDCG@{k}={report.ndcg_at_k:.3f}  "
             f"P@{k}={report.precision_at_k:.3f}  grade-0 in top {k}: {report.grade0_in_top} "

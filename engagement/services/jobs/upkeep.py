@@ -1,0 +1,39 @@
+"""Notices of incentive deadlines, and forgetting stored Idempotency-Key answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+
+from engagement.models import IdempotencyRecord
+from engagement.services.common import business_today
+from engagement.services.jobs.base import JobResult
+from engagement.services.projects import incentive_deadline_notices
+
+
+def purge_idempotency_records(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
+    """Forget stored answers to Idempotency-Key requests after IDEMPOTENCY_TTL_HOURS: a client
+    retries within minutes, and some answers hold a secret shown once (a webhook endpoint's,
+    an API token's) that must not stay in the database for good."""
+    result = JobResult("purge_idempotency_records")
+    old = IdempotencyRecord.objects.filter(
+        created_at__lt=now - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    )
+    if dry_run:
+        count = old.count()
+    else:
+        count, _by_model = old.delete()
+    if count:
+        result.did(f"forget {count} stored idempotency answer(s)")
+    return result
+
+
+def incentive_deadlines(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
+    """INCENTIVE_DEADLINE_NOTICE_DAYS before an incentive's deadline (days of the business
+    calendar), tell who follows it or its member state, once per notice
+    (engagement.services.projects)."""
+    result = JobResult("incentive_deadlines")
+    for action in incentive_deadline_notices(today=business_today(now), dry_run=dry_run):
+        result.did(action)
+    return result
