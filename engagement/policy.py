@@ -42,6 +42,7 @@ from engagement.models import (
     PolicyUpdate,
     Project,
     Role,
+    SavedView,
     SuggestedEdit,
     Team,
     Thrust,
@@ -69,6 +70,8 @@ INTELLIGENCE_WRITERS = {Role.PROGRAM_MANAGER, Role.ADMIN}
 # Keeping one record per organization (merges, and undoing them) is the directory's stewardship:
 # program managers and administrators see, make and undo merges; teams do not.
 STEWARDSHIP_MODELS: tuple[type[Model], ...] = (OrganizationMerge,)
+# A user's own records (what they follow, their saved list views): theirs alone.
+PERSONAL_MODELS: tuple[type[Model], ...] = (Follow, SavedView)
 DIRECTORY_WRITERS = {Role.BD_MEMBER, Role.PROGRAM_MANAGER, Role.INTEGRATOR, Role.ADMIN}
 
 # Who asks: a request's user (signed in or anonymous), or nobody (None: a task, a script).
@@ -123,7 +126,7 @@ def scope(actor: Actor, queryset: QuerySet[M]) -> QuerySet[M]:
         return queryset.none()
     if model in REFERENCE_MODELS or model in DIRECTORY_MODELS or model in INTELLIGENCE_MODELS:
         return queryset
-    if model is Follow:
+    if model in PERSONAL_MODELS:
         return queryset.filter(user=user)
     if model is Team:
         return queryset if sees_all_teams(user) else queryset.filter(pk=user.team_id)
@@ -176,7 +179,7 @@ def can_create(actor: Actor, model: type[Model]) -> bool:
         return user.role in DIRECTORY_WRITERS
     if model in INTELLIGENCE_MODELS:
         return user.role in INTELLIGENCE_WRITERS
-    if model is Follow:
+    if model in PERSONAL_MODELS:
         return True
     if model is SuggestedEdit:
         return user.role in (Role.BD_MEMBER, Role.INTEGRATOR) and user.team_id is not None
@@ -212,8 +215,8 @@ def can_change(actor: Actor, obj: Model) -> bool:
         return user.role == Role.PROGRAM_MANAGER
     if model in INTELLIGENCE_MODELS:
         return user.role in INTELLIGENCE_WRITERS
-    if type(obj) is Follow:
-        return obj.user_id == user.pk
+    if model in PERSONAL_MODELS:
+        return bool(getattr(obj, "user_id", None) == user.pk)
     if is_team_owned(model):
         return (
             user.role in (Role.BD_MEMBER, Role.INTEGRATOR)

@@ -114,7 +114,7 @@ class ExportMixin:
         filename = f"{self.basename}-{stamp}.{fmt}"
         if fmt == "csv":
             response = StreamingHttpResponse(
-                _csv_stream(header, rows), content_type="text/csv; charset=utf-8"
+                csv_stream(header, rows), content_type="text/csv; charset=utf-8"
             )
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
@@ -140,7 +140,7 @@ class ExportMixin:
         return names, rows()
 
 
-def _csv_stream(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
+def csv_stream(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     buffer = ["\ufeff", writer.writerow(header)]
     size = 0

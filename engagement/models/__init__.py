@@ -14,6 +14,7 @@ from engagement.models.crm import (
 )
 from engagement.models.directory import Contact, Organization, OrganizationNameKey, SuggestedEdit
 from engagement.models.integrations import ImportJob, WebhookDelivery, WebhookEndpoint
+from engagement.models.lists import ListName, SavedView
 from engagement.models.merges import DuplicateDismissal, OrganizationMerge
 from engagement.models.notifications import Notification
 from engagement.models.projects import (
@@ -60,6 +61,7 @@ __all__ = [
     "Incentive",
     "IncentiveKind",
     "Initiative",
+    "ListName",
     "MemberState",
     "Milestone",
     "MoU",
@@ -79,6 +81,7 @@ __all__ = [
     "ProjectPhase",
     "Provenance",
     "Role",
+    "SavedView",
     "Stage",
     "StageChange",
     "SuggestedEdit",

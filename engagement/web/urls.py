@@ -159,3 +159,14 @@ urlpatterns += [
     path("organizations/<int:pk>/contacts/new/", directory_edit.contact_new, name="contact-new"),
     path("contacts/<int:pk>/edit/", directory_edit.contact_edit, name="contact-edit"),
 ]
+
+# Lists: the engagements list, saved views and bulk actions (engagement/web/crm_views/lists.py).
+from engagement.web.crm_views import engagement_list as engagement_views  # noqa: E402
+from engagement.web.crm_views import lists as list_views  # noqa: E402
+
+urlpatterns += [
+    path("engagements/", engagement_views.engagement_list, name="engagement-list"),
+    path("lists/<str:name>/views/", list_views.saved_view_save, name="saved-view-save"),
+    path("saved-views/<int:pk>/delete/", list_views.saved_view_delete, name="saved-view-delete"),
+    path("lists/<str:name>/bulk/", list_views.bulk_action, name="bulk-action"),
+]

@@ -16,6 +16,7 @@ from engagement.errors import ServiceError
 from engagement.models import (
     CalendarFeed,
     Capability,
+    ListName,
     MemberState,
     OrganizationKind,
     OrgType,
@@ -24,6 +25,7 @@ from engagement.models import (
 from engagement.selectors.directory import organizations_search, organizations_visible
 from engagement.services.accounts import user_preferences_update
 from engagement.services.calendar import calendar_feed_regenerate, calendar_render
+from engagement.web.lists import list_context, ordered
 from engagement.web.navigation import safe_next
 
 PAGE_SIZE = 25
@@ -50,13 +52,15 @@ def organization_list(request):
     if f["thrust"]:
         qs = qs.filter(thrusts__code=f["thrust"])
     qs = organizations_search(qs, f["q"])
-    page = Paginator(qs.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = ordered(request, ListName.ORGANIZATIONS, qs)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "engagement/organization_list.html",
         {
+            **list_context(request, ListName.ORGANIZATIONS),
             "page": page,
             "filters": f,
             "query": query.urlencode(),

@@ -248,6 +248,42 @@
     });
   }
 
+  // The bulk bar of a list: how many rows are selected, "select all" on the page, and only the
+  // fields the chosen action reads.
+  function bulk(form) {
+    var boxes = function () { return document.querySelectorAll('input[name="ids"][form="' + form.id + '"]'); };
+    var count = form.querySelector("[data-bulk-count]");
+    var all = document.querySelectorAll("[data-bulk-all]");
+    var action = form.querySelector('select[name="action"]');
+    function refresh() {
+      var n = Array.prototype.filter.call(boxes(), function (b) { return b.checked; }).length;
+      if (count) { count.textContent = String(n); }
+      Array.prototype.forEach.call(all, function (a) {
+        a.checked = n > 0 && n === boxes().length;
+        a.indeterminate = n > 0 && n < boxes().length;
+      });
+    }
+    function fields() {
+      var chosen = action.options[action.selectedIndex];
+      var wanted = ((chosen && chosen.getAttribute("data-fields")) || "").split(" ");
+      Array.prototype.forEach.call(form.querySelectorAll("[data-bulk-field]"), function (f) {
+        f.hidden = wanted.indexOf(f.getAttribute("data-bulk-field")) < 0;
+      });
+    }
+    Array.prototype.forEach.call(all, function (a) {
+      a.addEventListener("change", function () {
+        Array.prototype.forEach.call(boxes(), function (b) { b.checked = a.checked; });
+        refresh();
+      });
+    });
+    document.addEventListener("change", function (e) {
+      if (e.target && e.target.name === "ids") { refresh(); }
+    });
+    action.addEventListener("change", fields);
+    fields();
+    refresh();
+  }
+
   document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll(".menu-toggle"), menu);
@@ -255,6 +291,7 @@
     if (capture && capture.showModal) { quickCapture(capture); }
     Array.prototype.forEach.call(document.querySelectorAll("select[data-filterable]"), filterable);
     Array.prototype.forEach.call(document.querySelectorAll("form.transition"), transition);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-bulk]"), bulk);
     Array.prototype.forEach.call(document.querySelectorAll("select[data-autosubmit]"), function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
     });

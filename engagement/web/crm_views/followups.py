@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagement import policy
 from engagement.errors import NotPermitted, ServiceError, ValidationFailed
-from engagement.models import FollowUp
+from engagement.models import FollowUp, ListName
 from engagement.selectors import dashboard as dash
 from engagement.selectors.crm import followups_visible, team_members
 from engagement.services.calendar import calendar_feed_get
@@ -32,6 +32,7 @@ from engagement.services.followups import (
 )
 from engagement.web import forms
 from engagement.web.crm_views.common import refusal_message, refuse
+from engagement.web.lists import list_context, ordered
 from engagement.web.navigation import safe_next
 
 LIST_LIMIT = 200
@@ -51,7 +52,10 @@ def followup_list(request):
         view = "mine" if user.team_id else "team"
     team = dash.team_filter(user=user, slug=request.GET.get("team")) if view == "team" else None
     qs = dash.followups_open(user=user, owner=user if view == "mine" else None, team=team)
-    rows = list(qs[:LIST_LIMIT])
+    priority = request.GET.get("priority", "")
+    if priority in FollowUp.Priority.values:
+        qs = qs.filter(priority=priority)
+    rows = list(ordered(request, ListName.FOLLOWUPS, qs)[:LIST_LIMIT])
     writes = policy.writes_in_pages(user) and bool(user.team_id)
     for f in rows:
         f.movable = writes and policy.can_change_in_pages(user, f)
@@ -61,7 +65,10 @@ def followup_list(request):
         request,
         "engagement/followup_list.html",
         {
+            **list_context(request, ListName.FOLLOWUPS),
             "followups": rows,
+            "priorities": FollowUp.Priority.choices,
+            "priority": priority,
             "today": today,
             "view": view,
             "sees_all": sees_all,

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagement import policy, stages
 from engagement.errors import NotPermitted, ServiceError
-from engagement.models import Partnership, Thrust
+from engagement.lists import spec
+from engagement.models import ListName, Partnership, Thrust
 from engagement.selectors import dashboard as dash
 from engagement.selectors.crm import partnerships_visible, team_members
 from engagement.services.followups import followup_create
@@ -31,14 +32,14 @@ from engagement.web.crm_views.common import (
     status_for,
 )
 from engagement.web.crm_views.page import act, partnership_or_404, render_partnership
+from engagement.web.lists import list_context, ordered
 from engagement.web.navigation import safe_next
 from engagement.web.once import once
 from engagement.web.timeline import stage_label
 
 
 def _partnership_filters(request) -> dict[str, str]:
-    keys = ("q", "stage", "team", "thrust", "country", "initiative")
-    return {k: request.GET.get(k, "").strip() for k in keys}
+    return {k: request.GET.get(k, "").strip() for k in spec(ListName.PARTNERSHIPS).filters}
 
 
 @login_required
@@ -73,15 +74,27 @@ def partnership_list(request):
             | Q(counterparts__name_ja__icontains=f["q"])
         )
         distinct = True
+    if f["owner"] == "me":
+        qs = qs.filter(owner=request.user)
+    elif f["owner"] == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif f["owner"].isdigit() and len(f["owner"]) < 10:
+        qs = qs.filter(owner_id=int(f["owner"]))
     if distinct:
-        qs = qs.distinct()
-    page = Paginator(qs.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+        # Ids, not DISTINCT rows: the sort may order by an expression (stage order).
+        qs = partnerships_visible(user=request.user).filter(pk__in=qs.values("pk"))
+    qs = ordered(request, ListName.PARTNERSHIPS, qs)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "engagement/partnership_list.html",
         {
+            **list_context(request, ListName.PARTNERSHIPS),
             "page": page,
             "filters": f,
+            "owners": team_members(user=request.user, team_id=request.user.team_id)
+            if request.user.team_id
+            else [],
             "stages": [(s, stage_label(s)) for s in stages.ALL_STAGES],
             "teams": list(dash.teams_visible(user=request.user)) if sees_all else [],
             "thrusts": Thrust.objects.all() if f["thrust"] else [],
