@@ -20,6 +20,7 @@ PAGES = [
     "/partnerships/",
     "/pipeline/board/",
     "/follow-ups/",
+    "/engagements/",
     "/organizations/",
     "/matches/review/",
     "/coverage/",
