@@ -7,9 +7,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagement import stages
+from engagement.api.fields import LimitedCharField
 from engagement.api.filters import MAX_ID
 from engagement.api.related import Ids, ModelSerializer, Slugs
 from engagement.models import KPI, Engagement, FollowUp, Milestone, MoU, Partnership, Pilot, Stage
+from engagement.rules import ENGAGEMENT_TEXT, FOLLOWUP_NOTE, FOLLOWUP_OUTCOME
 
 IDS = {"many": True, "read_only": True}
 
@@ -90,9 +92,11 @@ class EngagementInputSerializer(serializers.Serializer):
     partnership = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, allow_null=True
     )
-    summary = serializers.CharField(max_length=20000)
-    outcome = serializers.CharField(max_length=20000, required=False, allow_blank=True)
-    next_step = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    summary = LimitedCharField(limit=ENGAGEMENT_TEXT["summary"])
+    outcome = LimitedCharField(limit=ENGAGEMENT_TEXT["outcome"], required=False, allow_blank=True)
+    next_step = LimitedCharField(
+        limit=ENGAGEMENT_TEXT["next_step"], required=False, allow_blank=True
+    )
     next_step_due = serializers.DateField(
         required=False,
         allow_null=True,
@@ -392,12 +396,12 @@ class FollowUpInputSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=FollowUp.Priority.choices, required=False)
     status = serializers.ChoiceField(choices=FollowUp.Status.choices, required=False)
     subject = SubjectSerializer(required=False, allow_null=True)
-    note = serializers.CharField(max_length=20000)
+    note = LimitedCharField(limit=FOLLOWUP_NOTE)
 
 
 class FollowUpCompleteSerializer(serializers.Serializer):
-    outcome = serializers.CharField(
-        max_length=FollowUp.OUTCOME_MAX,
+    outcome = LimitedCharField(
+        limit=FOLLOWUP_OUTCOME,
         required=False,
         allow_blank=True,
         help_text="What came of it (optional).",

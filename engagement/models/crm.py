@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from engagement.models.accounts import Team
 from engagement.models.directory import Contact, Organization
 from engagement.models.reference import Initiative, MemberState, PartnershipType, Thrust
+from engagement.rules import FOLLOWUP_OUTCOME
 
 
 class Versioned(models.Model):
@@ -342,7 +343,7 @@ class FollowUp(Versioned):
     SUBJECT_FIELDS = ("engagement", "partnership", "mou", "pilot", "organization")
     # What came of it, written when it is marked done: the one limit the service, the pages'
     # form and the API read.
-    OUTCOME_MAX = 2000
+    OUTCOME_MAX = FOLLOWUP_OUTCOME.max_length
     policy_team_path = "team"
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="followups")

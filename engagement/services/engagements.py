@@ -23,6 +23,7 @@ from engagement.models import (
     Tombstone,
     User,
 )
+from engagement.rules import ENGAGEMENT_TEXT
 from engagement.services.common import claim_version, resolve_codes
 from engagement.services.followups import followup_create
 from engagement.services.team_records import (
@@ -53,9 +54,10 @@ def _validate(data: dict[str, Any], team: Team, current: Engagement | None) -> d
                 _("Must be one of: %(values)s.") % {"values": ", ".join(Engagement.Kind.values)}
             ]
         clean["kind"] = kind
-    for field in ("summary", "outcome", "next_step"):
+    for field, limit in ENGAGEMENT_TEXT.items():
         if current is None or field in data:
             clean[field] = str(data.get(field) or "").strip()
+            limit.check(clean[field], field, errors)
     if "summary" in clean and not clean["summary"]:
         errors["summary"] = [_("This field is required.")]
     if current is None or "organizations" in data:

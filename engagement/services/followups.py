@@ -22,6 +22,7 @@ from engagement.models import (
     TimelineEvent,
     User,
 )
+from engagement.rules import FOLLOWUP_NOTE, FOLLOWUP_OUTCOME
 from engagement.services.common import claim_version, record_name
 from engagement.services.team_records import (
     as_date,
@@ -132,6 +133,7 @@ def followup_create(
     due = as_date(due_on, "due_on", errors, required=True)
     if not (note or "").strip():
         errors["note"] = [_("This field is required.")]
+    FOLLOWUP_NOTE.check((note or "").strip(), "note", errors)
     if priority not in FollowUp.Priority.values:
         errors["priority"] = [
             _("Must be one of: %(values)s.") % {"values": ", ".join(FollowUp.Priority.values)}
@@ -236,12 +238,12 @@ def _finish(actor: Any, followup: FollowUp, status: str, kind: str, outcome: str
 
 
 def clean_outcome(outcome: Any) -> str:
-    """The outcome of a follow-up marked done, trimmed; refused beyond FollowUp.OUTCOME_MAX."""
+    """The outcome of a follow-up marked done, trimmed; refused beyond its limit."""
     text = (outcome or "").strip()
-    if len(text) > FollowUp.OUTCOME_MAX:
-        raise ValidationFailed(
-            {"outcome": [_("At most %(limit)s characters.") % {"limit": FollowUp.OUTCOME_MAX}]}
-        )
+    errors: dict[str, list[str]] = {}
+    FOLLOWUP_OUTCOME.check(text, "outcome", errors)
+    if errors:
+        raise ValidationFailed(errors)
     return text
 
 
@@ -332,6 +334,7 @@ def followup_update(
     if "note" in changes:
         if not (changes["note"] or "").strip():
             errors["note"] = [_("This field is required.")]
+        FOLLOWUP_NOTE.check((changes["note"] or "").strip(), "note", errors)
         followup.note = (changes["note"] or "").strip()
     if "priority" in changes:
         if changes["priority"] not in FollowUp.Priority.values:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,6 @@ from engagement.errors import ServiceError
 from engagement.models import (
     Contact,
     Engagement,
-    FollowUp,
     Initiative,
     MemberState,
     MoU,
@@ -28,6 +28,7 @@ from engagement.models import (
     PartnershipType,
     Thrust,
 )
+from engagement.rules import ENGAGEMENT_TEXT, FOLLOWUP_NOTE, FOLLOWUP_OUTCOME, TextLimit
 
 # Texts the filter script (app.js) shows, translated here like every other string.
 FILTERABLE = {
@@ -35,6 +36,19 @@ FILTERABLE = {
     "data-filter-placeholder": _("Type to filter…"),
     "data-chosen-label": _("Chosen"),
 }
+
+
+class LimitedCharField(forms.CharField):
+    """A text field whose limit is one of engagement.rules: the browser's `maxlength`, and the
+    same refusal as the API, the import and the services."""
+
+    def __init__(self, *, limit: TextLimit, **kwargs) -> None:
+        super().__init__(max_length=limit.max_length, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)] + [
+            limit.validator()
+        ]
+
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -96,8 +110,10 @@ class EngagementForm(forms.Form):
     partnership = forms.TypedChoiceField(
         label=_("Partnership"), coerce=int, empty_value=None, required=False
     )
-    summary = forms.CharField(
-        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    summary = LimitedCharField(
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        limit=ENGAGEMENT_TEXT["summary"],
     )
     contacts = forms.TypedMultipleChoiceField(
         label=_("Contacts"),
@@ -105,7 +121,9 @@ class EngagementForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
-    next_step = forms.CharField(label=_("Next step"), required=False, max_length=2000)
+    next_step = LimitedCharField(
+        label=_("Next step"), required=False, limit=ENGAGEMENT_TEXT["next_step"]
+    )
     next_step_due = forms.DateField(
         label=_("Next step due"),
         required=False,
@@ -345,15 +363,15 @@ class MoUDocumentForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    note = forms.CharField(label=_("What to do"), max_length=2000)
+    note = LimitedCharField(label=_("What to do"), limit=FOLLOWUP_NOTE)
     due_on = forms.DateField(label=_("Due"), widget=DATE)
 
 
 class FollowUpDoneForm(forms.Form):
-    outcome = forms.CharField(
+    outcome = LimitedCharField(
         label=_("Outcome"),
         required=False,
-        max_length=FollowUp.OUTCOME_MAX,
+        limit=FOLLOWUP_OUTCOME,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

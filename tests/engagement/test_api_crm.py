@@ -290,9 +290,7 @@ def test_completing_a_follow_up_with_an_outcome_keeps_it_and_refuses_one_too_lon
 
     assert f["outcome"] == ""
     assert too_long.status_code == 400
-    assert too_long.json()["errors"] == {
-        "outcome": ["Ensure this field has no more than 2000 characters."]
-    }
+    assert too_long.json()["errors"] == {"outcome": ["At most 2,000 characters; this has 2,001."]}
     assert done.status_code == 200
     assert (done.json()["status"], done.json()["outcome"]) == ("done", "Agreed a visit in January")
     assert client_a.get(f"/api/v1/follow-ups/{f['id']}/").json()["outcome"] == (

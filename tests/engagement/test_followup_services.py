@@ -315,7 +315,7 @@ def test_an_outcome_is_kept_on_completion_and_one_over_the_limit_is_refused(user
         followup_complete(
             actor=users["bd_a"], followup=followup, outcome="x" * (FollowUp.OUTCOME_MAX + 1)
         )
-    assert refused.value.errors == {"outcome": ["At most 2000 characters."]}
+    assert refused.value.errors == {"outcome": ["At most 2,000 characters; this has 2,001."]}
     assert _snapshot() == before
 
     followup_complete(actor=users["bd_a"], followup=followup, outcome=" NDA signed ")

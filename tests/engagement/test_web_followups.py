@@ -153,9 +153,7 @@ def test_an_outcome_over_the_limit_is_refused(client_a, mine):
 
     mine.refresh_from_db()
     assert mine.status == "open"
-    assert _messages(response) == [
-        "Outcome: Ensure this value has at most 2000 characters (it has 2001)."
-    ]
+    assert _messages(response) == ["Outcome: At most 2,000 characters; this has 2,001."]
 
 
 def test_cancel_asks_first_then_cancels_and_offers_undo(client_a, mine):

@@ -1,0 +1,66 @@
+"""How long what people write may be, once for every way in.
+
+The page forms, the API serializers, the import (through the services it calls) and the
+services themselves read these limits from here and refuse with the same sentence, so that a
+summary cannot be 10,000 characters in one path and 20,000 in another. Forms and serializers
+keep their `max_length` (the browser's `maxlength`, the schema's `maxLength`) but say it in
+these words (engagement.web.forms.LimitedCharField, engagement.api.fields.LimitedCharField)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class TextLimit:
+    max_length: int
+
+    def problem(self, value: Any) -> str | None:
+        """The refusal for `value`, or None when it fits."""
+        length = len(str(value or ""))
+        if length <= self.max_length:
+            return None
+        return _("At most %(limit)s characters; this has %(length)s.") % {
+            "limit": f"{self.max_length:,}",
+            "length": f"{length:,}",
+        }
+
+    def check(self, value: Any, field: str, errors: dict[str, list[str]]) -> None:
+        """For services: add the refusal to `errors` under `field`."""
+        message = self.problem(value)
+        if message:
+            errors.setdefault(field, []).append(message)
+
+    def validator(self) -> LimitValidator:
+        """For form and serializer fields."""
+        return LimitValidator(self)
+
+
+class LimitValidator(MaxLengthValidator):
+    """A Django validator saying a TextLimit's refusal; still a MaxLengthValidator, so that
+    the API schema announces the limit as `maxLength`."""
+
+    def __init__(self, limit: TextLimit) -> None:
+        super().__init__(limit.max_length)
+        self.limit = limit
+
+    def __call__(self, value: Any) -> None:
+        message = self.limit.problem(value)
+        if message:
+            raise ValidationError(message, code="max_length")
+
+
+# Engagements: what happened, what came of it, what to do next.
+ENGAGEMENT_TEXT = {
+    "summary": TextLimit(20_000),
+    "outcome": TextLimit(20_000),
+    "next_step": TextLimit(2_000),
+}
+# Follow-ups: what to do, and what came of it when done.
+FOLLOWUP_NOTE = TextLimit(20_000)
+FOLLOWUP_OUTCOME = TextLimit(2_000)
