@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install translations setup run dev test lint format bench-api bench-matching clean
+.PHONY: install translations setup run dev test lint format bench-api bench-matching bench-pages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ test: lint translations
 BENCH_ARGS ?=
 bench-api: install
 	$(BIN)/python manage.py bench_api $(BENCH_ARGS)
+
+# The main pages on the demo data, server side (devtools/management/commands/bench_pages.py);
+# use a scratch database: DATA_DIR=/tmp/pagebench make bench-pages
+PAGE_ARGS ?= --rounds 5
+bench-pages: translations
+	$(BIN)/python manage.py bench_pages $(PAGE_ARGS)
 
 # The matching engine on a synthetic directory (matching/README.md); use a scratch database:
 #   DATA_DIR=/tmp/bench make bench-matching MATCH_ARGS="--companies 10000 --institutions 10000"
