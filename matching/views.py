@@ -30,7 +30,8 @@ from matching.fusion import COMPONENTS
 from matching.models import Purpose, RejectReason, SuggestionStatus
 from matching.services import decisions
 
-PAGE_SIZE = 20
+# Eight suggestions a page keep the page under 60 KB (each carries its three forms).
+PAGE_SIZE = 8
 COMPONENT_LABELS = {
     "capability": gettext_lazy("Capability fit (what it offers them)"),
     "text": gettext_lazy("Text fit (descriptions)"),

@@ -2,6 +2,7 @@
 may do; decisions through the forms; a fixed number of queries whatever the page holds."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -52,6 +53,17 @@ def _page(client, user, path=REVIEW, **params):
     return response.content.decode()
 
 
+def _all_pages(client, user, **params) -> str:
+    """Every page of the queue, one after the other (a page holds eight suggestions)."""
+    pages, number = [], 1
+    while True:
+        html = _page(client, user, **params, page=number)
+        pages.append(html)
+        if "data-next" not in html:
+            return "".join(pages)
+        number += 1
+
+
 def test_a_bd_member_reviews_their_company_suggestions_with_reasons_and_bars(
     client, users, suggestion
 ):
@@ -68,7 +80,10 @@ def test_a_bd_member_reviews_their_company_suggestions_with_reasons_and_bars(
     # An industrial park is a government body: the thrust does not apply, so it is not named.
     card = html[html.index(f'id="s-{suggestion.pk}"') :]
     assert "Thrust" not in card[: card.index("</article>")].replace("Thrust fit", "")
-    assert '<meter min="0" max="1" value="1.000">' in html
+    # The list shows the components that count in a line; the one-at-a-time view, the table.
+    assert re.search(r'<span class="component">[^<]+ <span class="num">1\.00</span></span>', html)
+    one = client.get("/matches/review/?view=one").content.decode()
+    assert '<meter min="0" max="1" value="1.000">' in one
     assert "matching/review.js" in html
     assert f'action="/matches/{suggestion.pk}/accept/"' in html
     assert 'href="/matches/review/" aria-current="page"' in html
@@ -102,9 +117,9 @@ def test_a_program_manager_filters_by_company_and_member_state(
 ):
     hanoi = MatchSuggestion.objects.get(company=tel, organization__name="Hanoi Fab")
 
-    everything = _page(client, users["pm"])
-    vietnam = _page(client, users["pm"], country="VN")
-    disco_only = _page(client, users["pm"], company=disco.pk)
+    everything = _all_pages(client, users["pm"])
+    vietnam = _all_pages(client, users["pm"], country="VN")
+    disco_only = _all_pages(client, users["pm"], company=disco.pk)
 
     assert f'id="s-{hanoi.pk}"' in everything and f'id="s-{suggestion.pk}"' in everything
     assert f'id="s-{hanoi.pk}"' in vietnam and f'id="s-{suggestion.pk}"' not in vietnam
@@ -208,7 +223,7 @@ def test_a_company_page_shows_its_best_suggestions_to_those_who_may_see_them(
 def test_an_initiative_read_from_the_report_is_labelled_so_on_the_review_page(
     client, users, suggestion
 ):
-    html = _page(client, users["bd_a"], status="new")
+    html = _all_pages(client, users["bd_a"], status="new")
     report_rows = MatchSuggestion.objects.filter(
         company=suggestion.company, initiative__provenance="report"
     )
