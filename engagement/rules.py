@@ -64,3 +64,10 @@ ENGAGEMENT_TEXT = {
 # Follow-ups: what to do, and what came of it when done.
 FOLLOWUP_NOTE = TextLimit(20_000)
 FOLLOWUP_OUTCOME = TextLimit(2_000)
+# Partnerships: what they are called and what the team notes about them.
+PARTNERSHIP_TEXT = {
+    "title": TextLimit(200),
+    "notes": TextLimit(20_000),
+}
+# Why: a stage move that needs a reason, an MoU terminated.
+REASON = TextLimit(5_000)

@@ -11,7 +11,13 @@ from engagement.api.fields import LimitedCharField
 from engagement.api.filters import MAX_ID
 from engagement.api.related import Ids, ModelSerializer, Slugs
 from engagement.models import KPI, Engagement, FollowUp, Milestone, MoU, Partnership, Pilot, Stage
-from engagement.rules import ENGAGEMENT_TEXT, FOLLOWUP_NOTE, FOLLOWUP_OUTCOME
+from engagement.rules import (
+    ENGAGEMENT_TEXT,
+    FOLLOWUP_NOTE,
+    FOLLOWUP_OUTCOME,
+    PARTNERSHIP_TEXT,
+    REASON,
+)
 
 IDS = {"many": True, "read_only": True}
 
@@ -149,7 +155,7 @@ class PartnershipSerializer(ModelSerializer):
 
 
 class PartnershipInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = LimitedCharField(limit=PARTNERSHIP_TEXT["title"])
     company = serializers.IntegerField(
         min_value=1, required=False, help_text="Defaults to your team's company."
     )
@@ -165,7 +171,7 @@ class PartnershipInputSerializer(serializers.Serializer):
     )
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
     target_date = serializers.DateField(required=False, allow_null=True)
-    notes = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    notes = LimitedCharField(limit=PARTNERSHIP_TEXT["notes"], required=False, allow_blank=True)
     stage = serializers.ChoiceField(
         choices=Stage.choices,
         required=False,
@@ -175,7 +181,7 @@ class PartnershipInputSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Stage.choices)
-    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    reason = LimitedCharField(limit=REASON, required=False, allow_blank=True)
 
 
 # --- MoUs ----------
@@ -249,7 +255,7 @@ class MoURenewSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
+    reason = LimitedCharField(limit=REASON)
 
 
 class DocumentUploadSerializer(serializers.Serializer):

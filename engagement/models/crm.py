@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from engagement.models.accounts import Team
 from engagement.models.directory import Contact, Organization
 from engagement.models.reference import Initiative, MemberState, PartnershipType, Thrust
-from engagement.rules import FOLLOWUP_OUTCOME
+from engagement.rules import FOLLOWUP_OUTCOME, PARTNERSHIP_TEXT
 
 
 class Versioned(models.Model):
@@ -101,7 +101,7 @@ class Partnership(Versioned):
     policy_team_path = "team"
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="partnerships")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=PARTNERSHIP_TEXT["title"].max_length)
     company = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="company_partnerships"
     )

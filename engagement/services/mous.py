@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import MoU, Organization, Partnership, Thrust, TimelineEvent
+from engagement.rules import REASON
 from engagement.services.common import (
     business_today,
     choice_labels,
@@ -241,6 +242,9 @@ def mou_terminate(*, actor: Any = None, mou: MoU, reason: str) -> MoU:
     check_change(actor, mou)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Say why the MoU is terminated.")]})
+    too_long = REASON.problem((reason or "").strip())
+    if too_long:
+        raise ValidationFailed({"reason": [too_long]})
     _move(
         mou,
         (MoU.Status.SIGNED, MoU.Status.ACTIVE, MoU.Status.DRAFT, MoU.Status.NEGOTIATING),

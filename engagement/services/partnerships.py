@@ -27,6 +27,7 @@ from engagement.models import (
     TimelineEvent,
     User,
 )
+from engagement.rules import PARTNERSHIP_TEXT, REASON
 from engagement.services.common import claim_version, resolve_codes
 from engagement.services.team_records import (
     as_date,
@@ -65,6 +66,7 @@ def _validate(data: dict[str, Any], team: Team, current: Partnership | None) -> 
         clean["title"] = str(data.get("title") or "").strip()
         if not clean["title"]:
             errors["title"] = [_("This field is required.")]
+        PARTNERSHIP_TEXT["title"].check(clean["title"], "title", errors)
     if new or "company" in data:
         company = data.get("company") or team.company_id
         found = resolve_ids(Organization, [company], "company", errors)
@@ -142,6 +144,7 @@ def _validate(data: dict[str, Any], team: Team, current: Partnership | None) -> 
         clean["target_date"] = as_date(data["target_date"], "target_date", errors)
     if "notes" in data:
         clean["notes"] = str(data["notes"] or "")
+        PARTNERSHIP_TEXT["notes"].check(clean["notes"].strip(), "notes", errors)
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -241,6 +244,9 @@ def partnership_transition(
     """
     check_change(actor, partnership)
     reason = (reason or "").strip()
+    too_long = REASON.problem(reason)
+    if too_long:
+        raise ValidationFailed({"reason": [too_long]})
     if to not in stages.ALL_STAGES:
         unknown = _("Unknown stage %(stage)s; one of: %(stages)s.") % {
             "stage": repr(to),

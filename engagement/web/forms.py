@@ -28,7 +28,14 @@ from engagement.models import (
     PartnershipType,
     Thrust,
 )
-from engagement.rules import ENGAGEMENT_TEXT, FOLLOWUP_NOTE, FOLLOWUP_OUTCOME, TextLimit
+from engagement.rules import (
+    ENGAGEMENT_TEXT,
+    FOLLOWUP_NOTE,
+    FOLLOWUP_OUTCOME,
+    PARTNERSHIP_TEXT,
+    REASON,
+    TextLimit,
+)
 
 # Texts the filter script (app.js) shows, translated here like every other string.
 FILTERABLE = {
@@ -174,7 +181,7 @@ def contacts_of(org_ids, *, user) -> list[Contact]:
 
 
 class PartnershipForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = LimitedCharField(label=_("Title"), limit=PARTNERSHIP_TEXT["title"])
     counterparts = forms.TypedMultipleChoiceField(
         label=_("ASEAN counterparts"),
         coerce=int,
@@ -200,8 +207,11 @@ class PartnershipForm(forms.Form):
         widget=forms.TextInput(attrs={"size": 4, "autocapitalize": "characters"}),
     )
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    notes = LimitedCharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        limit=PARTNERSHIP_TEXT["notes"],
     )
 
     def __init__(self, *args, **kwargs):
@@ -299,7 +309,9 @@ class TransitionForm(forms.Form):
         choices=[(s, s) for s in stages.ALL_STAGES],
         error_messages={"required": _("Choose the stage to move to.")},
     )
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea)
+    reason = LimitedCharField(
+        label=_("Reason"), required=False, widget=forms.Textarea, limit=REASON
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
@@ -347,9 +359,9 @@ class MoURenewForm(forms.Form):
 
 
 class MoUTerminateForm(forms.Form):
-    reason = forms.CharField(
+    reason = LimitedCharField(
         label=_("Reason"),
-        max_length=2000,
+        limit=REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say why the MoU is terminated.")},
     )

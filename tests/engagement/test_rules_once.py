@@ -141,3 +141,45 @@ def test_a_follow_up_outcome_too_long_reads_the_same_in_the_service_and_the_api(
     assert response.json()["errors"]["outcome"] == refused.value.errors["outcome"]
     f.refresh_from_db()
     assert f.status == FollowUp.Status.OPEN
+
+
+def test_a_stage_move_reason_too_long_reads_the_same_on_the_page_the_api_and_the_service(
+    client, users, team_a, usm
+):
+    from engagement.rules import REASON
+    from engagement.services.partnerships import partnership_transition
+
+    deal = factories.partnership(team_a, actor=users["bd_a"], counterparts=[usm], title="Line")
+    reason = "r" * (REASON.max_length + 1)
+    expected = ["At most 5,000 characters; this has 5,001."]
+    with pytest.raises(ValidationFailed) as refused:
+        partnership_transition(actor=users["bd_a"], partnership=deal, to="lost", reason=reason)
+    api = APIClient()
+    api.force_authenticate(users["bd_a"])
+    by_api = api.post(
+        f"/api/v1/partnerships/{deal.pk}/transition/",
+        {"to": "lost", "reason": reason},
+        format="json",
+    )
+    client.force_login(users["bd_a"])
+    by_page = client.post(f"/partnerships/{deal.pk}/transition/", {"to": "lost", "reason": reason})
+
+    assert refused.value.errors["reason"] == expected
+    assert by_api.json()["errors"]["reason"] == expected
+    assert expected[0] in by_page.content.decode()
+    deal.refresh_from_db()
+    assert deal.stage == "identified"
+
+
+def test_the_import_says_a_too_long_name_in_the_same_words(users):
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows([["name", "org_type", "country"], ["L" * 201, "university", "VN"]])
+    report = imports.import_file(
+        "organizations",
+        io.BytesIO(out.getvalue().encode()),
+        "o.csv",
+        actor=users["pm"],
+        dry_run=True,
+    )
+
+    assert [e["reason"] for e in report.errors] == ["At most 200 characters; this has 201."]

@@ -10,6 +10,7 @@ from django.db import DatabaseError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from engagement.rules import TextLimit
 from engagement.errors import NotPermitted, ServiceError
 from engagement.models import (
     MemberState,
@@ -197,11 +198,9 @@ class RowValues:
         text = cells.cell_text(value)
         model_field = KIND_MODELS[self.kind]._meta.get_field(col.field)
         limit = getattr(model_field, "max_length", None)
-        if limit and len(text) > limit:
-            problems.setdefault(col.field, []).append(
-                _("At most %(limit)s characters (%(length)s).")
-                % {"limit": limit, "length": len(text)}
-            )
+        too_long = TextLimit(limit).problem(text) if limit else None
+        if too_long:
+            problems.setdefault(col.field, []).append(too_long)
         return text
 
     def _codes(self, col: Column, value: Any, problems: Problems) -> list[str]:
