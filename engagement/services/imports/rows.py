@@ -10,7 +10,6 @@ from django.db import DatabaseError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from engagement.rules import TextLimit
 from engagement.errors import NotPermitted, ServiceError
 from engagement.models import (
     MemberState,
@@ -21,6 +20,7 @@ from engagement.models import (
     Team,
 )
 from engagement.normalize import normalize_name
+from engagement.rules import TextLimit
 from engagement.services.imports import cells
 from engagement.services.imports.kinds import (
     ALIASES,
