@@ -319,6 +319,24 @@ def test_a_follow_up_batch_without_a_date_adds_nothing(client_a, users, team_a, 
     ]
 
 
+def test_a_follow_up_batch_sent_twice_adds_its_follow_ups_once(client_a, three):
+    html = client_a.get("/partnerships/").content.decode()
+    token = re.search(r'name="_once" value="([^"]+)"', html).group(1)
+    batch = {
+        "_once": token,
+        "action": "followups",
+        "ids": [p.pk for p in three],
+        "due_on": "2026-12-10",
+        "note": "Call back",
+    }
+
+    first = client_a.post("/lists/partnerships/bulk/", batch)
+    again = client_a.post("/lists/partnerships/bulk/", batch)
+
+    assert FollowUp.objects.count() == 3
+    assert again["Location"] == first["Location"]
+
+
 def test_moving_selected_follow_ups_to_a_new_date(client_a, users, team_a, bd_a2):
     made = [
         factories.followup(team_a, actor=users["bd_a"], owner=owner, due_on=TODAY)

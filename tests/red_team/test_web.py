@@ -275,6 +275,9 @@ PERSONAL_WRITES = {
     "notification-read",
     "notification-unread",
     "calendar-regenerate",
+    # A user's own saved views of a list (filters and sort order), not team records.
+    "saved-view-save",
+    "saved-view-delete",
 }
 
 
@@ -317,6 +320,7 @@ def _address(pattern: URLPattern, world) -> str:
         "decision": "apply",
         # The integrator's own company: its matching strategy page is a form too.
         "company": world["deal"].team.company_id,
+        "name": "partnerships",
     }
     kwargs = {k: values[k] for k in pattern.pattern.converters}
     return reverse(name, kwargs=kwargs)

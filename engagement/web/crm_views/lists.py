@@ -37,6 +37,7 @@ from engagement.services import lists as service
 from engagement.web.crm_views.common import refusal_message, refuse
 from engagement.web.lists import BULK_ACTIONS, BulkForm, bulk_actions
 from engagement.web.navigation import safe_next
+from engagement.web.once import once
 from engagement.web.timeline import stage_label
 
 LIST_URLS = {
@@ -106,12 +107,16 @@ def saved_view_delete(request, pk: int):
 
 @login_required
 @require_POST
+@once
 def bulk_action(request, name: str):
     list_name = _list_name(name)
     code = request.POST.get("action", "")
     action = next((a for a in bulk_actions(request.user, list_name) if a.code == code), None)
     if action is None:
-        if any(a.code == code for a in BULK_ACTIONS[list_name]):
+        # A reader (program manager, integrator) who asks for anything but an export is
+        # refused, as on every other form that writes; a writer who chose nothing is told so.
+        writes = any(a.writes for a in bulk_actions(request.user, list_name))
+        if not writes or any(a.code == code for a in BULK_ACTIONS[list_name]):
             return refuse(request, refusal_message(request.user))
         messages.error(request, _("Choose what to do with the selected rows."))
         return _back(request, list_name)
