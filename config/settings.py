@@ -433,6 +433,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "engagement.api.schema.add_error_responses",
+        "engagement.api.schema.add_webhook_payloads",
     ],
 }
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from urllib.parse import parse_qs, urlsplit
 
+import jsonschema
 import pytest
 from django.test import Client
 
@@ -29,13 +30,18 @@ PACKAGE = "afiss_client"
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory, django_db_blocker):
+def schema(django_db_blocker) -> dict:
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, schema):
     """The client package generated from the schema the API serves."""
     where = tmp_path_factory.mktemp("client")
-    with django_db_blocker.unblock():
-        schema = Client().get("/api/schema/", {"format": "json"})
-    assert schema.status_code == 200
-    (where / "schema.json").write_bytes(schema.content)
+    (where / "schema.json").write_text(json.dumps(schema))
     (where / "config.yaml").write_text(
         f"post_hooks: []\nproject_name_override: afiss-client\npackage_name_override: {PACKAGE}\n"
     )
@@ -77,7 +83,7 @@ def _model(name: str):
 
 
 def test_an_integrator_works_through_the_generated_client(
-    generated, celery_worker_process, live_server, users
+    generated, schema, celery_worker_process, live_server, users
 ):
     start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     as_bd = generated.AuthenticatedClient(
@@ -144,6 +150,12 @@ def test_an_integrator_works_through_the_generated_client(
     assert ("follow-ups", followup.id) in seen and pages == len(seen)
     body = json.loads(request.body)
     assert (body["event"], body["data"]["id"]) == ("engagement.created", engagement.id)
+    # The payload is the one the schema documents for this event.
+    components = schema["components"]["schemas"]
+    jsonschema.validate(body, components["WebhookEventEngagementCreated"])
+    assert {"$ref": "#/components/schemas/WebhookEventEngagementCreated"} in (
+        components["WebhookPayload"]["oneOf"]
+    )
     timestamp = request.headers["X-AFISS-Timestamp"]
     signature = hmac.new(
         endpoint.secret.encode(), timestamp.encode() + b"." + request.body, hashlib.sha256

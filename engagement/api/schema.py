@@ -234,3 +234,44 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <key>`; issue one with `python manage.py create_api_token`.",
         }
+
+
+def add_webhook_payloads(result, generator, request, public):
+    """What a webhook endpoint receives, as components: the envelope every delivery has, and
+    one schema per event with the fields its `data` holds (engagement.services.webhooks)."""
+    from engagement.services.webhooks import EVENTS
+
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    refs = []
+    for name, event in EVENTS.items():
+        component = "WebhookEvent" + "".join(p.title() for p in re.split(r"[._]", name))
+        fields = list(event.data)
+        schemas[component] = {
+            "type": "object",
+            "description": event.description,
+            "required": ["id", "event", "occurred_at", "data"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid", "description": "The event's id."},
+                "event": {"type": "string", "enum": [name]},
+                "occurred_at": {"type": "string", "format": "date-time"},
+                "data": {
+                    "type": "object",
+                    "required": fields,
+                    "properties": {f: {} for f in fields},
+                },
+            },
+        }
+        refs.append({"$ref": f"#/components/schemas/{component}"})
+    schemas["WebhookPayload"] = {
+        "description": (
+            "The JSON body POSTed to a webhook endpoint, one event per request. Headers: "
+            "X-AFISS-Event (the event's name), X-AFISS-Delivery (the event's id: the same on "
+            "a retry, so a receiver can drop repeats), X-AFISS-Timestamp (Unix seconds) and "
+            'X-AFISS-Signature (sha256=HMAC-SHA256 of f"{timestamp}.{body}" with the '
+            "endpoint's secret). Answer 2xx within WEBHOOK_TIMEOUT_SECONDS (10 by default); "
+            "anything else is retried with backoff."
+        ),
+        "oneOf": refs,
+        "discriminator": {"propertyName": "event"},
+    }
+    return result

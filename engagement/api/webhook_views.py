@@ -75,6 +75,9 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 class WebhookEventSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
+    data = serializers.ListField(
+        child=serializers.CharField(), help_text="The fields the payload's `data` holds."
+    )
 
 
 # --- Permission ----------
@@ -272,5 +275,8 @@ class WebhookEventViewSet(viewsets.ViewSet):
     @extend_schema(responses={200: WebhookEventSerializer(many=True)})
     def list(self, request):
         return Response(
-            [{"name": name, "description": text} for name, text in services.EVENTS.items()]
+            [
+                {"name": name, "description": e.description, "data": list(e.data)}
+                for name, e in services.EVENTS.items()
+            ]
         )

@@ -27,7 +27,12 @@ from engagement.services.directory import organization_update
 from engagement.services.mous import mou_renew, mou_sign
 from engagement.services.pilots import kpi_record, pilot_start
 from engagement.services.watch import implementation_status_record
-from engagement.services.webhooks import webhook_deliver, webhook_emit, webhook_endpoint_create
+from engagement.services.webhooks import (
+    EVENTS,
+    webhook_deliver,
+    webhook_emit,
+    webhook_endpoint_create,
+)
 from matching.models import MatchDecision, MatchSuggestion, SuggestionStatus
 from matching.services.decisions import match_reject
 from matching.services.loading import reset_engine_cache
@@ -286,7 +291,8 @@ def test_the_delivery_log_stays_in_english_whatever_language_is_active(users, ac
     webhook_endpoint_create(
         actor=users["integrator_a"], url="https://10.1.2.3/hook", events=["mou.signed"]
     )
-    [delivery_id] = webhook_emit("mou.signed", active_mou, data={"id": active_mou.pk})
+    data = dict.fromkeys(EVENTS["mou.signed"].data) | {"id": active_mou.pk}
+    [delivery_id] = webhook_emit("mou.signed", active_mou, data=data)
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
 
     with translation.override("ja"):

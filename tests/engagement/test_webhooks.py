@@ -833,6 +833,15 @@ def test_the_event_catalogue(api, users):
         "match.accepted",
         "engagement.created",
     } <= set(names)
+    created = next(e for e in response.json() if e["name"] == "engagement.created")
+    assert created["data"] == [
+        "id",
+        "team",
+        "kind",
+        "occurred_at",
+        "partnership",
+        "organizations",
+    ]
     api.credentials()
     assert api.get("/api/v1/webhook-events/").status_code == 401
 
@@ -984,3 +993,33 @@ def test_https_to_a_host_the_certificate_is_not_for_is_not_sent(users, deal, que
     assert delivery.last_error.startswith("SSLCertVerificationError: ")
     assert "Hostname mismatch" in delivery.last_error
     assert seen["hosts"] == []
+
+
+def test_the_schema_documents_every_event_s_payload(api, users):
+    from engagement.services.webhooks import EVENTS
+
+    schemas = (
+        _as(api, users["bd_b"])
+        .get("/api/schema/", {"format": "json"})
+        .json()["components"]["schemas"]
+    )
+
+    payload = schemas["WebhookPayload"]
+    assert len(payload["oneOf"]) == len(EVENTS)
+    assert "X-AFISS-Signature" in payload["description"]
+    stage = schemas["WebhookEventPartnershipStageChanged"]
+    assert stage["properties"]["event"]["enum"] == ["partnership.stage_changed"]
+    assert stage["properties"]["data"]["required"] == ["id", "team", "from", "to", "reason"]
+
+
+def test_a_payload_that_is_not_the_catalogue_s_is_refused_before_anything_is_recorded(
+    users, queued
+):
+    _endpoint(users["integrator_a"], "https://a.example.com/hook", events=["mou.expired"])
+    followup = factories.followup(users["bd_a"].team, owner=users["bd_a"], due_on=TODAY)
+    before = WebhookDelivery.objects.count()
+
+    with pytest.raises(ValueError, match=r"mou\.expired data"):
+        webhook_emit("mou.expired", followup, data={"id": followup.pk, "team": "team-a"})
+
+    assert WebhookDelivery.objects.count() == before

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import logging
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -19,46 +19,71 @@ from engagement.services import hooks
 
 log = logging.getLogger(__name__)
 
-# name → what it means and what `data` holds. Every payload's data has "id" (the record) and
-# "team" (the slug of the owning team).
-EVENTS: dict[str, str] = {
-    "partnership.created": "A partnership was opened. data: id, team, title, stage.",
-    "partnership.stage_changed": (
-        "A partnership moved to another stage. data: id, team, from, to, reason."
+
+class Event(NamedTuple):
+    """A webhook event: what it means, and the fields its payload's `data` holds."""
+
+    description: str
+    data: tuple[str, ...]
+
+
+# Every payload's data has "id" (the record) and "team" (the slug of the owning team).
+EVENTS: dict[str, Event] = {
+    "partnership.created": Event("A partnership was opened.", ("id", "team", "title", "stage")),
+    "partnership.stage_changed": Event(
+        "A partnership moved to another stage.", ("id", "team", "from", "to", "reason")
     ),
-    "engagement.created": (
-        "An engagement (meeting, call, visit, ...) was logged. data: id, team, kind, "
-        "occurred_at, partnership, organizations."
+    "engagement.created": Event(
+        "An engagement (meeting, call, visit, ...) was logged.",
+        ("id", "team", "kind", "occurred_at", "partnership", "organizations"),
     ),
-    "mou.signed": (
-        "An MoU was signed. data: id, team, partnership, title, status, signed_on, "
-        "effective_on, expires_on."
+    "mou.signed": Event(
+        "An MoU was signed.",
+        (
+            "id",
+            "team",
+            "partnership",
+            "title",
+            "status",
+            "signed_on",
+            "effective_on",
+            "expires_on",
+        ),
     ),
-    "mou.renewed": (
-        "An MoU was renewed: its successor is a new draft. data: id, team, partnership, successor."
+    "mou.renewed": Event(
+        "An MoU was renewed: its successor is a new draft.",
+        ("id", "team", "partnership", "successor"),
     ),
-    "mou.activated": (
-        "A signed MoU reached its effective date and is now active. data: id, team, "
-        "partnership, effective_on. Emitted by the MoU expiry job."
+    "mou.activated": Event(
+        "A signed MoU reached its effective date and is now active. Emitted by the MoU expiry job.",
+        ("id", "team", "partnership", "effective_on"),
     ),
-    "mou.expired": "An MoU reached its expiry date. data: id, team, partnership, expires_on.",
-    "mou.expiring": (
-        "An MoU expires soon (90, 30 and 7 days before, by default). data: id, team, "
-        "partnership, expires_on, days_left. Emitted by the MoU expiry job."
+    "mou.expired": Event(
+        "An MoU reached its expiry date.", ("id", "team", "partnership", "expires_on")
     ),
-    "pilot.at_risk": "A running pilot was flagged at risk. data: id, team, partnership, reason.",
-    "followup.created": (
-        "A follow-up was created. data: id, team, due_on, owner, priority, subject."
+    "mou.expiring": Event(
+        "An MoU expires soon (90, 30 and 7 days before, by default). Emitted by the MoU expiry "
+        "job.",
+        ("id", "team", "partnership", "expires_on", "days_left"),
     ),
-    "followup.completed": "A follow-up was marked done. data: id, team, due_on, completed_at.",
-    "followup.overdue": (
-        "A follow-up is past its due date (once a day per follow-up). data: id, team, due_on, "
-        "days_overdue. Emitted by the overdue follow-ups job."
+    "pilot.at_risk": Event(
+        "A running pilot was flagged at risk.", ("id", "team", "partnership", "reason")
     ),
-    "match.accepted": (
-        "A suggested partner was accepted and a partnership opened for it. data: id (the "
-        "suggestion), team, company, counterpart {type, id}, partnership. Emitted by partner "
-        "matching."
+    "followup.created": Event(
+        "A follow-up was created.", ("id", "team", "due_on", "owner", "priority", "subject")
+    ),
+    "followup.completed": Event(
+        "A follow-up was marked done.", ("id", "team", "due_on", "completed_at")
+    ),
+    "followup.overdue": Event(
+        "A follow-up is past its due date (once a day per follow-up). Emitted by the overdue "
+        "follow-ups job.",
+        ("id", "team", "due_on", "days_overdue"),
+    ),
+    "match.accepted": Event(
+        "A suggested partner was accepted and a partnership opened for it: id is the "
+        "suggestion's, counterpart is {type, id}. Emitted by partner matching.",
+        ("id", "team", "company", "counterpart", "partnership"),
     ),
 }
 
@@ -89,6 +114,12 @@ def webhook_emit(
     """
     if event not in EVENTS:
         raise ValueError(f"Unknown webhook event {event!r}; add it to EVENTS first.")
+    if set(data) != set(EVENTS[event].data):
+        # The catalogue is what the schema and /webhook-events/ promise: a payload that says
+        # something else is a programming error, caught by every test that emits the event.
+        raise ValueError(
+            f"{event} data {sorted(data)} is not the catalogue's {sorted(EVENTS[event].data)}."
+        )
     endpoints = [
         e
         for e in WebhookEndpoint.objects.filter(is_active=True, owner__is_active=True)
