@@ -503,3 +503,15 @@ def test_list_pages_take_the_same_number_of_queries_for_2_and_12_rows(client_a, 
     few = queries()
     add(10)
     assert queries() == few
+
+
+def test_the_directory_names_capabilities_not_their_codes(client_a):
+    from engagement.models import Capability
+
+    factories.institution("Penang Skills Development Centre", capabilities=["EQP.DICING"])
+    label = Capability.objects.get(code="EQP.DICING").display_name
+
+    html = client_a.get("/organizations/?q=Penang").content.decode()
+
+    assert f'<span class="tag">{label}</span>' in html
+    assert "EQP.DICING</span>" not in html
