@@ -27,6 +27,13 @@ def engagements_visible(*, user: Any) -> QuerySet[Engagement]:
     return policy.scope(user, qs)
 
 
+def engagements_listed(*, user: Any) -> QuerySet[Engagement]:
+    """The engagements a user may see, with only what the list shows (team, author,
+    organizations)."""
+    qs = Engagement.objects.select_related("team", "created_by").prefetch_related("organizations")
+    return policy.scope(user, qs)
+
+
 def partnerships_visible(*, user: Any) -> QuerySet[Partnership]:
     qs = Partnership.objects.select_related(
         "team", "company", "partnership_type", "owner", "priority_country"

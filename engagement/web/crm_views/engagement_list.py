@@ -17,7 +17,7 @@ from engagement import policy
 from engagement.lists import spec
 from engagement.models import Engagement, ListName, MemberState
 from engagement.selectors import dashboard as dash
-from engagement.selectors.crm import engagements_visible
+from engagement.selectors.crm import engagements_listed
 from engagement.web.crm_views.common import PAGE_SIZE
 from engagement.web.lists import list_context, ordered
 
@@ -68,7 +68,7 @@ def engagement_list(request):
     user = request.user
     f = {k: request.GET.get(k, "").strip() for k in spec(ListName.ENGAGEMENTS).filters}
     problems: list[str] = []
-    qs = _filtered(request, engagements_visible(user=user), f, problems)
+    qs = _filtered(request, engagements_listed(user=user), f, problems)
     qs = ordered(request, ListName.ENGAGEMENTS, qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     sees_all = policy.sees_all_teams(user)
