@@ -32,9 +32,11 @@ from engagement.models import (
     CoreArea,
     Follow,
     ImplementationStatus,
+    ImportJob,
     Incentive,
     Initiative,
     MemberState,
+    Notification,
     Organization,
     OrganizationMerge,
     OrgType,
@@ -47,6 +49,7 @@ from engagement.models import (
     Team,
     Thrust,
     User,
+    WebhookEndpoint,
 )
 
 REFERENCE_MODELS: tuple[type[Model], ...] = (
@@ -70,8 +73,19 @@ INTELLIGENCE_WRITERS = {Role.PROGRAM_MANAGER, Role.ADMIN}
 # Keeping one record per organization (merges, and undoing them) is the directory's stewardship:
 # program managers and administrators see, make and undo merges; teams do not.
 STEWARDSHIP_MODELS: tuple[type[Model], ...] = (OrganizationMerge,)
-# A user's own records (what they follow, their saved list views): theirs alone.
-PERSONAL_MODELS: tuple[type[Model], ...] = (Follow, SavedView)
+# A user's own records, theirs alone to see and change, by the field that names their owner:
+# what they follow, their saved list views, their notifications, their import jobs, their
+# webhook endpoints.
+PERSONAL_MODELS: dict[type[Model], str] = {
+    Follow: "user",
+    SavedView: "user",
+    Notification: "user",
+    ImportJob: "user",
+    WebhookEndpoint: "owner",
+}
+# Of those, what anyone signed in creates for themselves (the others are created by the system,
+# or by a role's rule in their own service: imports by kind, webhooks for integrators).
+SELF_SERVICE_MODELS: tuple[type[Model], ...] = (Follow, SavedView)
 DIRECTORY_WRITERS = {Role.BD_MEMBER, Role.PROGRAM_MANAGER, Role.INTEGRATOR, Role.ADMIN}
 
 # Who asks: a request's user (signed in or anonymous), or nobody (None: a task, a script).
@@ -127,7 +141,7 @@ def scope(actor: Actor, queryset: QuerySet[M]) -> QuerySet[M]:
     if model in REFERENCE_MODELS or model in DIRECTORY_MODELS or model in INTELLIGENCE_MODELS:
         return queryset
     if model in PERSONAL_MODELS:
-        return queryset.filter(user=user)
+        return queryset.filter(**{PERSONAL_MODELS[model]: user})
     if model is Team:
         return queryset if sees_all_teams(user) else queryset.filter(pk=user.team_id)
     if model is User:
@@ -179,7 +193,7 @@ def can_create(actor: Actor, model: type[Model]) -> bool:
         return user.role in DIRECTORY_WRITERS
     if model in INTELLIGENCE_MODELS:
         return user.role in INTELLIGENCE_WRITERS
-    if model in PERSONAL_MODELS:
+    if model in SELF_SERVICE_MODELS:
         return True
     if model is SuggestedEdit:
         return user.role in (Role.BD_MEMBER, Role.INTEGRATOR) and user.team_id is not None
@@ -216,7 +230,7 @@ def can_change(actor: Actor, obj: Model) -> bool:
     if model in INTELLIGENCE_MODELS:
         return user.role in INTELLIGENCE_WRITERS
     if model in PERSONAL_MODELS:
-        return bool(getattr(obj, "user_id", None) == user.pk)
+        return bool(getattr(obj, f"{PERSONAL_MODELS[model]}_id", None) == user.pk)
     if is_team_owned(model):
         return (
             user.role in (Role.BD_MEMBER, Role.INTEGRATOR)

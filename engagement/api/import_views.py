@@ -17,6 +17,7 @@ from rest_framework.reverse import reverse
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from engagement import policy
 from engagement.models import ImportJob
 from engagement.services import import_jobs, imports
 
@@ -147,16 +148,13 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     serializer_class = ImportJobSerializer
     queryset = ImportJob.objects.none()
-    # A job is its uploader's (engagement.policy has no rule for it): the queryset is the rule.
+    # A job is its uploader's (engagement.policy's PERSONAL_MODELS).
     permission_classes = [permissions.IsAuthenticated]
     ordering_fields = ["id", "created_at"]
     filterset_fields = ["kind", "status", "dry_run"]
 
     def get_queryset(self):
-        user = self.request.user
-        if not user.is_authenticated:
-            return ImportJob.objects.none()
-        return ImportJob.objects.filter(user=user)
+        return policy.scope(self.request.user, ImportJob.objects.all())
 
 
 # Mounted ahead of the resource routes (engagement/api/urls.py) so that `import/` is not taken

@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from engagement import policy
 from engagement.api.filters import MAX_ID, DateTimeFilter
 from engagement.api.permissions import PolicyPermission
 from engagement.models import Notification
@@ -72,10 +73,7 @@ class NotificationViewSet(
     queryset = Notification.objects.none()
 
     def get_queryset(self):
-        user = self.request.user
-        if not user.is_authenticated:
-            return Notification.objects.none()
-        return Notification.objects.filter(user=user)
+        return policy.scope(self.request.user, Notification.objects.all())
 
     @extend_schema(request=MarkReadSerializer, responses={200: MarkedSerializer})
     @action(detail=False, methods=["post"], url_path="mark-read")

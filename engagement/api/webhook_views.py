@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from engagement import policy
 from engagement.api.filters import DateTimeFilter, IdFilter
 from engagement.api.mixins import idempotent
 from engagement.api.views import IDEMPOTENCY_KEY
@@ -157,10 +158,7 @@ class WebhookEndpointViewSet(
     queryset = WebhookEndpoint.objects.none()
 
     def get_queryset(self):
-        user = self.request.user
-        if not user.is_authenticated:
-            return WebhookEndpoint.objects.none()
-        return WebhookEndpoint.objects.filter(owner=user)
+        return policy.scope(self.request.user, WebhookEndpoint.objects.all())
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):

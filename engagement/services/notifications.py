@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from engagement import policy
 from engagement.models import Notification, User
 from engagement.services import hooks
 
@@ -198,7 +199,7 @@ def notifications_sweep(*, now=None, stuck_after: timedelta = timedelta(minutes=
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    qs = policy.scope(user, Notification.objects.filter(read_at__isnull=True))
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
@@ -208,7 +209,7 @@ def notification_mark(*, user: User, notification_id: int, read: bool) -> bool:
     """Mark one of `user`'s own notifications read or unread again. False when `user` has no
     such notification (another person's is treated as one that does not exist). Marking a read
     one read keeps the time it was first read."""
-    qs = Notification.objects.filter(user=user, pk=notification_id)
+    qs = policy.scope(user, Notification.objects.filter(pk=notification_id))
     if read:
         changed = qs.filter(read_at__isnull=True).update(read_at=timezone.now())
     else:
@@ -218,4 +219,4 @@ def notification_mark(*, user: User, notification_id: int, read: bool) -> bool:
 
 def notifications_unread_count(*, user: User) -> int:
     """The number behind the navigation's badge: one COUNT on the (user, read_at) index."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return policy.scope(user, Notification.objects.filter(read_at__isnull=True)).count()

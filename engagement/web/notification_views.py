@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from engagement import policy
 from engagement.models import Notification
 from engagement.services.notifications import (
     notification_mark,
@@ -20,7 +21,7 @@ PAGE_SIZE = 30
 
 @login_required
 def notification_list(request):
-    qs = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
+    qs = policy.scope(request.user, Notification.objects.all()).order_by("-created_at", "-id")
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         qs = qs.filter(read_at__isnull=True)

@@ -515,3 +515,16 @@ def test_the_directory_names_capabilities_not_their_codes(client_a):
 
     assert f'<span class="tag">{label}</span>' in html
     assert "EQP.DICING</span>" not in html
+
+
+def test_personal_records_are_scoped_by_the_policy_to_their_owner(users):
+    """Saved views, notifications, import jobs and webhook endpoints: each user's own, by the
+    one rule in engagement.policy (PERSONAL_MODELS), whatever their role."""
+    from engagement import policy
+    from engagement.models import ImportJob, Notification, WebhookEndpoint
+
+    for model, field in policy.PERSONAL_MODELS.items():
+        sql = str(policy.scope(users["pm"], model.objects.all()).query)
+        assert f'"{field}_id" = {users["pm"].pk}' in sql, model
+    assert not policy.scope(None, Notification.objects.all()).exists()
+    assert {ImportJob, Notification, WebhookEndpoint, SavedView} <= set(policy.PERSONAL_MODELS)

@@ -33,7 +33,7 @@ def _check_actor(actor: Any) -> None:
 
 
 def check_owner(actor: Any, endpoint: WebhookEndpoint) -> None:
-    if actor is not None and endpoint.owner_id != actor.pk and not policy.is_admin(actor):
+    if actor is not None and not policy.can_change(actor, endpoint):
         raise NotPermitted(_("This webhook endpoint is not yours."))
 
 
