@@ -4,7 +4,7 @@ The page forms, the API serializers, the import (through the services it calls) 
 services themselves read these limits from here and refuse with the same sentence, so that a
 summary cannot be 10,000 characters in one path and 20,000 in another. Forms and serializers
 keep their `max_length` (the browser's `maxlength`, the schema's `maxLength`) but say it in
-these words (engagement.web.forms.LimitedCharField, engagement.api.fields.LimitedCharField)."""
+these words (engagement.web.fields.LimitedCharField, engagement.api.fields.LimitedCharField)."""
 
 from __future__ import annotations
 

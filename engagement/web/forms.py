@@ -11,7 +11,6 @@ from collections import defaultdict
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -34,8 +33,8 @@ from engagement.rules import (
     FOLLOWUP_OUTCOME,
     PARTNERSHIP_TEXT,
     REASON,
-    TextLimit,
 )
+from engagement.web.fields import LimitedCharField
 
 # Texts the filter script (app.js) shows, translated here like every other string.
 FILTERABLE = {
@@ -43,17 +42,6 @@ FILTERABLE = {
     "data-filter-placeholder": _("Type to filter…"),
     "data-chosen-label": _("Chosen"),
 }
-
-
-class LimitedCharField(forms.CharField):
-    """A text field whose limit is one of engagement.rules: the browser's `maxlength`, and the
-    same refusal as the API, the import and the services."""
-
-    def __init__(self, *, limit: TextLimit, **kwargs) -> None:
-        super().__init__(max_length=limit.max_length, **kwargs)
-        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)] + [
-            limit.validator()
-        ]
 
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
