@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
 
+from engagement.errors import ValidationFailed
+
 
 @dataclass(frozen=True)
 class TextLimit:
@@ -35,6 +37,12 @@ class TextLimit:
         message = self.problem(value)
         if message:
             errors.setdefault(field, []).append(message)
+
+    def enforce(self, value: Any, field: str) -> None:
+        """For services that check one field on its own: refuse it, naming the field."""
+        message = self.problem(value)
+        if message:
+            raise ValidationFailed({field: [message]})
 
     def validator(self) -> LimitValidator:
         """For form and serializer fields."""

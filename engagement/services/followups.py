@@ -240,10 +240,7 @@ def _finish(actor: Any, followup: FollowUp, status: str, kind: str, outcome: str
 def clean_outcome(outcome: Any) -> str:
     """The outcome of a follow-up marked done, trimmed; refused beyond its limit."""
     text = (outcome or "").strip()
-    errors: dict[str, list[str]] = {}
-    FOLLOWUP_OUTCOME.check(text, "outcome", errors)
-    if errors:
-        raise ValidationFailed(errors)
+    FOLLOWUP_OUTCOME.enforce(text, "outcome")
     return text
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,6 +31,7 @@ from engagement.models import (
     User,
 )
 from engagement.models.lists import SAVED_VIEW_NAME_MAX, SAVED_VIEWS_PER_LIST
+from engagement.rules import TextLimit
 from engagement.services.followups import followup_create, followup_update
 from engagement.services.partnerships import partnership_update
 
@@ -58,44 +59,34 @@ def saved_view_save(*, actor: Any, list_name: str, name: str, query: str) -> Sav
     name = " ".join((name or "").split())
     if not name:
         errors["name"] = [_("Give the view a name.")]
-    elif len(name) > SAVED_VIEW_NAME_MAX:
-        errors["name"] = [
-            _("Keep the name to %(n)d characters or fewer.") % {"n": SAVED_VIEW_NAME_MAX}
-        ]
+    else:
+        TextLimit(SAVED_VIEW_NAME_MAX).check(name, "name", errors)
     if errors:
         raise ValidationFailed(errors)
     clean = spec(list_name).clean_query(query or "")
+    mine = SavedView.objects.filter(user=actor, list_name=list_name)
     with transaction.atomic():
-        existing = (
-            SavedView.objects.select_for_update()
-            .filter(user=actor, list_name=list_name, name=name)
-            .first()
-        )
-        if existing is not None:
-            existing.query = clean
-            existing.save(update_fields=["query", "updated_at"])
-            return existing
-        if SavedView.objects.filter(user=actor, list_name=list_name).count() >= (
-            SAVED_VIEWS_PER_LIST
-        ):
-            raise ValidationFailed(
-                {
-                    "name": [
-                        _("You have %(n)d saved views of this list; delete one first.")
-                        % {"n": SAVED_VIEWS_PER_LIST}
-                    ]
-                }
-            )
-        try:
-            with transaction.atomic():
-                return SavedView.objects.create(
-                    user=actor, list_name=list_name, name=name, query=clean
+        view = mine.select_for_update().filter(name=name).first()
+        if view is None:
+            if mine.count() >= SAVED_VIEWS_PER_LIST:
+                raise ValidationFailed(
+                    {
+                        "name": [
+                            _("You have %(n)d saved views of this list; delete one first.")
+                            % {"n": SAVED_VIEWS_PER_LIST}
+                        ]
+                    }
                 )
-        except IntegrityError:  # the same name saved at the same moment from another tab
-            view = SavedView.objects.get(user=actor, list_name=list_name, name=name)
-            view.query = clean
-            view.save(update_fields=["query", "updated_at"])
-            return view
+            try:
+                with transaction.atomic():
+                    return SavedView.objects.create(
+                        user=actor, list_name=list_name, name=name, query=clean
+                    )
+            except IntegrityError:  # the same name saved at the same moment from another tab
+                view = mine.get(name=name)
+        view.query = clean
+        view.save(update_fields=["query", "updated_at"])
+        return view
 
 
 def saved_view_delete(*, actor: Any, view: SavedView) -> None:
@@ -107,8 +98,9 @@ def saved_view_delete(*, actor: Any, view: SavedView) -> None:
 # Selections ----------------------------------------------------------------------------------
 
 
-def selection(*, actor: Any, model: type[M], ids: Iterable[Any]) -> list[M]:
-    """The selected records, in id order, when every one of them is the actor's to see."""
+def selection(*, actor: Any, queryset: QuerySet[M], ids: Iterable[Any]) -> list[M]:
+    """The selected records of `queryset` (with whatever it joins), in id order, when every
+    one of them is the actor's to see."""
     wanted: set[int] = set()
     for raw in ids:
         try:
@@ -123,7 +115,7 @@ def selection(*, actor: Any, model: type[M], ids: Iterable[Any]) -> list[M]:
         raise ValidationFailed(
             {"ids": [_("Select at most %(n)d rows at a time.") % {"n": BULK_MAX}]}
         )
-    found = list(policy.scope(actor, model._default_manager.filter(pk__in=wanted)).order_by("pk"))
+    found = list(policy.scope(actor, queryset.filter(pk__in=wanted)).order_by("pk"))
     missing = len(wanted) - len(found)
     if missing:
         message = ngettext(

@@ -242,9 +242,7 @@ def mou_terminate(*, actor: Any = None, mou: MoU, reason: str) -> MoU:
     check_change(actor, mou)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Say why the MoU is terminated.")]})
-    too_long = REASON.problem((reason or "").strip())
-    if too_long:
-        raise ValidationFailed({"reason": [too_long]})
+    REASON.enforce((reason or "").strip(), "reason")
     _move(
         mou,
         (MoU.Status.SIGNED, MoU.Status.ACTIVE, MoU.Status.DRAFT, MoU.Status.NEGOTIATING),

@@ -244,9 +244,7 @@ def partnership_transition(
     """
     check_change(actor, partnership)
     reason = (reason or "").strip()
-    too_long = REASON.problem(reason)
-    if too_long:
-        raise ValidationFailed({"reason": [too_long]})
+    REASON.enforce(reason, "reason")
     if to not in stages.ALL_STAGES:
         unknown = _("Unknown stage %(stage)s; one of: %(stages)s.") % {
             "stage": repr(to),

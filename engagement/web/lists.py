@@ -52,9 +52,6 @@ class BulkForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), required=False)
 
-    def error_text(self) -> str:
-        return " ".join(f"{self.fields[k].label}: {m}" for k, ms in self.errors.items() for m in ms)
-
 
 def bulk_actions(user: Any, list_name: str) -> list[BulkAction]:
     """The actions `user` may take here: exports for every reader, writes for team members

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from engagement.errors import ServiceError
+from engagement.errors import ServiceError, ValidationFailed
 from engagement.models import Role
 
 PAGE_SIZE = 25
@@ -36,6 +36,18 @@ def refusal_message(user: Any) -> str:
             "Ask a business-development member of the team to make this change here."
         )
     return read_only_message()
+
+
+def refusal_text(exc: ServiceError) -> str:
+    """A refusal in a sentence for a page's message: the messages of the fields it names, or
+    its summary."""
+    named = [m for ms in exc.errors.values() for m in ms]
+    return " ".join(named) if named and isinstance(exc, ValidationFailed) else exc.detail
+
+
+def form_errors_text(form) -> str:
+    """A form's errors in a sentence for a page's message, each after its field's label."""
+    return " ".join(f"{form.fields[k].label}: {m}" for k, ms in form.errors.items() for m in ms)
 
 
 def status_for(exc: ServiceError) -> int:

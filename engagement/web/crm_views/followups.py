@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from engagement import policy
-from engagement.errors import NotPermitted, ServiceError, ValidationFailed
+from engagement.errors import NotPermitted, ServiceError
 from engagement.models import FollowUp, ListName
 from engagement.selectors import dashboard as dash
 from engagement.selectors.crm import followups_visible, team_members
@@ -31,7 +31,12 @@ from engagement.services.followups import (
     followup_update,
 )
 from engagement.web import forms
-from engagement.web.crm_views.common import refusal_message, refuse
+from engagement.web.crm_views.common import (
+    form_errors_text,
+    refusal_message,
+    refusal_text,
+    refuse,
+)
 from engagement.web.lists import list_context, ordered
 from engagement.web.navigation import safe_next
 
@@ -99,16 +104,6 @@ def _back(request) -> HttpResponse:
     return redirect(safe_next(request, reverse("followup-list")))
 
 
-def _error_text(exc: ServiceError) -> str:
-    """A refusal in a sentence: the messages of the fields it names, or its summary."""
-    named = [m for ms in exc.errors.values() for m in ms]
-    return " ".join(named) if named and isinstance(exc, ValidationFailed) else exc.detail
-
-
-def _form_errors(form) -> str:
-    return " ".join(f"{form.fields[k].label}: {m}" for k, ms in form.errors.items() for m in ms)
-
-
 def _short(followup: FollowUp) -> str:
     return followup.note[:80]
 
@@ -126,14 +121,14 @@ def _write(
     if isinstance(followup, HttpResponse):
         return followup
     if form is not None and not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
         return _back(request)
     try:
         action(followup)
     except NotPermitted:
         return refuse(request, refusal_message(request.user))
     except ServiceError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, refusal_text(exc))
     else:
         finished = followup.status != FollowUp.Status.OPEN
         messages.success(

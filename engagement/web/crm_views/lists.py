@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from engagement import policy
 from engagement.api.export import csv_stream
-from engagement.errors import NotPermitted, ServiceError, ValidationFailed
+from engagement.errors import NotPermitted, ServiceError
 from engagement.models import (
     Engagement,
     FollowUp,
@@ -34,7 +34,12 @@ from engagement.models import (
     SavedView,
 )
 from engagement.services import lists as service
-from engagement.web.crm_views.common import refusal_message, refuse
+from engagement.web.crm_views.common import (
+    form_errors_text,
+    refusal_message,
+    refusal_text,
+    refuse,
+)
 from engagement.web.lists import BULK_ACTIONS, BulkForm, bulk_actions
 from engagement.web.navigation import safe_next
 from engagement.web.once import once
@@ -64,11 +69,6 @@ def _back(request, list_name: str) -> HttpResponse:
     return redirect(safe_next(request, reverse(LIST_URLS[list_name])))
 
 
-def _error_text(exc: ServiceError) -> str:
-    named = [m for ms in exc.errors.values() for m in ms]
-    return " ".join(named) if named and isinstance(exc, ValidationFailed) else exc.detail
-
-
 # Saved views ---------------------------------------------------------------------------------
 
 
@@ -84,7 +84,7 @@ def saved_view_save(request, name: str):
             query=request.POST.get("query", ""),
         )
     except ServiceError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, refusal_text(exc))
         return _back(request, list_name)
     messages.success(request, _("View saved: %(name)s.") % {"name": view.name})
     url = reverse(LIST_URLS[list_name])
@@ -111,23 +111,24 @@ def saved_view_delete(request, pk: int):
 def bulk_action(request, name: str):
     list_name = _list_name(name)
     code = request.POST.get("action", "")
-    action = next((a for a in bulk_actions(request.user, list_name) if a.code == code), None)
+    allowed = bulk_actions(request.user, list_name)
+    action = next((a for a in allowed if a.code == code), None)
     if action is None:
         # A reader (program manager, integrator) who asks for anything but an export is
         # refused, as on every other form that writes; a writer who chose nothing is told so.
-        writes = any(a.writes for a in bulk_actions(request.user, list_name))
+        writes = any(a.writes for a in allowed)
         if not writes or any(a.code == code for a in BULK_ACTIONS[list_name]):
             return refuse(request, refusal_message(request.user))
         messages.error(request, _("Choose what to do with the selected rows."))
         return _back(request, list_name)
     form = BulkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.error_text())
+        messages.error(request, form_errors_text(form))
         return _back(request, list_name)
     data = form.cleaned_data
     try:
         records = service.selection(
-            actor=request.user, model=MODELS[list_name], ids=request.POST.getlist("ids")
+            actor=request.user, queryset=_rows(list_name), ids=request.POST.getlist("ids")
         )
         if action.code == "export":
             return _export(list_name, records)
@@ -157,7 +158,7 @@ def bulk_action(request, name: str):
     except NotPermitted:
         return refuse(request, refusal_message(request.user))
     except ServiceError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, refusal_text(exc))
         return _back(request, list_name)
     messages.success(request, done)
     return _back(request, list_name)
@@ -213,25 +214,24 @@ COLUMNS: dict[str, list[tuple[Callable[[], str], Callable[[Any], Any]]]] = {
         (lambda: _("About"), lambda f: str(f.subject or "")),
     ],
 }
+# What the export of each list reads beside the rows: (select_related, prefetch_related).
 RELATED = {
     ListName.ORGANIZATIONS: (("org_type",), ()),
     ListName.PARTNERSHIPS: (("team", "owner"), ("counterparts",)),
     ListName.ENGAGEMENTS: (("team",), ("organizations",)),
-    ListName.FOLLOWUPS: (("team", "owner"), ()),
+    ListName.FOLLOWUPS: (("team", "owner", *FollowUp.SUBJECT_FIELDS), ()),
 }
+
+
+def _rows(list_name: str) -> QuerySet:
+    """A list's records with what its export reads, so that the selection is read once."""
+    joins, prefetch = RELATED[list_name]
+    return MODELS[list_name]._default_manager.select_related(*joins).prefetch_related(*prefetch)
 
 
 def _export(list_name: str, records: Sequence[Model]) -> HttpResponse:
     """The selected rows as CSV (UTF-8 with BOM, formulas neutralised as the API's exports)."""
     columns = COLUMNS[list_name]
-    joins, prefetch = RELATED[list_name]
-    model = MODELS[list_name]
-    rows_qs = (
-        model._default_manager.filter(pk__in=[r.pk for r in records])
-        .select_related(*joins)
-        .prefetch_related(*prefetch)
-        .order_by("pk")
-    )
 
     # The rows are written while the response streams, after the request's language has been
     # switched off: they are written in the reader's language explicitly.
@@ -239,7 +239,7 @@ def _export(list_name: str, records: Sequence[Model]) -> HttpResponse:
 
     def rows() -> Iterator[list[Any]]:
         with override(language):
-            for record in rows_qs:
+            for record in records:
                 yield [value(record) for _label, value in columns]
 
     response = StreamingHttpResponse(
