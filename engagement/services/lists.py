@@ -37,6 +37,7 @@ from engagement.services.partnerships import partnership_update
 
 # A page shows at most 200 rows (the follow-ups' list); a selection is one page's rows.
 BULK_MAX = 200
+ID_MAX = 2**63 - 1
 M = TypeVar("M", bound=Model)
 SUBJECT_KINDS: dict[type[Model], str] = {
     Organization: "organization",
@@ -104,11 +105,14 @@ def selection(*, actor: Any, queryset: QuerySet[M], ids: Iterable[Any]) -> list[
     wanted: set[int] = set()
     for raw in ids:
         try:
-            wanted.add(int(raw))
+            number = int(raw)
         except (TypeError, ValueError):
+            number = 0
+        if not 0 < number <= ID_MAX:  # what no table's key can be is not a record number
             raise ValidationFailed(
                 {"ids": [_("%(value)r is not a record number.") % {"value": raw}]}
-            ) from None
+            )
+        wanted.add(number)
     if not wanted:
         raise ValidationFailed({"ids": [_("Select at least one row.")]})
     if len(wanted) > BULK_MAX:

@@ -528,3 +528,14 @@ def test_personal_records_are_scoped_by_the_policy_to_their_owner(users):
         assert f'"{field}_id" = {users["pm"].pk}' in sql, model
     assert not policy.scope(None, Notification.objects.all()).exists()
     assert {ImportJob, Notification, WebhookEndpoint, SavedView} <= set(policy.PERSONAL_MODELS)
+
+
+def test_a_selected_id_no_database_can_hold_is_refused_by_name(client_a, three):
+    response = client_a.post(
+        "/lists/partnerships/bulk/",
+        {"action": "export", "ids": [three[0].pk, "99999999999999999999"]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert _messages(response) == ["'99999999999999999999' is not a record number."]
