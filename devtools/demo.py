@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from devtools.demo_crm import demo_crm_load, demo_duplicate_load, demo_watch_load
+from engagement.actors import LOADER
 from engagement.models import OrganizationKind, OrganizationNameKey, Role, Team, User
 from engagement.normalize import normalize_name
 from engagement.services.accounts import team_create, user_create
@@ -83,6 +84,7 @@ def _load_companies(report: DemoReport, tick: Callable[[], None]) -> None:
             continue
         presence = _split(row["asean_presence"])
         organization_create(
+            actor=LOADER,
             kind=OrganizationKind.JAPANESE_COMPANY,
             org_type=row["company_type"],
             name=row["name"],
@@ -106,6 +108,7 @@ def _load_institutions(report: DemoReport, tick: Callable[[], None]) -> None:
         if _exists(row["country"], row["name"], row.get("name_ja", "")):
             continue
         organization_create(
+            actor=LOADER,
             kind=OrganizationKind.ASEAN_INSTITUTION,
             org_type=row["org_type"],
             name=row["name"],

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engagement import stages
+from engagement.actors import LOADER
 from engagement.models import (
     Contact,
     Organization,
@@ -225,6 +226,7 @@ def demo_watch_load() -> int:
     today = timezone.localdate()
     for code, state, status, days, note in DEMO_STATUSES:
         implementation_status_record(
+            actor=LOADER,
             initiative=code,
             member_state=state,
             status=status,
@@ -233,6 +235,7 @@ def demo_watch_load() -> int:
             source_title="Demo data: illustrative, not an official announcement",
         )
     policy_update_create(
+        actor=LOADER,
         kind="call_for_partners",
         published_on=today - dt.timedelta(days=3),
         title="Viet Nam invites partners for chip-design training (demo)",

@@ -15,6 +15,9 @@ The shared directory has stewards, not open edit (see `organization_write`):
   that entered it while no other team's record refers to it; everyone else proposes a
   suggested edit that a program manager applies or declines;
 - only program managers and admins delete, and never a record some team's record refers to.
+
+Code that writes on nobody's behalf (loaders, commands, scheduled jobs) passes a `SystemActor`
+(`engagement/actors.py`), which may see and change everything. `None` is nobody: refused.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 
 from engagement import references
+from engagement.actors import SystemActor
 from engagement.models import (
     ApiToken,
     Capability,
@@ -89,13 +93,25 @@ SELF_SERVICE_MODELS: tuple[type[Model], ...] = (Follow, SavedView)
 DIRECTORY_WRITERS = {Role.BD_MEMBER, Role.PROGRAM_MANAGER, Role.INTEGRATOR, Role.ADMIN}
 
 # Who asks: a request's user (signed in or anonymous), or nobody (None: a task, a script).
-Actor = User | AnonymousUser | None
+Actor = User | AnonymousUser | SystemActor | None
+
+
+def is_system(actor: Actor) -> TypeGuard[SystemActor]:
+    """A write the product makes itself (see engagement/actors.py)."""
+    return isinstance(actor, SystemActor)
+
+
+def person(actor: Actor) -> User | None:
+    """The user to record as author (`created_by`, history): None for a system write."""
+    return actor if isinstance(actor, User) and actor.pk else None
+
+
 M = TypeVar("M", bound=Model)
 
 
 def _signed_in(user: Actor) -> TypeGuard[User]:
-    # An anonymous user is never authenticated: what passes is a User.
-    return bool(user is not None and user.is_authenticated and user.is_active)
+    # An anonymous user is never authenticated, nor is a system actor: what passes is a User.
+    return bool(isinstance(user, User) and user.is_authenticated and user.is_active)
 
 
 def _member(user: Actor) -> User | None:
@@ -135,6 +151,8 @@ def _owner_team_id(obj: Model) -> int | None:
 def scope(actor: Actor, queryset: QuerySet[M]) -> QuerySet[M]:
     """The records of `queryset` that `actor` may see."""
     model = queryset.model
+    if is_system(actor):
+        return queryset
     user = _member(actor)
     if user is None:
         return queryset.none()
@@ -168,6 +186,8 @@ def scope(actor: Actor, queryset: QuerySet[M]) -> QuerySet[M]:
 
 
 def can_view(actor: Actor, obj: Model) -> bool:
+    if is_system(actor):
+        return True
     user = _member(actor)
     if user is None:
         return False
@@ -182,6 +202,8 @@ def can_view(actor: Actor, obj: Model) -> bool:
 
 
 def can_create(actor: Actor, model: type[Model]) -> bool:
+    if is_system(actor):
+        return True
     user = _member(actor)
     if user is None:
         return False
@@ -207,6 +229,8 @@ def can_create(actor: Actor, model: type[Model]) -> bool:
 def can_change(actor: Actor, obj: Model) -> bool:
     """May `actor` edit or delete `obj`? Program managers read team records; they do not edit
     them (their decisions go through the match review, which has its own rule)."""
+    if is_system(actor):
+        return True
     user = _member(actor)
     if user is None:
         return False
@@ -250,6 +274,8 @@ NONE = "none"
 
 def organization_write(actor: Actor, org: Organization) -> str:
     """DIRECT: may change `org` in place; SUGGEST: may only propose a suggested edit; NONE."""
+    if is_system(actor):
+        return DIRECT
     user = _member(actor)
     if user is None:
         return NONE
@@ -285,7 +311,7 @@ def can_delete(user: Actor, obj: Model) -> bool:
     then only when nothing refers to them: the service checks that); other records as
     can_change."""
     if type(obj) is Organization:
-        return sees_all_teams(user)
+        return is_system(user) or sees_all_teams(user)
     return can_change(user, obj)
 
 
@@ -299,6 +325,8 @@ def can_change_in_pages(user: Actor, obj: Model) -> bool:
 
 def can_decide_matches_for(actor: Actor, company_id: int) -> bool:
     """Accept, reject or snooze suggestions for a company: its own BD team, or a program manager."""
+    if is_system(actor):
+        return True
     user = _member(actor)
     if user is None:
         return False

@@ -7,6 +7,7 @@ import itertools
 
 import factory
 
+from engagement.actors import LOADER, SystemActor
 from engagement.models import Contact, Organization, Team, User
 from engagement.services.accounts import api_token_create
 from engagement.services.directory import contact_create, organization_create
@@ -19,6 +20,7 @@ def company(
     name: str | None = None, *, name_ja: str = "", org_type: str = "equipment", **extra
 ) -> Organization:
     return organization_create(
+        actor=extra.pop("actor", LOADER),
         kind="japanese_company",
         org_type=org_type,
         name=name or f"Test Company {next(_seq)}",
@@ -32,6 +34,7 @@ def institution(
     name: str | None = None, *, country: str = "MY", org_type: str = "university", **extra
 ) -> Organization:
     return organization_create(
+        actor=extra.pop("actor", LOADER),
         kind="asean_institution",
         org_type=org_type,
         name=name or f"Test Institute {next(_seq)}",
@@ -47,7 +50,11 @@ def contact(
     team = team or Team.objects.order_by("pk").first()
     assert team is not None, "a contact belongs to a team: create one first"
     return contact_create(
-        organization=organization, name=name or f"Person {next(_seq)}", team=team, **extra
+        actor=extra.pop("actor", LOADER),
+        organization=organization,
+        name=name or f"Person {next(_seq)}",
+        team=team,
+        **extra,
     )
 
 
@@ -89,7 +96,7 @@ def partnership(
     team: Team,
     *,
     counterparts,
-    actor: User | None = None,
+    actor: User | SystemActor = LOADER,
     title: str | None = None,
     partnership_type: str = "joint_rd_centre",
     **extra,
@@ -110,7 +117,7 @@ def engagement(
     team: Team,
     *,
     organizations,
-    actor: User | None = None,
+    actor: User | SystemActor = LOADER,
     occurred_at=None,
     kind: str = "meeting",
     summary: str | None = None,
@@ -131,7 +138,7 @@ def engagement(
     )
 
 
-def mou(partnership, *, actor: User | None = None, title: str | None = None, **extra):
+def mou(partnership, *, actor: User | SystemActor = LOADER, title: str | None = None, **extra):
     from engagement.services.mous import mou_create
 
     return mou_create(
@@ -139,7 +146,9 @@ def mou(partnership, *, actor: User | None = None, title: str | None = None, **e
     )
 
 
-def pilot(partnership, *, actor: User | None = None, objective: str | None = None, **extra):
+def pilot(
+    partnership, *, actor: User | SystemActor = LOADER, objective: str | None = None, **extra
+):
     from engagement.services.pilots import pilot_create
 
     return pilot_create(
@@ -152,7 +161,7 @@ def followup(
     *,
     owner: User,
     due_on,
-    actor: User | None = None,
+    actor: User | SystemActor = LOADER,
     note: str | None = None,
     subject=None,
     **extra,

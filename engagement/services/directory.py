@@ -62,8 +62,6 @@ class _OrgInput:
 
 
 def _check_actor(actor: Any, obj: Organization | Contact | None, model: type) -> None:
-    if actor is None:  # system writes: loaders, generators, migrations
-        return
     allowed = policy.can_create(actor, model) if obj is None else policy.can_change(actor, obj)
     if not allowed:
         raise NotPermitted(
@@ -72,8 +70,6 @@ def _check_actor(actor: Any, obj: Organization | Contact | None, model: type) ->
 
 
 def _check_organization_write(actor: Any, organization: Organization) -> None:
-    if actor is None:  # system writes: loaders, generators, migrations
-        return
     mode = policy.organization_write(actor, organization)
     if mode == policy.SUGGEST:
         raise NotPermitted(
@@ -229,7 +225,7 @@ def _save_with_keys(org: Organization, clean: _OrgInput, actor: Any) -> Organiza
     duplicate = _find_duplicate(clean.country, _name_keys(org), org.pk)
     if duplicate is not None:
         raise _duplicate_error(duplicate)
-    org._history_user = actor
+    org._history_user = policy.person(actor)
     try:
         with transaction.atomic():
             org.save()
@@ -247,7 +243,7 @@ def _save_with_keys(org: Organization, clean: _OrgInput, actor: Any) -> Organiza
 
 
 @transaction.atomic
-def organization_create(*, actor: Any = None, **data: Any) -> Organization:
+def organization_create(*, actor: Any, **data: Any) -> Organization:
     """Create an organization, refusing one whose normalised name already exists in its country."""
     _check_actor(actor, None, Organization)
     clean = validate_organization_input(data, None)
@@ -261,7 +257,7 @@ def organization_create(*, actor: Any = None, **data: Any) -> Organization:
 @transaction.atomic
 def organization_update(
     *,
-    actor: Any = None,
+    actor: Any,
     organization: Organization,
     expected_version: int | None = None,
     **changes: Any,
@@ -293,10 +289,10 @@ def _still_referred_to(organization: Organization, count: int) -> Conflict:
 
 
 @transaction.atomic
-def organization_delete(*, actor: Any = None, organization: Organization) -> None:
+def organization_delete(*, actor: Any, organization: Organization) -> None:
     """Remove an organization nothing refers to. Program managers and administrators only:
     a directory record any team's work points at is archived, never removed."""
-    if actor is not None and not policy.can_delete(actor, organization):
+    if not policy.can_delete(actor, organization):
         raise NotPermitted(
             _(
                 "Only program managers remove organizations from the shared directory; "
@@ -306,7 +302,7 @@ def organization_delete(*, actor: Any = None, organization: Organization) -> Non
     count = sum(references.team_reference_counts(organization).values())
     if count:
         raise _still_referred_to(organization, count)
-    organization._history_user = actor
+    organization._history_user = policy.person(actor)
     Tombstone.objects.create(resource="organizations", object_id=organization.pk)
     try:
         organization.delete()
@@ -316,15 +312,15 @@ def organization_delete(*, actor: Any = None, organization: Organization) -> Non
 
 @transaction.atomic
 def organization_archive(
-    *, actor: Any = None, organization: Organization, archived: bool = True
+    *, actor: Any, organization: Organization, archived: bool = True
 ) -> Organization:
     """Archive (or bring back) an organization: it leaves the directory's lists and matching
     but keeps every record that refers to it. Program managers and administrators only."""
-    if actor is not None and not policy.can_delete(actor, organization):
+    if not policy.can_delete(actor, organization):
         raise NotPermitted(_("Only program managers archive organizations."))
     claim_version(organization, None)
     organization.archived_at = timezone.now() if archived else None
-    organization._history_user = actor
+    organization._history_user = policy.person(actor)
     organization.save(update_fields=["archived_at", "version"])
     hooks.profile_changed(organization=organization)
     return organization
@@ -389,7 +385,7 @@ def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contac
     for field, value in clean.items():
         setattr(contact, field, value)
     contact.search_text = contact.searchable
-    contact._history_user = actor
+    contact._history_user = policy.person(actor)
     try:
         with transaction.atomic():
             contact.save()
@@ -402,14 +398,16 @@ def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contac
 
 
 @transaction.atomic
-def contact_create(*, actor: Any = None, team: Any = None, **data: Any) -> Contact:
+def contact_create(*, actor: Any, team: Any = None, **data: Any) -> Contact:
     """Record a contact for the actor's team. A system write, or an administrator (who belongs
     to no team), names the `team`."""
     _check_actor(actor, None, Contact)
     named = getattr(team, "pk", team)
     own = getattr(actor, "team_id", None)
     owner_id = (
-        own if own is not None else (named if actor is None or policy.is_admin(actor) else None)
+        own
+        if own is not None
+        else (named if policy.is_system(actor) or policy.is_admin(actor) else None)
     )
     if owner_id is None:
         raise ValidationFailed({"team": [_("A team is required: your account has none.")]})
@@ -418,7 +416,7 @@ def contact_create(*, actor: Any = None, team: Any = None, **data: Any) -> Conta
 
 @transaction.atomic
 def contact_update(
-    *, actor: Any = None, contact: Contact, expected_version: int | None = None, **changes: Any
+    *, actor: Any, contact: Contact, expected_version: int | None = None, **changes: Any
 ) -> Contact:
     _check_actor(actor, contact, Contact)
     clean = _validate_contact(changes, contact)
@@ -427,8 +425,8 @@ def contact_update(
 
 
 @transaction.atomic
-def contact_delete(*, actor: Any = None, contact: Contact) -> None:
+def contact_delete(*, actor: Any, contact: Contact) -> None:
     _check_actor(actor, contact, Contact)
-    contact._history_user = actor
+    contact._history_user = policy.person(actor)
     Tombstone.objects.create(resource="contacts", object_id=contact.pk, team_id=contact.team_id)
     contact.delete()

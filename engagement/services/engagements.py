@@ -147,14 +147,14 @@ def _next_step_owner(actor: Any, team: Team) -> User | None:
 
 
 @transaction.atomic
-def engagement_log(*, actor: Any = None, team: Team | None = None, **data: Any) -> Engagement:
+def engagement_log(*, actor: Any, team: Team | None = None, **data: Any) -> Engagement:
     """Record an interaction. Only when, kind, one organization and a summary are required;
     a next step with a date (`next_step_due`) creates a follow-up in the same transaction."""
     team = team_for_new_record(actor, team, Engagement)
     clean = _validate(data, team, None)
-    eng = Engagement(team=team, created_by=actor if getattr(actor, "pk", None) else None)
+    eng = Engagement(team=team, created_by=policy.person(actor))
     _apply(eng, clean)
-    eng._history_user = actor
+    eng._history_user = policy.person(actor)
     eng.save()
     _set_links(eng, clean)
     record_event(
@@ -195,7 +195,7 @@ def engagement_log(*, actor: Any = None, team: Team | None = None, **data: Any) 
 @transaction.atomic
 def engagement_update(
     *,
-    actor: Any = None,
+    actor: Any,
     engagement: Engagement,
     expected_version: int | None = None,
     **changes: Any,
@@ -204,7 +204,7 @@ def engagement_update(
     clean = _validate(changes, engagement.team, engagement)
     claim_version(engagement, expected_version)
     _apply(engagement, clean)
-    engagement._history_user = actor
+    engagement._history_user = policy.person(actor)
     engagement.save()
     _set_links(engagement, clean)
     if clean.get("next_step_due"):
@@ -219,7 +219,7 @@ def engagement_update(
 
 
 @transaction.atomic
-def engagement_delete(*, actor: Any = None, engagement: Engagement) -> None:
+def engagement_delete(*, actor: Any, engagement: Engagement) -> None:
     check_change(actor, engagement)
     tombstone("engagements", engagement, engagement.team)
     # Its follow-ups go with it (cascade): say so to syncing clients and clear their events.
@@ -228,13 +228,13 @@ def engagement_delete(*, actor: Any = None, engagement: Engagement) -> None:
         Tombstone.objects.create(resource="follow-ups", object_id=pk, team=engagement.team)
     TimelineEvent.objects.filter(object_type="followup", object_id__in=followup_ids).delete()
     TimelineEvent.objects.filter(object_type="engagement", object_id=engagement.pk).delete()
-    engagement._history_user = actor
+    engagement._history_user = policy.person(actor)
     engagement.delete()
 
 
 @transaction.atomic
 def engagement_restore(
-    *, actor: Any = None, engagement_id: int, without_partnership: bool = False
+    *, actor: Any, engagement_id: int, without_partnership: bool = False
 ) -> Engagement:
     """Bring back a deleted engagement from its history, with the same id and its links. When
     its partnership has been deleted since, it is refused (409) unless `without_partnership`."""
@@ -245,7 +245,7 @@ def engagement_restore(
     )
     current = Engagement.objects.filter(pk=engagement_id).first()
     if current is not None:
-        if actor is not None and not policy.can_view(actor, current):
+        if not policy.can_view(actor, current):
             raise missing
         raise ValidationFailed(
             {"id": [_("Engagement %(id)s is not deleted.") % {"id": engagement_id}]}
@@ -254,7 +254,7 @@ def engagement_restore(
     last = history.exclude(history_type="-").order_by("-history_date", "-history_id").first()
     if last is None:
         raise missing
-    if actor is not None:
+    if not policy.is_system(actor):
         own_team = actor.is_active and actor.team_id == last.team_id
         if not (own_team or policy.is_admin(actor)):
             raise missing
@@ -278,7 +278,7 @@ def engagement_restore(
         eng.partnership = None
     if eng.created_by_id and not User.objects.filter(pk=eng.created_by_id).exists():
         eng.created_by = None  # its author's account is gone (the link is SET_NULL anyway)
-    eng._history_user = actor
+    eng._history_user = policy.person(actor)
     eng.save(force_insert=True)
     # auto_now_add stamped the time of the restore; the record dates from when it was logged.
     eng.created_at = last.created_at

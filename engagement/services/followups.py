@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement import policy
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import (
     Engagement,
@@ -118,7 +119,7 @@ def _subject_organizations(kind: str | None, obj) -> list[Organization]:
 @transaction.atomic
 def followup_create(
     *,
-    actor: Any = None,
+    actor: Any,
     due_on: Any,
     note: str,
     owner: Any = None,
@@ -150,11 +151,11 @@ def followup_create(
         priority=priority,
         note=note.strip(),
         source_key=source_key,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=policy.person(actor),
     )
     if kind:
         setattr(followup, kind, obj)
-    followup._history_user = actor
+    followup._history_user = policy.person(actor)
     try:
         with transaction.atomic():
             followup.save()
@@ -193,7 +194,7 @@ def followup_create(
 
 
 def _record(actor: Any, followup: FollowUp, kind: str, at: dt.datetime, **data: Any) -> None:
-    followup._history_user = actor
+    followup._history_user = policy.person(actor)
     followup.save(update_fields=["updated_at"])  # one history row for the change
     subject_kind, obj = followup.subject
     record_event(
@@ -226,7 +227,7 @@ def _finish(actor: Any, followup: FollowUp, status: str, kind: str, outcome: str
         status=status,
         outcome=outcome,
         completed_at=now if status == FollowUp.Status.DONE else None,
-        completed_by=actor if getattr(actor, "pk", None) else None,
+        completed_by=policy.person(actor),
         version=F("version") + 1,
         updated_at=now,
     )
@@ -245,7 +246,7 @@ def clean_outcome(outcome: Any) -> str:
 
 
 @transaction.atomic
-def followup_complete(*, actor: Any = None, followup: FollowUp, outcome: str = "") -> FollowUp:
+def followup_complete(*, actor: Any, followup: FollowUp, outcome: str = "") -> FollowUp:
     text = clean_outcome(outcome)
     followup = _finish(
         actor, followup, FollowUp.Status.DONE, TimelineEvent.Kind.FOLLOWUP_DONE, text
@@ -264,14 +265,14 @@ def followup_complete(*, actor: Any = None, followup: FollowUp, outcome: str = "
 
 
 @transaction.atomic
-def followup_cancel(*, actor: Any = None, followup: FollowUp) -> FollowUp:
+def followup_cancel(*, actor: Any, followup: FollowUp) -> FollowUp:
     return _finish(
         actor, followup, FollowUp.Status.CANCELLED, TimelineEvent.Kind.FOLLOWUP_CANCELLED
     )
 
 
 @transaction.atomic
-def followup_reopen(*, actor: Any = None, followup: FollowUp) -> FollowUp:
+def followup_reopen(*, actor: Any, followup: FollowUp) -> FollowUp:
     """Undo marking a follow-up done or cancelled: open again, as it was, within UNDO_WINDOW
     of being finished. Later, a finished follow-up stays finished (create a new one)."""
     check_change(actor, followup)
@@ -318,7 +319,7 @@ def followup_reopen(*, actor: Any = None, followup: FollowUp) -> FollowUp:
 
 @transaction.atomic
 def followup_update(
-    *, actor: Any = None, followup: FollowUp, expected_version: int | None = None, **changes: Any
+    *, actor: Any, followup: FollowUp, expected_version: int | None = None, **changes: Any
 ) -> FollowUp:
     check_change(actor, followup)
     errors: dict[str, list[str]] = {}
@@ -348,14 +349,14 @@ def followup_update(
     if errors:
         raise ValidationFailed(errors)
     claim_version(followup, expected_version)
-    followup._history_user = actor
+    followup._history_user = policy.person(actor)
     followup.save()
     return followup
 
 
 @transaction.atomic
-def followup_delete(*, actor: Any = None, followup: FollowUp) -> None:
+def followup_delete(*, actor: Any, followup: FollowUp) -> None:
     check_change(actor, followup)
     tombstone("follow-ups", followup, followup.team)
-    followup._history_user = actor
+    followup._history_user = policy.person(actor)
     followup.delete()

@@ -78,7 +78,7 @@ def m2m_relations() -> Iterator[tuple[str, type[models.Model], str, str]]:
 
 
 def _check_actor(actor: Any) -> None:
-    if actor is not None and not policy.can_create(actor, OrganizationMerge):
+    if not policy.can_create(actor, OrganizationMerge):
         raise NotPermitted(_("Only program managers merge organizations."))
 
 
@@ -159,12 +159,12 @@ def _move_m2m(through, owner: str, target: str, merged, survivor) -> dict[str, l
 
 def _touch(org: Organization, actor: Any) -> None:
     claim_version(org, None)
-    org._history_user = actor
+    org._history_user = policy.person(actor)
 
 
 @transaction.atomic
 def organization_merge(
-    *, actor: Any = None, survivor: Organization, merged: Organization
+    *, actor: Any, survivor: Organization, merged: Organization
 ) -> OrganizationMerge:
     """Merge `merged` into `survivor`: everything that referred to `merged` refers to
     `survivor`, and `merged` is archived. Program managers and administrators only."""
@@ -195,7 +195,7 @@ def organization_merge(
     record = OrganizationMerge.objects.create(
         survivor=survivor,
         merged=merged,
-        by=actor if getattr(actor, "pk", None) else None,
+        by=policy.person(actor),
         at=now,
         moves=moves,
         moved_count=count,
@@ -221,7 +221,7 @@ def _model(label: str) -> tuple[type[models.Model], str]:
 
 
 @transaction.atomic
-def organization_merge_undo(*, actor: Any = None, merge: OrganizationMerge) -> OrganizationMerge:
+def organization_merge_undo(*, actor: Any, merge: OrganizationMerge) -> OrganizationMerge:
     """Move back exactly what the merge moved and bring the duplicate back to the directory."""
     _check_actor(actor)
     merge = OrganizationMerge.objects.select_for_update().get(pk=merge.pk)
@@ -258,7 +258,7 @@ def organization_merge_undo(*, actor: Any = None, merge: OrganizationMerge) -> O
     _touch(survivor, actor)
     survivor.save(update_fields=["version"])
     merge.undone_at = timezone.now()
-    merge.undone_by = actor if getattr(actor, "pk", None) else None
+    merge.undone_by = policy.person(actor)
     merge.save(update_fields=["undone_at", "undone_by"])
     hooks.profile_changed(organization=merged)
     hooks.profile_changed(organization=survivor)
@@ -267,10 +267,10 @@ def organization_merge_undo(*, actor: Any = None, merge: OrganizationMerge) -> O
 
 @transaction.atomic
 def duplicate_dismiss(
-    *, actor: Any = None, first: Organization, second: Organization
+    *, actor: Any, first: Organization, second: Organization
 ) -> DuplicateDismissal:
     """Record that two organizations are different, so the pair leaves the duplicates list."""
-    if actor is not None and not policy.can_create(actor, OrganizationMerge):
+    if not policy.can_create(actor, OrganizationMerge):
         raise NotPermitted(_("Only program managers review likely duplicates."))
     low, high = sorted((first.pk, second.pk))
     if low == high:
@@ -278,6 +278,6 @@ def duplicate_dismiss(
     dismissal, _created = DuplicateDismissal.objects.get_or_create(
         first_id=low,
         second_id=high,
-        defaults={"by": actor if getattr(actor, "pk", None) else None, "at": timezone.now()},
+        defaults={"by": policy.person(actor), "at": timezone.now()},
     )
     return dismissal

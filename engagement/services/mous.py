@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement import policy
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import MoU, Organization, Partnership, Thrust, TimelineEvent
 from engagement.rules import REASON
@@ -105,9 +106,7 @@ def _links(mou: MoU, clean: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def mou_create(
-    *, actor: Any = None, partnership: Partnership, status: str = "draft", **data: Any
-) -> MoU:
+def mou_create(*, actor: Any, partnership: Partnership, status: str = "draft", **data: Any) -> MoU:
     check_change(actor, partnership)
     if status not in (MoU.Status.DRAFT, MoU.Status.NEGOTIATING):
         raise ValidationFailed(
@@ -120,7 +119,7 @@ def mou_create(
     clean = _validate(data, None)
     mou = MoU(partnership=partnership, status=status)
     _apply(mou, clean)
-    mou._history_user = actor
+    mou._history_user = policy.person(actor)
     mou.save()
     if "parties" not in clean:
         clean["parties"] = [partnership.company, *partnership.counterparts.all()]
@@ -130,9 +129,7 @@ def mou_create(
 
 
 @transaction.atomic
-def mou_update(
-    *, actor: Any = None, mou: MoU, expected_version: int | None = None, **changes: Any
-) -> MoU:
+def mou_update(*, actor: Any, mou: MoU, expected_version: int | None = None, **changes: Any) -> MoU:
     check_change(actor, mou)
     if "status" in changes and changes["status"] != mou.status:
         if {mou.status, changes["status"]} <= {MoU.Status.DRAFT, MoU.Status.NEGOTIATING}:
@@ -142,7 +139,7 @@ def mou_update(
     clean = _validate(changes, mou)
     claim_version(mou, expected_version)
     _apply(mou, clean)
-    mou._history_user = actor
+    mou._history_user = policy.person(actor)
     mou.save()
     _links(mou, clean)
     return mou
@@ -165,7 +162,7 @@ def _move(mou: MoU, expected: tuple[str, ...], **fields: Any) -> None:
 
 @transaction.atomic
 def mou_sign(
-    *, actor: Any = None, mou: MoU, signed_on: Any, effective_on: Any = None, expires_on: Any = None
+    *, actor: Any, mou: MoU, signed_on: Any, effective_on: Any = None, expires_on: Any = None
 ) -> MoU:
     check_change(actor, mou)
     errors: dict[str, list[str]] = {}
@@ -211,7 +208,7 @@ def mou_sign(
     )
     mou.refresh_from_db()
     mou.version += 1
-    mou._history_user = actor
+    mou._history_user = policy.person(actor)
     mou.save()
     _event(
         mou,
@@ -238,7 +235,7 @@ def mou_sign(
 
 
 @transaction.atomic
-def mou_terminate(*, actor: Any = None, mou: MoU, reason: str) -> MoU:
+def mou_terminate(*, actor: Any, mou: MoU, reason: str) -> MoU:
     check_change(actor, mou)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Say why the MoU is terminated.")]})
@@ -250,16 +247,14 @@ def mou_terminate(*, actor: Any = None, mou: MoU, reason: str) -> MoU:
     )
     mou.refresh_from_db()
     mou.version += 1
-    mou._history_user = actor
+    mou._history_user = policy.person(actor)
     mou.save()
     _event(mou, actor, "terminated", reason=reason.strip())
     return mou
 
 
 @transaction.atomic
-def mou_renew(
-    *, actor: Any = None, mou: MoU, effective_on: Any, expires_on: Any, title: str = ""
-) -> MoU:
+def mou_renew(*, actor: Any, mou: MoU, effective_on: Any, expires_on: Any, title: str = "") -> MoU:
     """Create the successor MoU (a draft to be signed) and mark this one renewed."""
     check_change(actor, mou)
     if MoU.objects.filter(predecessor=mou).exists():
@@ -280,7 +275,7 @@ def mou_renew(
     )
     mou.refresh_from_db()
     mou.version += 1
-    mou._history_user = actor
+    mou._history_user = policy.person(actor)
     mou.save()
     successor = MoU(
         partnership=mou.partnership,
@@ -289,7 +284,7 @@ def mou_renew(
         renewal_notice_days=mou.renewal_notice_days,
     )
     _apply(successor, clean)
-    successor._history_user = actor
+    successor._history_user = policy.person(actor)
     successor.save()
     successor.parties.set(mou.parties.all())
     successor.thrusts.set(mou.thrusts.all())
@@ -402,14 +397,14 @@ def _check_document(upload: UploadedFile) -> str:
 
 
 @transaction.atomic
-def mou_attach_document(*, actor: Any = None, mou: MoU, upload: UploadedFile) -> MoU:
+def mou_attach_document(*, actor: Any, mou: MoU, upload: UploadedFile) -> MoU:
     check_change(actor, mou)
     name = _check_document(upload)
     old = mou.document.name if mou.document else ""
     mou.document.save(name, upload, save=False)
     mou.document_name = name
     claim_version(mou, None)
-    mou._history_user = actor
+    mou._history_user = policy.person(actor)
     mou.save()
     if old:
         storage = mou.document.storage
@@ -419,8 +414,8 @@ def mou_attach_document(*, actor: Any = None, mou: MoU, upload: UploadedFile) ->
 
 
 @transaction.atomic
-def mou_delete(*, actor: Any = None, mou: MoU) -> None:
+def mou_delete(*, actor: Any, mou: MoU) -> None:
     check_change(actor, mou)
     tombstone("mous", mou, mou.partnership.team)
-    mou._history_user = actor
+    mou._history_user = policy.person(actor)
     mou.delete()

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement import stages
+from engagement import policy, stages
 from engagement.errors import RuleRefused, StaleWrite, ValidationFailed
 from engagement.models import (
     Initiative,
@@ -165,7 +165,7 @@ def _links(p: Partnership, clean: dict[str, Any]) -> None:
 @transaction.atomic
 def partnership_create(
     *,
-    actor: Any = None,
+    actor: Any,
     team: Team | None = None,
     identified_at: dt.datetime | None = None,
     **data: Any,
@@ -181,14 +181,14 @@ def partnership_create(
         team=team, stage=Stage.IDENTIFIED, stage_changed_at=identified_at or timezone.now()
     )
     _apply(p, clean)
-    p._history_user = actor
+    p._history_user = policy.person(actor)
     p.save()
     _links(p, clean)
     StageChange.objects.create(
         partnership=p,
         from_stage="",
         to_stage=p.stage,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=policy.person(actor),
         at=p.stage_changed_at,
     )
     record_event(
@@ -212,7 +212,7 @@ def partnership_create(
 @transaction.atomic
 def partnership_update(
     *,
-    actor: Any = None,
+    actor: Any,
     partnership: Partnership,
     expected_version: int | None = None,
     **changes: Any,
@@ -221,7 +221,7 @@ def partnership_update(
     clean = _validate(changes, partnership.team, partnership)
     claim_version(partnership, expected_version)
     _apply(partnership, clean)
-    partnership._history_user = actor
+    partnership._history_user = policy.person(actor)
     partnership.save()
     _links(partnership, clean)
     return partnership
@@ -230,7 +230,7 @@ def partnership_update(
 @transaction.atomic
 def partnership_transition(
     *,
-    actor: Any = None,
+    actor: Any,
     partnership: Partnership,
     to: str,
     reason: str = "",
@@ -296,7 +296,7 @@ def partnership_transition(
     elif to in stages.PIPELINE:
         partnership.resume_stage = ""
     partnership.lost_reason = reason if to == Stage.LOST else ""
-    partnership._history_user = actor
+    partnership._history_user = policy.person(actor)
     partnership.save()
     StageChange.objects.create(
         partnership=partnership,
@@ -304,7 +304,7 @@ def partnership_transition(
         to_stage=to,
         reason=reason,
         at=now,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=policy.person(actor),
     )
     record_event(
         team=partnership.team,
@@ -331,8 +331,8 @@ def partnership_transition(
 
 
 @transaction.atomic
-def partnership_delete(*, actor: Any = None, partnership: Partnership) -> None:
+def partnership_delete(*, actor: Any, partnership: Partnership) -> None:
     check_change(actor, partnership)
     tombstone("partnerships", partnership, partnership.team)
-    partnership._history_user = actor
+    partnership._history_user = policy.person(actor)
     partnership.delete()

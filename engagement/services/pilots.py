@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from engagement import policy
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import KPI, Milestone, Partnership, Pilot, TimelineEvent, User
 from engagement.services.common import choice_labels, claim_version
@@ -143,7 +144,7 @@ def _dates(data: dict, current: Pilot | None, errors: dict) -> dict:
 @transaction.atomic
 def pilot_create(
     *,
-    actor: Any = None,
+    actor: Any,
     partnership: Partnership,
     objective: str,
     owner: Any = None,
@@ -170,7 +171,7 @@ def pilot_create(
     if errors:
         raise ValidationFailed(errors)
     pilot = Pilot(partnership=partnership, objective=objective.strip(), owner=owner_obj, **dates)
-    pilot._history_user = actor
+    pilot._history_user = policy.person(actor)
     pilot.save()
     Milestone.objects.bulk_create(Milestone(pilot=pilot, **m) for m in ms)
     KPI.objects.bulk_create(KPI(pilot=pilot, **k) for k in ks)
@@ -180,7 +181,7 @@ def pilot_create(
 
 @transaction.atomic
 def pilot_update(
-    *, actor: Any = None, pilot: Pilot, expected_version: int | None = None, **changes: Any
+    *, actor: Any, pilot: Pilot, expected_version: int | None = None, **changes: Any
 ) -> Pilot:
     check_change(actor, pilot)
     errors: dict[str, list[str]] = {}
@@ -206,7 +207,7 @@ def pilot_update(
     for field, value in dates.items():
         setattr(pilot, field, value)
     claim_version(pilot, expected_version)
-    pilot._history_user = actor
+    pilot._history_user = policy.person(actor)
     pilot.save()
     return pilot
 
@@ -243,14 +244,14 @@ def _move(
         pilot.refresh_from_db(fields=["status"])
         raise _wrong_status(pilot, expected, action)
     pilot.refresh_from_db()
-    pilot._history_user = actor
+    pilot._history_user = policy.person(actor)
     pilot.save(update_fields=["updated_at"])
     _event(pilot, actor, TimelineEvent.Kind.PILOT, action=action, status=to)
     return pilot
 
 
 @transaction.atomic
-def pilot_start(*, actor: Any = None, pilot: Pilot, starts_on: Any = None) -> Pilot:
+def pilot_start(*, actor: Any, pilot: Pilot, starts_on: Any = None) -> Pilot:
     check_change(actor, pilot)
     _check_status(pilot, (Pilot.Status.PLANNED,), "start")
     errors: dict[str, list[str]] = {}
@@ -272,7 +273,7 @@ def pilot_start(*, actor: Any = None, pilot: Pilot, starts_on: Any = None) -> Pi
 
 
 @transaction.atomic
-def pilot_complete(*, actor: Any = None, pilot: Pilot, actual_end_on: Any = None) -> Pilot:
+def pilot_complete(*, actor: Any, pilot: Pilot, actual_end_on: Any = None) -> Pilot:
     check_change(actor, pilot)
     _check_status(pilot, (Pilot.Status.RUNNING, Pilot.Status.AT_RISK), "complete")
     errors: dict[str, list[str]] = {}
@@ -295,7 +296,7 @@ def pilot_complete(*, actor: Any = None, pilot: Pilot, actual_end_on: Any = None
 
 
 @transaction.atomic
-def pilot_cancel(*, actor: Any = None, pilot: Pilot) -> Pilot:
+def pilot_cancel(*, actor: Any, pilot: Pilot) -> Pilot:
     return _move(
         pilot,
         actor,
@@ -307,7 +308,7 @@ def pilot_cancel(*, actor: Any = None, pilot: Pilot) -> Pilot:
 
 @transaction.atomic
 def milestone_add(
-    *, actor: Any = None, pilot: Pilot, title: str, due_on: Any, owner: Any = None
+    *, actor: Any, pilot: Pilot, title: str, due_on: Any, owner: Any = None
 ) -> Milestone:
     check_change(actor, pilot)
     errors: dict[str, list[str]] = {}
@@ -320,15 +321,13 @@ def milestone_add(
     if errors:
         raise ValidationFailed({k.removeprefix("milestones.0."): v for k, v in errors.items()})
     milestone = Milestone(pilot=pilot, **spec)
-    milestone._history_user = actor
+    milestone._history_user = policy.person(actor)
     milestone.save()
     return milestone
 
 
 @transaction.atomic
-def milestone_complete(
-    *, actor: Any = None, milestone: Milestone, done_on: Any = None
-) -> Milestone:
+def milestone_complete(*, actor: Any, milestone: Milestone, done_on: Any = None) -> Milestone:
     check_change(actor, milestone)
     errors: dict[str, list[str]] = {}
     done = as_date(done_on, "done_on", errors) or timezone.localdate()
@@ -342,7 +341,7 @@ def milestone_complete(
             errors={"done_on": [_("Already done.")]},
         )
     milestone.refresh_from_db()
-    milestone._history_user = actor
+    milestone._history_user = policy.person(actor)
     milestone.save()
     pilot = milestone.pilot
     Pilot.objects.filter(pk=pilot.pk).update(last_activity_at=timezone.now())
@@ -360,21 +359,21 @@ def milestone_complete(
 
 
 @transaction.atomic
-def kpi_record(*, actor: Any = None, kpi: KPI, actual: Any) -> KPI:
+def kpi_record(*, actor: Any, kpi: KPI, actual: Any) -> KPI:
     check_change(actor, kpi)
     errors: dict[str, list[str]] = {}
     value = _decimal(actual, "actual", errors, required=True)
     if errors:
         raise ValidationFailed(errors)
     kpi.actual = value
-    kpi._history_user = actor
+    kpi._history_user = policy.person(actor)
     kpi.save(update_fields=["actual"])
     Pilot.objects.filter(pk=kpi.pilot_id).update(last_activity_at=timezone.now())
     return kpi
 
 
 @transaction.atomic
-def kpi_add(*, actor: Any = None, pilot: Pilot, name: str, target: Any, unit: str = "") -> KPI:
+def kpi_add(*, actor: Any, pilot: Pilot, name: str, target: Any, unit: str = "") -> KPI:
     check_change(actor, pilot)
     errors: dict[str, list[str]] = {}
     [spec] = _kpi_specs([{"name": name, "target": target, "unit": unit}], errors)
@@ -391,10 +390,10 @@ def kpi_add(*, actor: Any = None, pilot: Pilot, name: str, target: Any, unit: st
 
 
 @transaction.atomic
-def pilot_delete(*, actor: Any = None, pilot: Pilot) -> None:
+def pilot_delete(*, actor: Any, pilot: Pilot) -> None:
     check_change(actor, pilot)
     tombstone("pilots", pilot, pilot.partnership.team)
-    pilot._history_user = actor
+    pilot._history_user = policy.person(actor)
     pilot.delete()
 
 
@@ -407,7 +406,7 @@ def _flag(pilot: Pilot, actor: Any, src: str, dst: str, reason: str) -> bool:
     if rows != 1:
         return False
     pilot.refresh_from_db()
-    pilot._history_user = actor
+    pilot._history_user = policy.person(actor)
     pilot.save(update_fields=["updated_at"])
     _event(
         pilot,
@@ -421,7 +420,7 @@ def _flag(pilot: Pilot, actor: Any, src: str, dst: str, reason: str) -> bool:
 
 
 @transaction.atomic
-def pilot_flag_at_risk(*, actor: Any = None, pilot: Pilot, reason: str) -> bool:
+def pilot_flag_at_risk(*, actor: Any, pilot: Pilot, reason: str) -> bool:
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Say why the pilot is at risk.")]})
     if flagged := _flag(pilot, actor, Pilot.Status.RUNNING, Pilot.Status.AT_RISK, reason.strip()):
@@ -439,5 +438,5 @@ def pilot_flag_at_risk(*, actor: Any = None, pilot: Pilot, reason: str) -> bool:
 
 
 @transaction.atomic
-def pilot_recover(*, actor: Any = None, pilot: Pilot) -> bool:
+def pilot_recover(*, actor: Any, pilot: Pilot) -> bool:
     return _flag(pilot, actor, Pilot.Status.AT_RISK, Pilot.Status.RUNNING, "")

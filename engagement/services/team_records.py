@@ -20,7 +20,7 @@ from engagement.services.common import record_name
 
 def team_for_new_record(actor: Any, team: Team | None, model: type[Model]) -> Team:
     """The caller's team owns what the caller creates; system callers name the team."""
-    if actor is None:
+    if policy.is_system(actor):
         if team is None:
             raise ValidationFailed({"team": [_("A team is required.")]})
         return team
@@ -35,7 +35,7 @@ def team_for_new_record(actor: Any, team: Team | None, model: type[Model]) -> Te
 
 
 def check_change(actor: Any, obj: Model) -> None:
-    if actor is not None and not policy.can_change(actor, obj):
+    if not policy.can_change(actor, obj):
         raise NotPermitted(
             _("You may not change this %(record)s.") % {"record": record_name(type(obj))}
         )
@@ -140,7 +140,7 @@ def record_event(
     team: Team,
     kind: str,
     obj: Model,
-    actor: Any = None,
+    actor: Any,
     at: dt.datetime | None = None,
     partnership=None,
     organizations: Iterable[Organization] = (),
@@ -150,7 +150,7 @@ def record_event(
         team=team,
         kind=kind,
         at=at or timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=policy.person(actor),
         partnership=partnership,
         object_type=obj._meta.model_name,
         object_id=obj.pk,

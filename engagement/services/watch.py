@@ -31,7 +31,7 @@ SOURCE_FIELDS = ("source_url", "source_title", "source_publisher")
 
 
 def _may_record(actor: Any, model) -> None:
-    if actor is not None and not policy.can_create(actor, model):
+    if not policy.can_create(actor, model):
         raise NotPermitted(
             _("Only program managers and administrators record market intelligence.")
         )
@@ -56,7 +56,7 @@ def _source(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str
 @transaction.atomic
 def implementation_status_record(
     *,
-    actor: Any = None,
+    actor: Any,
     initiative: Any = None,
     member_state: Any = None,
     status: str = "",
@@ -93,7 +93,7 @@ def implementation_status_record(
                 **observation,
                 note=(note or "").strip(),
                 source_date=src_date,
-                recorded_by=actor if getattr(actor, "pk", None) else None,
+                recorded_by=policy.person(actor),
                 **clean_source,
             )
     except IntegrityError:
@@ -162,9 +162,9 @@ def _refuse_recorded_status(observation: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def implementation_status_delete(*, actor: Any = None, record: ImplementationStatus) -> None:
+def implementation_status_delete(*, actor: Any, record: ImplementationStatus) -> None:
     """Remove an observation recorded by mistake; the previous one becomes current again."""
-    if actor is not None and not policy.can_change(actor, record):
+    if not policy.can_change(actor, record):
         raise NotPermitted(
             _("Only program managers and administrators correct market intelligence.")
         )
@@ -252,26 +252,22 @@ def _refuse_published_update(update: PolicyUpdate) -> None:
 
 
 @transaction.atomic
-def policy_update_create(*, actor: Any = None, **data: Any) -> PolicyUpdate:
+def policy_update_create(*, actor: Any, **data: Any) -> PolicyUpdate:
     _may_record(actor, PolicyUpdate)
     clean = _policy_update_clean(data, None)
-    return _save_policy_update(
-        PolicyUpdate(recorded_by=actor if getattr(actor, "pk", None) else None), clean
-    )
+    return _save_policy_update(PolicyUpdate(recorded_by=policy.person(actor)), clean)
 
 
 @transaction.atomic
-def policy_update_update(
-    *, actor: Any = None, update: PolicyUpdate, **changes: Any
-) -> PolicyUpdate:
-    if actor is not None and not policy.can_change(actor, update):
+def policy_update_update(*, actor: Any, update: PolicyUpdate, **changes: Any) -> PolicyUpdate:
+    if not policy.can_change(actor, update):
         raise NotPermitted(_("Only program managers and administrators edit policy updates."))
     return _save_policy_update(update, _policy_update_clean(changes, update))
 
 
 @transaction.atomic
-def policy_update_delete(*, actor: Any = None, update: PolicyUpdate) -> None:
-    if actor is not None and not policy.can_change(actor, update):
+def policy_update_delete(*, actor: Any, update: PolicyUpdate) -> None:
+    if not policy.can_change(actor, update):
         raise NotPermitted(_("Only program managers and administrators delete policy updates."))
     Tombstone.objects.create(resource="policy-updates", object_id=update.pk)
     update.delete()

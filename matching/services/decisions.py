@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement import policy
+from engagement.actors import SystemActor
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
 from engagement.models import MemberState, OrganizationKind, PartnershipType, Role, Team
 from engagement.services.common import business_today
@@ -27,9 +28,13 @@ from matching.partnership_types import infer_partnership_type
 OPEN = (SuggestionStatus.NEW, SuggestionStatus.SNOOZED)
 SNOOZE_MAX = dt.timedelta(days=366)
 
+# A program manager accepting for a company opens the partnership for its team: policy lets them
+# decide matches, not write team records, so the partnership is written as the decision.
+ACCEPTED_FOR_TEAM = SystemActor("match acceptance by a program manager")
+
 
 def _check(actor: Any, suggestion: MatchSuggestion) -> None:
-    if actor is not None and not policy.can_decide_matches_for(actor, suggestion.company_id):
+    if not policy.can_decide_matches_for(actor, suggestion.company_id):
         raise NotPermitted(
             _(
                 "Only the company's business-development team or a program manager may decide "
@@ -79,7 +84,7 @@ def _record(suggestion: MatchSuggestion, decision: str, actor: Any, now, **extra
         model_version=suggestion.model_version,
         company_fingerprint=suggestion.company_fingerprint,
         counterpart_fingerprint=suggestion.counterpart_fingerprint,
-        decided_by=actor if getattr(actor, "pk", None) else None,
+        decided_by=policy.person(actor),
         decided_at=now,
         **extra,
     )
@@ -167,8 +172,9 @@ def match_accept(
     if country and MemberState.objects.filter(iso2=country).exists():
         extra["priority_country"] = country
     # The company's own BD member opens it as theirs; a program manager's acceptance opens it
-    # for the company's team (policy lets them decide matches, not write team records).
-    creator = actor if _is_member(actor, team) else None
+    # for the company's team (policy lets them decide matches, not write team records), as a
+    # system write that the decision itself records.
+    creator = actor if _is_member(actor, team) else ACCEPTED_FOR_TEAM
     partnership = partnership_create(
         actor=creator,
         team=team,
@@ -215,7 +221,7 @@ def _country(suggestion: MatchSuggestion) -> str:
 
 
 def _who(actor: Any):
-    return actor if getattr(actor, "pk", None) else None
+    return policy.person(actor)
 
 
 def _is_member(actor: Any, team: Team) -> bool:

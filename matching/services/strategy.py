@@ -25,10 +25,14 @@ from matching.services.background import matching_profile_changed
 
 def may_see_strategy(user: Any, company: Organization) -> bool:
     """The company's own team and program managers (and administrators)."""
-    return policy.sees_all_teams(user) or (
-        getattr(user, "is_authenticated", False)
-        and user.team_id is not None
-        and user.team.company_id == company.pk
+    return (
+        policy.is_system(user)
+        or policy.sees_all_teams(user)
+        or (
+            getattr(user, "is_authenticated", False)
+            and user.team_id is not None
+            and user.team.company_id == company.pk
+        )
     )
 
 
@@ -78,7 +82,7 @@ def matching_strategy_update(
     written, and the company's suggestions are recomputed shortly after."""
     if company.kind != OrganizationKind.JAPANESE_COMPANY:
         raise ValidationFailed({"company": [_("Only a Japanese company has a strategy.")]})
-    if actor is not None and not may_change_strategy(actor, company):
+    if not may_change_strategy(actor, company):
         raise NotPermitted(_("Only the company's own team and program managers change it."))
     errors: dict[str, list[str]] = {}
     sought = _purposes(purposes, errors) if purposes is not None else None

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from devtools.generate import generate_directory
+from engagement.actors import LOADER
 from engagement.models import (
     ApiToken,
     Capability,
@@ -313,7 +314,7 @@ def test_a_patch_with_the_current_etag_answers_200_and_the_next_etag(client_a, d
 
 def test_a_patch_with_a_stale_etag_answers_412_and_changes_nothing(client_a, disco):
     stale = client_a.get(f"{ORGS}{disco.pk}/")["ETag"]
-    organization_update(organization=disco, description="edited by someone else")
+    organization_update(actor=LOADER, organization=disco, description="edited by someone else")
 
     response = client_a.patch(
         f"{ORGS}{disco.pk}/",
@@ -352,7 +353,7 @@ def test_an_if_match_for_another_record_answers_412(client_a, disco, tel):
 
 def test_a_delete_with_a_stale_etag_answers_412_and_deletes_nothing(client_a, disco):
     stale = disco.etag
-    organization_update(organization=disco, description="edited")
+    organization_update(actor=LOADER, organization=disco, description="edited")
 
     response = client_a.delete(f"{ORGS}{disco.pk}/", HTTP_IF_MATCH=stale)
 
@@ -487,7 +488,7 @@ def test_updated_since_returns_only_records_changed_at_or_after_it(pm_api):
     with time_machine.travel(dt.datetime(2026, 3, 3, 9, 0, tzinfo=UTC), tick=False):
         touched = factories.institution("Touched Institute")
     with time_machine.travel(dt.datetime(2026, 2, 1, 9, 0, tzinfo=UTC), tick=False):
-        organization_update(organization=touched, description="back-dated edit")
+        organization_update(actor=LOADER, organization=touched, description="back-dated edit")
 
     at = pm_api.get(ORGS, {"updated_since": "2026-03-02T09:00:00Z"})
     after = pm_api.get(ORGS, {"updated_since": "2026-03-02T09:00:01Z"})

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from engagement.actors import LOADER
 from engagement.api import crm_serializers as crm_s
 from engagement.api import serializers as api_s
 from engagement.models import Capability, Initiative, MemberState, Thrust
@@ -91,7 +92,7 @@ def _bulk(world) -> dict:
     for i in range(MANY):
         engagement_update(actor=bd, engagement=big_engagement, summary=f"Summary {i}")
     for i in range(MANY):
-        organization_update(organization=big_org, description=f"Description {i}")
+        organization_update(actor=LOADER, organization=big_org, description=f"Description {i}")
     for i in range(MANY):
         factories.mou(deals[i], actor=bd, parties=[o.pk for o in orgs[: 1 + i % 3]])
     big_mou = factories.mou(big_deal, actor=bd, parties=[o.pk for o in orgs], thrusts=thrusts)

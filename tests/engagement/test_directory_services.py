@@ -1,5 +1,6 @@
 import pytest
 
+from engagement.actors import LOADER
 from engagement.errors import Conflict, NotPermitted, StaleWrite, ValidationFailed
 from engagement.models import Contact, Organization, OrganizationNameKey, Tombstone
 from engagement.services.directory import (
@@ -24,6 +25,7 @@ def _snapshot():
 
 def test_creating_an_organization_stores_codes_and_name_keys():
     org = organization_create(
+        actor=LOADER,
         kind="asean_institution",
         org_type="university",
         name="Universiti Sains Malaysia",
@@ -74,6 +76,7 @@ def test_bad_input_names_every_field_and_writes_nothing():
 
     with pytest.raises(ValidationFailed) as refused:
         organization_create(
+            actor=LOADER,
             kind="japanese_company",
             org_type="university",
             name="",
@@ -103,19 +106,23 @@ def test_an_institution_outside_asean_is_refused():
 
 
 def test_renaming_moves_the_name_keys(disco):
-    organization_update(organization=disco, name="DISCO Holdings", name_ja="")
+    organization_update(actor=LOADER, organization=disco, name="DISCO Holdings", name_ja="")
 
     assert list(disco.name_keys.values_list("key", flat=True)) == ["discoholdings"]
     assert factories.company("ディスコ").name == "ディスコ"
 
 
 def test_a_stale_copy_is_refused_and_changes_nothing(disco):
-    organization_update(organization=disco, expected_version=1, description="first edit")
+    organization_update(
+        actor=LOADER, organization=disco, expected_version=1, description="first edit"
+    )
     stale = Organization.objects.get(pk=disco.pk)
     stale.version = 1
 
     with pytest.raises(StaleWrite) as refused:
-        organization_update(organization=stale, expected_version=1, description="second edit")
+        organization_update(
+            actor=LOADER, organization=stale, expected_version=1, description="second edit"
+        )
 
     disco.refresh_from_db()
     assert disco.description == "first edit"
@@ -124,7 +131,7 @@ def test_a_stale_copy_is_refused_and_changes_nothing(disco):
 
 
 def test_updates_keep_field_level_history(disco):
-    organization_update(organization=disco, description="dicing saws")
+    organization_update(actor=LOADER, organization=disco, description="dicing saws")
 
     latest, previous = disco.history.all()[:2]
     delta = latest.diff_against(previous)
@@ -136,7 +143,7 @@ def test_updates_keep_field_level_history(disco):
 def test_deleting_an_organization_nothing_refers_to_leaves_a_tombstone(disco):
     org_pk = disco.pk
 
-    organization_delete(organization=disco)
+    organization_delete(actor=LOADER, organization=disco)
 
     assert list(Tombstone.objects.values_list("resource", "object_id")) == [
         ("organizations", org_pk)
@@ -149,7 +156,7 @@ def test_deleting_an_organization_a_team_contact_refers_to_is_refused_with_the_c
     before = _snapshot()
 
     with pytest.raises(Conflict) as refused:
-        organization_delete(organization=usm)
+        organization_delete(actor=LOADER, organization=usm)
 
     assert refused.value.references == 1
     assert refused.value.detail == (
@@ -165,7 +172,11 @@ def test_a_contact_email_is_unique_within_a_team_whatever_its_case(disco, team_a
 
     with pytest.raises(Conflict) as refused:
         contact_create(
-            organization=disco, name="T. Yamada", email="TARO@Disco.Example", team=team_a
+            actor=LOADER,
+            organization=disco,
+            name="T. Yamada",
+            email="TARO@Disco.Example",
+            team=team_a,
         )
 
     assert refused.value.existing == first
@@ -177,10 +188,10 @@ def test_a_contact_email_is_unique_within_a_team_whatever_its_case(disco, team_a
 
 def test_a_contact_update_through_a_stale_copy_is_refused(disco, team_a):
     person = factories.contact(disco, "Hanako Sato", team=team_a)
-    contact_update(contact=person, title="Director")
+    contact_update(actor=LOADER, contact=person, title="Director")
 
     with pytest.raises(StaleWrite):
-        contact_update(contact=person, expected_version=1, title="Manager")
+        contact_update(actor=LOADER, contact=person, expected_version=1, title="Manager")
     person.refresh_from_db()
     assert person.title == "Director"
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
+from engagement.actors import LOADER
 from engagement.errors import Conflict, NotPermitted, RuleRefused, StaleWrite, ValidationFailed
 from engagement.models import Engagement, FollowUp, Organization, Partnership, StageChange
 from engagement.services.directory import organization_create, organization_update
@@ -143,7 +144,7 @@ def test_a_duplicate_organization_is_refused_in_the_active_language(disco, langu
 
     with translation.override(language), pytest.raises(Conflict) as refused:
         organization_create(
-            kind="japanese_company", org_type="equipment", name="DISCO", country="JP"
+            actor=LOADER, kind="japanese_company", org_type="equipment", name="DISCO", country="JP"
         )
 
     detail, on_name = _duplicate(disco)[language]
@@ -238,11 +239,13 @@ def test_a_follow_up_with_an_impossible_date_is_refused_in_the_active_language(
 
 @LANGUAGES
 def test_a_stale_version_is_refused_in_the_active_language(disco, language):
-    organization_update(organization=disco, description="edited by someone else")
+    organization_update(actor=LOADER, organization=disco, description="edited by someone else")
     before = _snapshot()
 
     with translation.override(language), pytest.raises(StaleWrite) as refused:
-        organization_update(organization=disco, expected_version=1, description="my edit")
+        organization_update(
+            actor=LOADER, organization=disco, expected_version=1, description="my edit"
+        )
 
     assert refused.value.detail == STALE_ORG[language]
     assert _snapshot() == before
@@ -376,7 +379,7 @@ def test_the_api_refuses_completing_a_follow_up_twice_in_the_requested_language(
 def test_the_api_refuses_a_stale_if_match_in_the_requested_language(api, users, disco, language):
     client = _api(api, users["bd_a"], language)
     stale = client.get(f"{ORGS}{disco.pk}/")["ETag"]
-    organization_update(organization=disco, description="edited by someone else")
+    organization_update(actor=LOADER, organization=disco, description="edited by someone else")
     before = _snapshot()
 
     response = client.patch(

@@ -14,6 +14,7 @@ import time_machine
 from django.utils import translation
 from django.utils.html import escape
 
+from engagement.actors import LOADER
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import (
     KPI,
@@ -161,8 +162,8 @@ def suggestion(disco, tel, team_a, team_b, users):
         needs=["EQP.SERVICE", "MFG.ATP"],
         thrusts=["T3"],
     )
-    organization_update(organization=disco, thrusts=["T3"], priority_countries=["MY"])
-    organization_update(organization=tel, thrusts=["T1"], priority_countries=["VN"])
+    organization_update(actor=LOADER, organization=disco, thrusts=["T3"], priority_countries=["MY"])
+    organization_update(actor=LOADER, organization=tel, thrusts=["T1"], priority_countries=["VN"])
     matches_recompute_companies()
     return MatchSuggestion.objects.get(company=disco, organization=penang)
 

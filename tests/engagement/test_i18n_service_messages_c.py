@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
+from engagement.actors import LOADER
 from engagement.errors import Conflict, ValidationFailed, field_label, field_labels
 from engagement.services.directory import organization_create
 from engagement.services.followups import followup_cancel, followup_create
@@ -156,7 +157,7 @@ def test_recording_a_status_twice_names_the_status_by_its_label(users, language,
 def test_a_type_of_the_other_kind_names_both_kinds_by_their_labels(language, on_type):
     with translation.override(language), pytest.raises(ValidationFailed) as refused:
         organization_create(
-            kind="japanese_company", org_type="university", name="Acme", country="JP"
+            actor=LOADER, kind="japanese_company", org_type="university", name="Acme", country="JP"
         )
 
     assert refused.value.errors == {"org_type": [on_type]}

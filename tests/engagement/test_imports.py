@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
+from engagement.actors import LOADER
 from engagement.models import (
     Contact,
     Engagement,
@@ -54,7 +55,7 @@ def xlsx_bytes(rows) -> bytes:
     return out.getvalue()
 
 
-def run_file(kind, data: bytes, name="import.csv", *, actor=None, dry_run=False, **kw):
+def run_file(kind, data: bytes, name="import.csv", *, actor=LOADER, dry_run=False, **kw):
     return imports.import_file(kind, io.BytesIO(data), name, actor=actor, dry_run=dry_run, **kw)
 
 

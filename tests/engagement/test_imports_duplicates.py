@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from engagement.actors import LOADER
 from engagement.models import ImportJob, Organization
 from engagement.services import imports
 from tests import factories
@@ -49,7 +50,7 @@ def test_likely_duplicates_are_warnings_that_name_the_record(directory, bulk):
         "organizations",
         io.BytesIO(_csv([HEADER, *ROWS])),
         "orgs.csv",
-        actor=None,
+        actor=LOADER,
         dry_run=False,
         bulk=bulk,
     )
@@ -89,7 +90,7 @@ def test_a_dry_run_warns_the_same_and_writes_nothing(directory):
         "organizations",
         io.BytesIO(_csv([HEADER, ROWS[0]])),
         "orgs.csv",
-        actor=None,
+        actor=LOADER,
         dry_run=True,
     )
 

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from engagement import stages
+from engagement.actors import LOADER
 from engagement.models import (
     Engagement,
     FollowUp,
@@ -377,7 +378,7 @@ def test_a_move_that_needs_a_reason_without_one_shows_the_error_and_changes_noth
 
 
 def test_a_move_the_rules_forbid_is_shown_on_the_stage_choice(client_a, deal):
-    partnership_transition(actor=None, partnership=deal, to="on_hold")
+    partnership_transition(actor=LOADER, partnership=deal, to="on_hold")
 
     response = client_a.post(f"/partnerships/{deal.pk}/transition/", {"to": "on_hold"})
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from engagement.actors import LOADER
 from engagement.models import Partnership
 from matching.models import MatchDecision, MatchSuggestion
 from matching.services.recompute import matches_recompute_companies
@@ -43,8 +44,8 @@ def hanoi(db):
 def computed(disco, tel, team_a, team_b, users, penang, hanoi):
     from engagement.services.directory import organization_update
 
-    organization_update(organization=disco, thrusts=["T3"], priority_countries=["MY"])
-    organization_update(organization=tel, thrusts=["T1"], priority_countries=["VN"])
+    organization_update(actor=LOADER, organization=disco, thrusts=["T3"], priority_countries=["MY"])
+    organization_update(actor=LOADER, organization=tel, thrusts=["T1"], priority_countries=["VN"])
     matches_recompute_companies()
     return MatchSuggestion.objects.get(company=disco, organization=penang)
 

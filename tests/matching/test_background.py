@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from engagement.actors import LOADER
 from engagement.services.directory import organization_update
 from matching import tasks
 from matching.models import MatchRecomputeRequest, MatchRun, MatchRunChunk, MatchSuggestion
@@ -27,7 +28,7 @@ def directory(disco, tel):
     penang = factories.institution(
         "Penang Development Corporation", needs=["EQP.SERVICE", "MFG.ATP"], thrusts=["T3"]
     )
-    organization_update(organization=disco, thrusts=["T3"], priority_countries=["MY"])
+    organization_update(actor=LOADER, organization=disco, thrusts=["T3"], priority_countries=["MY"])
     MatchRecomputeRequest.objects.all().delete()  # the set-up's own edits
     with time_machine.travel(T0 - dt.timedelta(hours=1), tick=False):
         matches_recompute_companies()
@@ -49,7 +50,7 @@ def _count_recomputes(monkeypatch) -> list:
 def test_ten_edits_in_a_minute_make_one_request_and_mark_suggestions_stale(directory, disco):
     for second in range(0, 60, 6):
         with time_machine.travel(T0 + dt.timedelta(seconds=second), tick=False):
-            organization_update(organization=disco, description=f"edit at {second}s")
+            organization_update(actor=LOADER, organization=disco, description=f"edit at {second}s")
 
     request = MatchRecomputeRequest.objects.get()
     assert (request.organization, request.edits, request.due_at) == (
@@ -66,7 +67,7 @@ def test_ten_edits_cost_one_recompute_once_the_delay_is_over(directory, disco, m
     calls = _count_recomputes(monkeypatch)
     for second in range(0, 60, 6):
         with time_machine.travel(T0 + dt.timedelta(seconds=second), tick=False):
-            organization_update(organization=disco, description=f"edit at {second}s")
+            organization_update(actor=LOADER, organization=disco, description=f"edit at {second}s")
 
     with time_machine.travel(T0 + dt.timedelta(seconds=59), tick=False):
         early = tasks.recompute_due()
@@ -88,7 +89,7 @@ def test_an_edit_during_the_recompute_keeps_the_request_due_again(
     directory, disco, monkeypatch, settings
 ):
     with time_machine.travel(T0, tick=False):
-        organization_update(organization=disco, description="first")
+        organization_update(actor=LOADER, organization=disco, description="first")
     real = background._recompute_for
 
     def edited_meanwhile(request, now):
@@ -111,7 +112,7 @@ def test_an_edit_during_the_recompute_keeps_the_request_due_again(
 def test_a_request_claimed_by_another_worker_is_left_alone(directory, disco, monkeypatch):
     calls = _count_recomputes(monkeypatch)
     with time_machine.travel(T0, tick=False):
-        organization_update(organization=disco, description="edited")
+        organization_update(actor=LOADER, organization=disco, description="edited")
     MatchRecomputeRequest.objects.update(claimed_until=T0 + dt.timedelta(minutes=10))
 
     with time_machine.travel(T0 + dt.timedelta(minutes=2), tick=False):
@@ -126,7 +127,9 @@ def test_an_institution_edit_recomputes_the_companies_it_concerns(
     directory, disco, tel, monkeypatch
 ):
     with time_machine.travel(T0, tick=False):
-        organization_update(organization=directory, needs=["EQP.ETCH", "EQP.DEP"], thrusts=["T1"])
+        organization_update(
+            actor=LOADER, organization=directory, needs=["EQP.ETCH", "EQP.DEP"], thrusts=["T1"]
+        )
     with time_machine.travel(T0 + dt.timedelta(minutes=2), tick=False):
         assert tasks.recompute_due() == 1
 

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from engagement.actors import LOADER
 from engagement.services.directory import organization_update
 from matching.models import MatchSuggestion
 from tests import factories
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def directory(disco, tel):
     factories.institution("Penang Park", needs=["EQP.SERVICE"], thrusts=["T3"])
-    organization_update(organization=disco, thrusts=["T3"], priority_countries=["MY"])
+    organization_update(actor=LOADER, organization=disco, thrusts=["T3"], priority_countries=["MY"])
     return disco
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from engagement.actors import LOADER
 from engagement.models import Incentive, Project
 from engagement.services.directory import organization_update
 from engagement.services.projects import incentive_update, project_phase_change
@@ -211,7 +212,9 @@ def clock():
 
 @pytest.fixture
 def suggested(clock, disco, tel, team_a, team_b, users):
-    organization_update(organization=disco, thrusts=["T1", "T3"], priority_countries=["MY"])
+    organization_update(
+        actor=LOADER, organization=disco, thrusts=["T1", "T3"], priority_countries=["MY"]
+    )
     matches_recompute(company=disco)
     return MatchSuggestion.objects.filter(company=disco, project__isnull=False).order_by("rank")
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from engagement.actors import LOADER
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
 from engagement.models import Partnership, Stage, StageChange, TimelineEvent
 from engagement.services.directory import organization_update
@@ -67,9 +68,12 @@ def closed(db):
 @pytest.fixture
 def directory(disco, tel, penang, usm, closed):
     organization_update(
-        organization=disco, thrusts=["T1", "T3", "T6"], priority_countries=["MY", "VN"]
+        actor=LOADER,
+        organization=disco,
+        thrusts=["T1", "T3", "T6"],
+        priority_countries=["MY", "VN"],
     )
-    organization_update(organization=tel, thrusts=["T1"], priority_countries=["SG"])
+    organization_update(actor=LOADER, organization=tel, thrusts=["T1"], priority_countries=["SG"])
     return disco
 
 
@@ -216,11 +220,13 @@ def test_a_rejected_pair_stays_away_until_a_profile_changes_materially(directory
         reason="not_relevant",
     )
 
-    organization_update(organization=penang, website="https://pdc.example.my")
+    organization_update(actor=LOADER, organization=penang, website="https://pdc.example.my")
     matches_recompute(company=directory)
     assert not MatchSuggestion.objects.filter(organization=penang, status="new").exists()
 
-    organization_update(organization=penang, needs=["EQP.SERVICE", "MFG.ATP", "EQP.TEST"])
+    organization_update(
+        actor=LOADER, organization=penang, needs=["EQP.SERVICE", "MFG.ATP", "EQP.TEST"]
+    )
     matches_recompute(company=directory)
     assert MatchSuggestion.objects.filter(organization=penang, status="new").exists()
 
@@ -263,7 +269,7 @@ def test_an_institution_edit_reaches_the_companies_it_now_suits(directory, tel, 
     matches_recompute_companies()
     assert not MatchSuggestion.objects.filter(organization=fab, company=tel).exists()
 
-    organization_update(organization=fab, needs=["EQP.ETCH", "EQP.DEP"])
+    organization_update(actor=LOADER, organization=fab, needs=["EQP.ETCH", "EQP.DEP"])
     report = matches_recompute_counterpart(organization=fab)
 
     assert report.companies >= 1
@@ -344,7 +350,11 @@ def test_a_program_manager_accepts_for_the_company_team(directory, penang, users
 def test_accepting_for_a_company_without_a_team_is_refused_clearly(directory, penang, users):
     orphan = factories.company("Orphan Materials", org_type="materials_chemicals")
     organization_update(
-        organization=orphan, capabilities=["EQP.SERVICE"], thrusts=["T3"], priority_countries=["MY"]
+        actor=LOADER,
+        organization=orphan,
+        capabilities=["EQP.SERVICE"],
+        thrusts=["T3"],
+        priority_countries=["MY"],
     )
     matches_recompute(company=orphan)
     row = MatchSuggestion.objects.get(company=orphan, organization=penang)
@@ -457,7 +467,7 @@ def test_a_profile_edit_is_seen_by_the_next_recompute(directory, penang):
     matches_recompute(company=directory)
     before = MatchSuggestion.objects.get(organization=penang).score
 
-    organization_update(organization=penang, needs=["EQP.SERVICE"])
+    organization_update(actor=LOADER, organization=penang, needs=["EQP.SERVICE"])
     matches_recompute(company=directory)
 
     after = MatchSuggestion.objects.get(organization=penang, status="new")

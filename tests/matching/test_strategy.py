@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from engagement.actors import LOADER
 from matching.models import MatchingPreference, MatchSuggestion
 from matching.services.recompute import matches_recompute
 from matching.services.strategy import matching_strategy_update
@@ -125,8 +126,8 @@ def test_seeking_investment_only_leaves_customers_and_universities_out(users, di
 def test_two_companies_of_one_type_get_the_agencies_of_their_own_priorities(users, directory):
     in_malaysia = factories.company("Maker MY", org_type="integrated", capabilities=["MFG.ATP"])
     in_thailand = factories.company("Maker TH", org_type="integrated", capabilities=["MFG.ATP"])
-    matching_strategy_update(actor=None, company=in_malaysia, priority_countries=["MY"])
-    matching_strategy_update(actor=None, company=in_thailand, priority_countries=["TH"])
+    matching_strategy_update(actor=LOADER, company=in_malaysia, priority_countries=["MY"])
+    matching_strategy_update(actor=LOADER, company=in_thailand, priority_countries=["TH"])
 
     matches_recompute(company=in_malaysia)
     matches_recompute(company=in_thailand)

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from engagement.actors import LOADER
 from engagement.models import Initiative, Notification
 from engagement.selectors.watch import coverage_matrix
 from engagement.services.directory import organization_update
@@ -41,6 +42,7 @@ def vietnam(disco, team_a, users, time_machine):
     partners; bd_a follows Viet Nam."""
     time_machine.move_to(SATURDAY, tick=False)
     organization_update(
+        actor=LOADER,
         organization=disco,
         capabilities=["EQP.DICING", "EQP.SERVICE", "TAL.UNIVERSITY"],
         thrusts=["T3", "T6"],
@@ -133,7 +135,7 @@ def test_the_japanese_explanation_names_the_launch(api, users, disco, vietnam):
 def test_only_companies_naming_the_state_a_priority_are_asked_to_recompute(
     users, disco, tel, vietnam
 ):
-    organization_update(organization=tel, priority_countries=["TH"])
+    organization_update(actor=LOADER, organization=tel, priority_countries=["TH"])
     MatchRecomputeRequest.objects.all().delete()
 
     implementation_status_record(actor=users["pm"], **LAUNCH)

@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from engagement.actors import LOADER
 from engagement.models import Partnership
 from engagement.services.directory import organization_update
 from matching.models import MatchDecision, MatchSuggestion
@@ -40,8 +41,8 @@ def penang(db):
 @pytest.fixture
 def suggestion(disco, tel, team_a, team_b, users, penang):
     factories.institution("Hanoi Fab", country="VN", needs=["EQP.ETCH"], thrusts=["T1"])
-    organization_update(organization=disco, thrusts=["T3"], priority_countries=["MY"])
-    organization_update(organization=tel, thrusts=["T1"], priority_countries=["VN"])
+    organization_update(actor=LOADER, organization=disco, thrusts=["T3"], priority_countries=["MY"])
+    organization_update(actor=LOADER, organization=tel, thrusts=["T1"], priority_countries=["VN"])
     matches_recompute_companies()
     return MatchSuggestion.objects.get(company=disco, organization=penang)
 

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from devtools.generate import generate_directory
+from engagement.actors import COMMAND
 from engagement.models import Organization
 from engagement.services.directory import organization_update
 from matching.baseline import rank_loop
@@ -166,6 +167,7 @@ class Command(BaseCommand):
         company = Organization.objects.get(pk=key)
         before = MatchSuggestion.objects.filter(company=company).count()
         organization_update(
+            actor=COMMAND,
             organization=company,
             description=f"{company.description} Dicing saws and field service.".strip(),
         )

@@ -6,6 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from engagement.actors import COMMAND
 from engagement.errors import ServiceError
 from engagement.management.base import describe
 from engagement.models import Team, User
@@ -76,7 +77,7 @@ class Command(BaseCommand):
                     kind,
                     binary,
                     path.name,
-                    actor=actor,
+                    actor=actor or COMMAND,
                     dry_run=options["dry_run"],
                     progress=progress,
                     team=team,

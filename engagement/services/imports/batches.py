@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 
+from engagement import policy
 from engagement.errors import ServiceError
 from engagement.models import Organization, OrganizationNameKey
 from engagement.services import directory, hooks
@@ -105,7 +106,7 @@ class OrganizationBatches:
         orgs = [org for _n, _d, org, _c, _k in batch]
         Organization.objects.bulk_create(orgs)
         Organization.history.bulk_history_create(
-            orgs, default_user=self.actor, default_change_reason=None
+            orgs, default_user=policy.person(self.actor), default_change_reason=None
         )
         OrganizationNameKey.objects.bulk_create(
             OrganizationNameKey(organization=org, country=org.country, key=key)

@@ -48,10 +48,11 @@ def import_rows(
     bulk: bool | None = None,
     before_commit: BeforeCommitFn | None = None,
 ) -> ImportReport:
-    """Import rows (header first) of `kind` as `actor` (None: a system import, for which
-    engagements need `team`). Returns the report; writes only when every row is good and it
-    is not a dry run. `bulk` (organizations only; default: when `total_rows` reaches
-    BULK_MIN_ROWS) takes the batched path, which applies the service's own validation.
+    """Import rows (header first) of `kind` as `actor` (a user, or a SystemActor for an
+    import no one signed in asked for, which names the `team` engagements belong to). Returns
+    the report; writes only when every row is good and it is not a dry run. `bulk`
+    (organizations only; default: when `total_rows` reaches BULK_MIN_ROWS) takes the batched
+    path, which applies the service's own validation.
     `before_commit` runs last inside the transaction, only when the rows are to be kept.
     The report's reasons and the refusals are in the active language: a caller importing for
     someone else activates theirs (import_jobs, the import_data command)."""
@@ -60,7 +61,7 @@ def import_rows(
             {"kind": [_("Must be one of: %(values)s.") % {"values": ", ".join(KINDS)}]}
         )
     report = ImportReport(kind=kind, dry_run=dry_run, total_rows=total_rows)
-    if actor is not None and not policy.can_create(actor, KIND_MODELS[kind]):
+    if not policy.can_create(actor, KIND_MODELS[kind]):
         raise NotPermitted(
             _("Your role may not create %(records)s.") % {"records": kind_noun(kind)}
         )

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from engagement.actors import SCHEDULED
 from engagement.errors import Conflict
 from engagement.models import FollowUp, MoU, Notification, User
 from engagement.services.common import business_today
@@ -116,6 +117,7 @@ def _renewal_followup(mou: MoU, people: list[User], left: int, result: JobResult
     try:
         with transaction.atomic():
             followup_create(
+                actor=SCHEDULED,
                 team=mou.partnership.team,
                 owner=people[0],
                 due_on=mou.expires_on - dt.timedelta(days=min(left, 7) if left > 7 else 0),

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from engagement import stages
+from engagement.actors import SCHEDULED
 from engagement.models import Milestone, Notification, Partnership, Pilot, Stage
 from engagement.services.common import business_today
 from engagement.services.followups import followup_create
@@ -49,7 +50,7 @@ def stalled_pilots(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
         elif pilot.status == Pilot.Status.AT_RISK and not stalled:
             if dry_run:
                 result.did(f"clear the risk on pilot '{pilot.objective[:60]}'")
-            elif pilot_recover(pilot=pilot):
+            elif pilot_recover(actor=SCHEDULED, pilot=pilot):
                 result.did(f"pilot {pilot.pk} recovered")
     return result
 
@@ -57,11 +58,12 @@ def stalled_pilots(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
 def _flag(pilot: Pilot, reason: str, today: dt.date, result: JobResult) -> None:
     with transaction.atomic():
         # The status change is the claim: only the run that moves it creates the follow-up.
-        if not pilot_flag_at_risk(pilot=pilot, reason=reason):
+        if not pilot_flag_at_risk(actor=SCHEDULED, pilot=pilot, reason=reason):
             return
         owner = pilot.owner or pilot.partnership.owner
         if owner is not None:
             followup_create(
+                actor=SCHEDULED,
                 team=pilot.partnership.team,
                 owner=owner,
                 due_on=today + dt.timedelta(days=3),

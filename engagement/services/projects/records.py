@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from engagement import policy
 from engagement.errors import Conflict, NotPermitted, StaleWrite, ValidationFailed
 from engagement.models import Incentive, Notification, OpportunityFollow, Project, User
 from engagement.services.common import claim_version
@@ -28,7 +29,7 @@ from engagement.services.projects.validation import (
 
 
 @transaction.atomic
-def project_create(*, actor: Any = None, **data: Any) -> Project:
+def project_create(*, actor: Any, **data: Any) -> Project:
     may_write(actor, Project)
     clean = project_clean(data, None)
     refuse_taken_code(Project, clean["fields"]["code"])
@@ -43,7 +44,7 @@ def project_create(*, actor: Any = None, **data: Any) -> Project:
 
 @transaction.atomic
 def project_update(
-    *, actor: Any = None, project: Project, expected_version: int | None = None, **changes: Any
+    *, actor: Any, project: Project, expected_version: int | None = None, **changes: Any
 ) -> Project:
     """Change a project's facts; its phase changes through project_phase_change."""
     may_write(actor, Project, project)
@@ -55,7 +56,7 @@ def project_update(
 @transaction.atomic
 def project_phase_change(
     *,
-    actor: Any = None,
+    actor: Any,
     project: Project,
     phase: str,
     phase_as_of: Any,
@@ -88,7 +89,7 @@ def project_phase_change(
     project.refresh_from_db()
     if source.strip():
         project.sources = f"{project.sources}\n{source.strip()}".strip()
-    project._history_user = actor
+    project._history_user = policy.person(actor)
     project._change_reason = f"phase {seen} → {phase}"
     project.save()  # the history row of the change
     counterpart_written(project)
@@ -124,7 +125,7 @@ def _tell_followers(project: Project, previous: str) -> None:
 
 
 @transaction.atomic
-def incentive_create(*, actor: Any = None, **data: Any) -> Incentive:
+def incentive_create(*, actor: Any, **data: Any) -> Incentive:
     may_write(actor, Incentive)
     clean = incentive_clean(data, None)
     refuse_taken_code(Incentive, clean["fields"]["code"])
@@ -139,7 +140,7 @@ def incentive_create(*, actor: Any = None, **data: Any) -> Incentive:
 @transaction.atomic
 def incentive_update(
     *,
-    actor: Any = None,
+    actor: Any,
     incentive: Incentive,
     expected_version: int | None = None,
     **changes: Any,

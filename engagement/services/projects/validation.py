@@ -18,8 +18,6 @@ from engagement.services.projects.parsing import CODE, YEARS, parse_month, parse
 
 
 def may_write(actor: Any, model: type[Model], obj: Model | None = None) -> None:
-    if actor is None:  # system writes: loaders, commands
-        return
     allowed = policy.can_create(actor, model) if obj is None else policy.can_change(actor, obj)
     if not allowed:
         raise NotPermitted(
@@ -188,7 +186,7 @@ def _date(value: Any, field: str, errors: dict[str, list[str]]) -> dt.date | Non
 def save_cleaned(obj: Project | Incentive, clean: dict[str, Any], actor: Any) -> Any:
     for field, value in clean.pop("fields").items():
         setattr(obj, field, value)
-    obj._history_user = actor
+    obj._history_user = policy.person(actor)
     obj.save()
     for field, items in clean.items():
         if items is not None:

@@ -33,7 +33,7 @@ def _check_actor(actor: Any) -> None:
 
 
 def check_owner(actor: Any, endpoint: WebhookEndpoint) -> None:
-    if actor is not None and not policy.can_change(actor, endpoint):
+    if not policy.can_change(actor, endpoint):
         raise NotPermitted(_("This webhook endpoint is not yours."))
 
 
