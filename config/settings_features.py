@@ -40,20 +40,10 @@ if JOB_THROTTLE_SECONDS < 0:
 # Stored answers to Idempotency-Key requests are replayed for this long, then forgotten.
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 
-_every = JOBS_INTERVAL_MINUTES * 60.0
+# Periodic tasks. The background jobs (engagement/services/jobs/) are declared where they are
+# written and added to this schedule when the app is ready (engagement/apps.py), each every
+# JOBS_INTERVAL_MINUTES unless it says otherwise.
 CELERY_BEAT_SCHEDULE = {
-    **{
-        f"job-{name}": {"task": "engagement.run_job", "schedule": _every, "args": [name]}
-        for name in (
-            "overdue_followups",
-            "mou_expiry",
-            "stalled_pilots",
-            "stale_partnerships",
-            "weekly_digest",
-            "purge_idempotency_records",
-            "incentive_deadlines",
-        )
-    },
     "sweep-notifications": {"task": "engagement.sweep_notifications", "schedule": 120.0},
 }
 

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from engagement.models import FollowUp, MoU, Notification, Pilot, User
-from engagement.services.jobs.base import JobResult, local_time
+from engagement.services.jobs.base import JobResult, job, local_time
 from engagement.services.notifications import notify
 
 
@@ -93,6 +93,10 @@ def _digest_lines(user: User, today: dt.date) -> list[str]:
     return lines
 
 
+@job(
+    title="Weekly digest",
+    claims="one digest per user per ISO week (digest:<user>:<week>)",
+)
 def weekly_digest(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """Once a week (DIGEST_WEEKDAY, from REMINDER_LOCAL_HOUR in the user's time zone), each
     user's overdue and upcoming follow-ups, expiring MoUs and pilots at risk, in their language."""

@@ -12,11 +12,19 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from engagement.models import FollowUp, Notification
-from engagement.services.jobs.base import JobResult, local_time, program_managers
+from engagement.services.jobs.base import JobResult, job, local_time, program_managers
 from engagement.services.notifications import notify
 from engagement.services.webhooks import webhook_emit
 
 
+@job(
+    title="Overdue follow-ups",
+    claims=(
+        "one reminder per follow-up per day (notification key overdue:<follow-up>:<day>); one"
+        " escalation per follow-up and program manager (overdue-escalated:<follow-"
+        "up>:<manager>)"
+    ),
+)
 def overdue_followups(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """Each morning in the owner's time zone, one reminder per overdue follow-up per day; after
     OVERDUE_ESCALATION_DAYS the team's program manager is told too, once."""

@@ -15,12 +15,21 @@ from engagement.errors import Conflict
 from engagement.models import FollowUp, MoU, Notification, User
 from engagement.services.common import business_today
 from engagement.services.followups import followup_create
-from engagement.services.jobs.base import JobResult, team_people
+from engagement.services.jobs.base import JobResult, job, team_people
 from engagement.services.mous import mou_activate_due, mou_expire_due
 from engagement.services.notifications import notify
 from engagement.services.webhooks import webhook_emit
 
 
+@job(
+    title="MoU expiry",
+    claims=(
+        "status moves by conditional UPDATE from signed/active; one renewal follow-up per MoU"
+        " (source key mou-renewal:<MoU>); one notice per MoU, notice day and person (mou-"
+        "expiring:<MoU>:<days>:<person>); one expiry notice per person (mou-"
+        "expired:<MoU>:<person>)"
+    ),
+)
 def mou_expiry(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """At 90, 30 and 7 days before expiry (MOU_EXPIRY_NOTICE_DAYS) tell the partnership owner
     and open one renewal follow-up per MoU; on the effective date mark a signed MoU active, on

@@ -16,11 +16,18 @@ from engagement.actors import SCHEDULED
 from engagement.models import Milestone, Notification, Partnership, Pilot, Stage
 from engagement.services.common import business_today
 from engagement.services.followups import followup_create
-from engagement.services.jobs.base import JobResult
+from engagement.services.jobs.base import JobResult, job
 from engagement.services.notifications import notify
 from engagement.services.pilots import pilot_flag_at_risk, pilot_recover
 
 
+@job(
+    title="Stalled pilots",
+    claims=(
+        "the move to at risk is a version-checked UPDATE; its follow-up and notice are keyed "
+        "by the pilot and its version (pilot-risk:<pilot>:<version>)"
+    ),
+)
 def stalled_pilots(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """A running pilot with an overdue milestone, or no activity for PILOT_STALL_DAYS, becomes
     at risk with a follow-up for its owner; an at-risk pilot with neither recovers."""
@@ -88,6 +95,10 @@ def _flag(pilot: Pilot, reason: str, today: dt.date, result: JobResult) -> None:
 # --- Stale partnerships ----------
 
 
+@job(
+    title="Stale partnerships",
+    claims="one nudge per partnership per ISO week (stale:<partnership>:<week>)",
+)
 def stale_partnerships(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """An open partnership with no engagement for PARTNERSHIP_STALE_DAYS gets a nudge to its
     owner, at most once a week."""

@@ -8,10 +8,14 @@ from django.conf import settings
 
 from engagement.models import IdempotencyRecord
 from engagement.services.common import business_today
-from engagement.services.jobs.base import JobResult
+from engagement.services.jobs.base import JobResult, job
 from engagement.services.projects import incentive_deadline_notices
 
 
+@job(
+    title="Purge idempotency records",
+    claims="a DELETE of the expired rows: a second run finds none",
+)
 def purge_idempotency_records(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """Forget stored answers to Idempotency-Key requests after IDEMPOTENCY_TTL_HOURS: a client
     retries within minutes, and some answers hold a secret shown once (a webhook endpoint's,
@@ -29,6 +33,13 @@ def purge_idempotency_records(*, now: dt.datetime, dry_run: bool = False) -> Job
     return result
 
 
+@job(
+    title="Incentive deadlines",
+    claims=(
+        "one notice per incentive, deadline, notice day and person"
+        " (incentive-deadline:<incentive>:<deadline>:<days>:<person>)"
+    ),
+)
 def incentive_deadlines(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """INCENTIVE_DEADLINE_NOTICE_DAYS before an incentive's deadline (days of the business
     calendar), tell who follows it or its member state, once per notice
