@@ -18,6 +18,17 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+def _log(actor, team, organization):
+    return engagement_log(
+        actor=actor,
+        team=team,
+        kind="meeting",
+        occurred_at="2026-01-05T10:00:00+07:00",
+        organizations=[organization.pk],
+        summary="Logged",
+    )
+
+
 def test_a_service_called_without_an_actor_writes_nothing(users):
     before = Organization.objects.count()
 
@@ -30,14 +41,7 @@ def test_a_service_called_without_an_actor_writes_nothing(users):
 def test_a_system_write_passes_policy_and_records_no_person_as_author(users, team_a, team_b):
     usm = factories.institution("Universiti Sains Malaysia")
 
-    eng = engagement_log(
-        actor=LOADER,
-        team=team_b,
-        kind="meeting",
-        occurred_at="2026-01-05T10:00:00+07:00",
-        organizations=[usm.pk],
-        summary="Loaded",
-    )
+    eng = _log(LOADER, team_b, usm)
 
     assert (eng.team_id, eng.created_by_id) == (team_b.pk, None)
     assert set(eng.history.values_list("history_user_id", flat=True)) == {None}
@@ -103,13 +107,6 @@ def test_the_engagement_count_is_unchanged_by_a_refused_system_less_log(team_a):
     usm = factories.institution("Universiti Sains Malaysia")
 
     with pytest.raises(NotPermitted):
-        engagement_log(
-            actor=None,
-            team=team_a,
-            kind="meeting",
-            occurred_at="2026-01-05T10:00:00+07:00",
-            organizations=[usm.pk],
-            summary="x",
-        )
+        _log(None, team_a, usm)
 
     assert Engagement.objects.count() == 0
