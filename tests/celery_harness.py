@@ -23,7 +23,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -132,6 +132,30 @@ def _purge_test_broker() -> None:
         app.control.purge()
 
 
+def _pid_files() -> Path:
+    # This process's data directory is its own (one per xdist worker: config/settings.py).
+    folder = Path(settings.DATA_DIR) / "test-workers"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _stop_leftover_workers() -> None:
+    """Stop the workers an interrupted earlier run (killed, Ctrl-C twice) left running on this
+    data directory's broker: they would take this run's tasks to the old test database. Each
+    worker this harness starts is recorded by pid until it is stopped."""
+    for pid_file in _pid_files().glob("*.pid"):
+        try:
+            pid = int(pid_file.read_text())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError):
+            cmdline = ""
+        if "celery" in cmdline and pid_file.stem in cmdline:
+            sys.stderr.write(f"Stopping Celery worker {pid} left by an earlier run\n")
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        pid_file.unlink(missing_ok=True)
+
+
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is not None:
         return
@@ -157,6 +181,7 @@ def celery_worker(
 
     Raises WorkerFailed, with the worker's log, if it does not get ready or dies meanwhile.
     """
+    _stop_leftover_workers()
     _purge_test_broker()
     node = f"test-{uuid.uuid4().hex[:8]}"
     log_path = Path(log_dir) / f"{node}.log"
@@ -188,6 +213,8 @@ def celery_worker(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    pid_file = _pid_files() / f"{node}.pid"
+    pid_file.write_text(str(process.pid))
     try:
         worker = _wait_until_ready(process, node, log_path, env, ready_timeout)
         try:
@@ -199,6 +226,7 @@ def celery_worker(
         worker.assert_alive()
     finally:
         _stop(process)
+        pid_file.unlink(missing_ok=True)
 
 
 def _wait_until_ready(
