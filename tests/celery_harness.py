@@ -142,13 +142,17 @@ def _pid_files() -> Path:
 def _stop_leftover_workers() -> None:
     """Stop the workers an interrupted earlier run (killed, Ctrl-C twice) left running on this
     data directory's broker: they would take this run's tasks to the old test database. Each
-    worker this harness starts is recorded by pid until it is stopped."""
+    worker this harness starts is recorded by its pid and its test process's until it is
+    stopped; a worker whose test process is gone is left over."""
     for pid_file in _pid_files().glob("*.pid"):
         try:
-            pid = int(pid_file.read_text())
+            pid, owner = (int(n) for n in pid_file.read_text().split())
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
         except (OSError, ValueError):
-            cmdline = ""
+            pid_file.unlink(missing_ok=True)
+            continue
+        if Path(f"/proc/{owner}").exists():
+            continue  # its test process still runs (this one, or a session fixture's worker)
         if "celery" in cmdline and pid_file.stem in cmdline:
             sys.stderr.write(f"Stopping Celery worker {pid} left by an earlier run\n")
             with suppress(ProcessLookupError):
@@ -214,7 +218,7 @@ def celery_worker(
             start_new_session=True,
         )
     pid_file = _pid_files() / f"{node}.pid"
-    pid_file.write_text(str(process.pid))
+    pid_file.write_text(f"{process.pid} {os.getpid()}")
     try:
         worker = _wait_until_ready(process, node, log_path, env, ready_timeout)
         try:
