@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from matching import regions
 from matching.features import SUPPLIES
 
 if TYPE_CHECKING:
@@ -92,6 +93,10 @@ class _Words:
     def state(self, code: str) -> str:
         name = _label(self.labels.states, code, self.lang)
         return f"the {name}" if self.lang == "en" and name in _WITH_THE else name
+
+    def regions(self, codes: Sequence[str]) -> str:
+        gazetteer = regions.gazetteer()
+        return _join([gazetteer.name(c, self.lang) for c in codes[:MAX_NAMED]], self.lang)
 
     def thrust(self, code: str) -> str:
         number = code[1:] if code[:1] == "T" else code
@@ -237,6 +242,7 @@ _FOR = {
         "role_priority": "{cp} is {type} in {state}, a member state you prioritise: {purpose}",
         "role_presence": "{cp} is {type} in {state}, where you are already present: {purpose}",
         "role_regional": "{cp} is {type} working across ASEAN: {purpose}",
+        "role_site": "{cp} is {type} in {region} ({state}), where you have a site: {purpose}",
         "launched": "{state} launched {initiative} in {month}",
         "in_progress": "{initiative} has been under way in {state} since {month}",
         "relationship": "Your team has been in touch with {cp} in the last two years",
@@ -259,6 +265,7 @@ _FOR = {
         "role_priority": "{cp}は御社が重視する{state}の{type}で、{purpose}となる",
         "role_presence": "{cp}は御社の拠点がある{state}の{type}で、{purpose}となる",
         "role_regional": "{cp}はASEAN全域で活動する{type}で、{purpose}となる",
+        "role_site": "{cp}は御社の拠点がある{region}（{state}）の{type}で、{purpose}となる",
         "launched": "{state}が{month}に{initiative}を開始した",
         "in_progress": "{state}で{month}から{initiative}が進行中である",
         "relationship": "御社チームは過去2年以内に{cp}と接点がある",
@@ -272,6 +279,8 @@ _AGAINST = {
         "thrust_one": "{cp} works on {thrusts}, which you do not work on",
         "country": "{state} is neither a member state you prioritise nor one you are present in",
         "purpose": "{cp} offers none of the {caps} you are looking for",
+        "region_near": "{cp} serves {area}, next to {sites} where your site is",
+        "region_elsewhere": "{cp} serves {area}; your sites in {state} are in {sites}",
         "prefix": "Against: ",
     },
     "ja": {
@@ -281,6 +290,8 @@ _AGAINST = {
         "thrust_one": "{cp}が取り組む{thrusts}は御社の戦略課題と重ならない",
         "country": "{state}は御社が重視する加盟国でも拠点のある国でもない",
         "purpose": "御社が求める{caps}を{cp}は提供していない",
+        "region_near": "{cp}の対象地域は{area}で、御社の拠点がある{sites}の隣接地域にとどまる",
+        "region_elsewhere": "{cp}の対象地域は{area}で、御社の{state}の拠点（{sites}）とは異なる",
         "prefix": "懸念：",
     },
 }
@@ -313,12 +324,16 @@ def _place(item: ReasonItem, cp: str, w: _Words) -> str:
     relation, state = company[0] if company else ("regional", "")
     if item["code"] == "country":
         return t[relation].format(state=w.state(state), cp=cp)
-    org_type, purpose, state = [*item["counterpart"], "", "", ""][:3]
+    facts = list(item["counterpart"])
+    org_type, purpose, state = [*facts, "", "", ""][:3]
+    area = facts[3:]  # the region of one of the company's sites, named by `site:` facts
     kind = w.org_type(org_type)
-    return t[f"role_{relation}"].format(
+    sites = [f.split(":", 1)[1] for f in item["company"] if f.startswith("site:")]
+    return t["role_site" if sites and area else f"role_{relation}"].format(
         cp=cp,
         type=kind if w.lang == "ja" else _article(kind),
         state=w.state(state),
+        region=w.regions(area),
         purpose=_PURPOSES[w.lang].get(purpose, ""),
     )
 
@@ -429,6 +444,17 @@ def _sentence_against(item: ReasonItem, cp: str, w: _Words, has_capability: bool
         return t["country"].format(state=w.state(counterpart[0]), cp=cp)
     if code == "purpose":
         return t["purpose"].format(caps=w.caps(company), cp=cp)
+    if code == "region" and len(counterpart) >= 2 and company:
+        relation, *area = counterpart
+        if f"region_{relation}" not in t:
+            return ""
+        state = regions.gazetteer().regions.get(company[0])
+        return t[f"region_{relation}"].format(
+            cp=cp,
+            area=w.regions(area),
+            sites=w.regions(company),
+            state=w.state(state.country) if state else "",
+        )
     return ""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching import regions
 from matching.text import Tagger, ngram_vector
 
 # A need met by another capability of the same branch (etching tools for a deposition need)
@@ -140,6 +141,10 @@ class Space:
         self.types = list(taxonomy.org_types)
         self.type_index = {t: i for i, t in enumerate(self.types)}
         self.tagger = Tagger(self._terms())
+        # Sub-national regions: where companies' sites are, which area an agency serves.
+        self.gazetteer = regions.gazetteer()
+        self.regions = self.gazetteer.codes
+        self.region_index = {r: i for i, r in enumerate(self.regions)}
         self._expansions = {code: self._expansion(code) for code in self.caps}
 
     def _terms(self) -> Iterable[tuple[str, str]]:
@@ -230,6 +235,9 @@ class Signals:
     # A company's priority member states alone (country above also weighs presence): what the
     # implementation watch is read against.
     priority: dict[int, float] = field(default_factory=dict)
+    # The sub-national regions its texts name (matching.regions): a company's sites in any
+    # member state, an institution's area in its own.
+    regions: frozenset[str] = frozenset()
 
 
 def fingerprint(profile: Profile, tags: frozenset[str]) -> str:
@@ -339,4 +347,5 @@ def build_signals(space: Space, p: Profile, counts: np.ndarray, idf: np.ndarray)
         priority={space.state_index[s]: 1.0 for s in p.priority_countries if s in space.state_index}
         if p.kind == COMPANY
         else {},
+        regions=space.gazetteer.find(p.text, space.states if p.kind == COMPANY else (p.country,)),
     )

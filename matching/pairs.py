@@ -74,7 +74,16 @@ def pair_role(
     if p.org_type not in space.type_index:
         return 1.0
     country = _dot(cs.country, ps.country) if cs.country else 0.0
-    return roles.role_factor(company.org_type, p.org_type, country)
+    region = pair_region(space, company, cs, p, ps)
+    return roles.role_factor(company.org_type, p.org_type, country, region)
+
+
+def pair_region(space: Space, company: Profile, cs: Signals, p: Profile, ps: Signals) -> str:
+    """How the company's sites stand to the region an agency or a park serves
+    (matching.regions.relation), "" where that does not apply."""
+    if p.org_type not in roles.REGIONAL_TYPES:
+        return ""
+    return space.gazetteer.relation(cs.regions, ps.regions)
 
 
 def ruled_out(company: Profile, p: Profile) -> bool:

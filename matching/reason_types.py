@@ -37,6 +37,11 @@ class ReasonCodes(TypedDict, total=False):
     presence_states: list[str]
     project: list[str]  # kind, phase, "YYYY-MM" of the phase, production year
     incentive: list[str]  # code, kind, country, deadline
+    # An agency or a park of one region (matching.regions): how the company's sites stand to
+    # it (site, near, elsewhere), then the regions it serves; and the company's sites in that
+    # member state.
+    region: list[str]
+    sites: list[str]
     engaged: bool
     implementation: list[list[str]]  # [state, initiative code, status, "YYYY-MM"]
     against: str

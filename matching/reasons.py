@@ -9,7 +9,9 @@ The rules that keep an explanation honest are enforced here, by construction:
 
 - a reason names facts, never the score ("a strong match" is not a reason);
 - a fact (same code, same facts) is never both for and against;
-- a reason against names a component that applies to the pair and whose value is low;
+- a reason against names a component that applies to the pair and whose value is low, or the
+  region an agency or a park serves where the company's sites in that member state are all
+  outside it (matching.regions);
 - a capability, thrust or member state said to be on both sides is on both sides;
 - a government counterpart (ministry, investment agency, industrial park) gets no thrust reason:
   the thrust component does not apply to it (matching.roles);
@@ -21,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import cast
 
-from matching import roles
+from matching import regions, roles
 from matching.features import INCENTIVE, JAPAN, ORGANIZATION, PROJECT, Profile, Signals, Space
 from matching.fusion import COMPONENTS, fuse_values
 from matching.live import LiveView
+from matching.pairs import pair_region
 from matching.reason_types import (
     CompanyFacts,
     OffersForNeed,
@@ -54,6 +57,7 @@ CODES = (
     "text",
     "project",
     "incentive",
+    "region",
 )
 REGIONAL = "ASEAN"
 
@@ -140,17 +144,25 @@ def reasons(
         out["incentive"] = [str(p.name).split(" ", 1)[0], p.subtype, p.country, p.deadline]
     out["engaged"] = bool((m.values.get("relationship") or 0) > 0)
     out["implementation"] = _live_facts(live, m, col, c) if m.values.get("implementation") else []
+    # An agency's or a park's worth is bound to the region it serves (matching.regions).
+    region = pair_region(space, c, cs, p, ps) if m.kind == ORGANIZATION else ""
+    if region:
+        out["region"] = [region, *sorted(ps.regions)]
+        out["sites"] = space.gazetteer.sites_in(cs.regions, ps.regions)
     # A government body's or a university's worth to the company is bound to its country
     # (matching.roles): the country's shortfall costs that too.
     bound = m.kind == ORGANIZATION and p.org_type in space.type_index
-    full_role = roles.role_factor(c.org_type, p.org_type, 1.0) if bound else None
+    full_role = roles.role_factor(c.org_type, p.org_type, 1.0, region) if bound else None
     now = m.values.get("role")
+    # The role factor were the company's sites in the agency's region: what the region costs.
+    shortfall = roles.region_factor(p.org_type, region)
+    region_role = now / shortfall if now is not None and shortfall < 1.0 else None
     if m.kind == PROJECT and now is not None:
         # The role factor at a full country value, the phase timing as it is.
         at = roles.project_factor(c.org_type, p.subtype, 1.0, m.values.get("country") or 0.0)
         full = roles.project_factor(c.org_type, p.subtype, 1.0, 1.0)
         full_role = now * full / at if at > 0 else None
-    against = reasons_against(m.values, weights, out, full_role=full_role)
+    against = reasons_against(m.values, weights, out, full_role=full_role, region_role=region_role)
     out["against"] = against[0][0] if against else ""
     out["against_more"] = [name for name, _cost in against[1:]]
     out["costs"] = {name: round(cost, 4) for name, cost in against}
@@ -268,11 +280,14 @@ def reasons_against(
     codes: ReasonCodes,
     *,
     full_role: float | None = None,
+    region_role: float | None = None,
 ) -> list[tuple[str, float]]:
     """Components that apply, are low and can be named, with what each shortfall costs the
     score (the score at the component's full value less the score; `full_role` is the role
-    factor at a full country value), the costliest first. The relationship is never one: most
-    pairs have none yet, which says nothing against them."""
+    factor at a full country value), the costliest first; and the region an agency or a park
+    serves, where the company's sites are elsewhere (`region_role`: the role factor were they
+    in it). The relationship is never one: most pairs have none yet, which says nothing against
+    them."""
     score: float | None = None  # worked out for the first shortfall only: most pairs have none
     out: list[tuple[str, float]] = []
     for name in ("capability", "text", "capability_back", "thrust", "country"):
@@ -287,6 +302,11 @@ def reasons_against(
         cost = fuse_values(full, weights) - score
         if cost >= MIN_COST:
             out.append((name, cost))
+    if region_role is not None and codes.get("region"):
+        score = fuse_values(values, weights) if score is None else score
+        cost = fuse_values({**values, "role": region_role}, weights) - score
+        if cost >= MIN_COST:
+            out.append(("region", cost))
     out.sort(key=lambda item: -item[1])
     return out
 
@@ -349,6 +369,11 @@ def _place(codes: ReasonCodes, purpose: str, contribution: float) -> list[Reason
     company: list[str] = [] if fit == "regional" else [f"{fit}:{state}"]
     org_type = codes.get("org_type", "")
     if org_type in roles.TYPE_ROLES and purpose:
+        # The park or the state agency of the company's own region says so.
+        relation, *area = codes.get("region") or [""]
+        if relation == regions.SITE:
+            company += [f"site:{r}" for r in codes.get("sites") or [] if r in area]
+            return [_item("role", company, [org_type, purpose, state, *area], contribution)]
         return [_item("role", company, [org_type, purpose, state], contribution)]
     return [_item("country", company, [state], contribution)]
 
@@ -438,6 +463,12 @@ def _against(
     out: list[ReasonItem] = []
     names = [codes.get("against", ""), *(codes.get("against_more") or [])]
     for name in dict.fromkeys(n for n in names if n):
+        if name == "region":
+            relation, *area = codes.get("region") or [""]
+            if relation in (regions.NEAR, regions.ELSEWHERE) and area:
+                cost = -float(costs.get(name, 0.0))
+                out.append(_item("region", codes.get("sites") or [], [relation, *area], cost))
+            continue
         v = value(name)
         if v is None or v >= LOW or not _nameable(name, codes):
             continue

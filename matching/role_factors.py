@@ -1,5 +1,6 @@
 """The role factor of a block of pairs: how much a company's type is worth with each
-institution type (free of and bound to the country), an initiative's provenance, a project's
+institution type (free of and bound to the country, and for an agency or a park of one region,
+to the region), an initiative's provenance, a project's
 phase timing and an incentive's deadline (matching.roles), as tables over the engine's sides,
 kept for one generation of profiles (and one day for projects and incentives)."""
 
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from matching import roles
+from matching import regions, roles
 from matching.features import INCENTIVE, INITIATIVE, JAPAN, PROJECT, Space
 from matching.sides import Rows, Side
 
@@ -25,6 +26,7 @@ class RoleFactors:
         self.companies = companies
         self.sides = sides
         self._roles: tuple[int, RoleTables] | None = None
+        self._regions: tuple[np.ndarray, np.ndarray] | None = None
         self._opportunities: tuple[tuple[int, dt.date], dict[str, np.ndarray]] | None = None
 
     def tables(self, generation: int) -> RoleTables:
@@ -116,7 +118,46 @@ class RoleFactors:
             out += country * (bound[rows] @ types.T)
         # An institution of no known type is taken as it is.
         out[:, ~types.any(axis=1)] = 1.0
+        self._apply_regions(side, rows, out)
         return out
+
+    def _apply_regions(self, side: Rows, rows: np.ndarray | slice, out: np.ndarray) -> None:
+        """Multiply the factor of the agencies and parks of one region by how the companies'
+        sites stand to it (roles.REGION_FACTOR; matching.regions.relation, in matrices)."""
+        cols = np.flatnonzero(side.region.any(axis=1))
+        if not len(cols):
+            return
+        near, country = self._region_tables()
+        area = side.region[cols]
+        sites = self.companies.region[rows]
+        same = (sites @ area.T) > 0
+        nearby = ((sites @ near) @ area.T) > 0
+        known = ((sites @ country) @ (area @ country).T) > 0
+        table = roles.REGION_FACTOR
+        factor = np.where(
+            same,
+            np.float32(table[regions.SITE]),
+            np.where(nearby, np.float32(table[regions.NEAR]), np.float32(table[regions.ELSEWHERE])),
+        )
+        out[:, cols] = np.minimum(out[:, cols] * np.where(known, factor, np.float32(1.0)), 1.0)
+
+    def _region_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """Regions × regions (1: neighbours) and regions × member states (1: its state)."""
+        if self._regions is None:
+            gazetteer, codes = self.space.gazetteer, self.space.regions
+            index = self.space.region_index
+            near = np.zeros((len(codes), len(codes)), dtype=np.float32)
+            country = np.zeros((len(codes), len(self.space.states)), dtype=np.float32)
+            for i, code in enumerate(codes):
+                region = gazetteer.regions[code]
+                for other in region.near:
+                    if other in index:
+                        near[i, index[other]] = 1.0
+                col = self.space.state_index.get(region.country)
+                if col is not None:
+                    country[i, col] = 1.0
+            self._regions = (near, country)
+        return self._regions
 
     def _opportunity_block(
         self,

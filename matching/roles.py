@@ -22,6 +22,13 @@ The role factor of a pair is
     fit × ((1 − bound) + bound × country)
 with `country` the pair's country component (priority 1, presence 0.8, ASEAN-wide 0.6, else 0).
 
+An agency or a park of one region (InvestPenang, Kulim Hi-Tech Park: matching.regions) serves
+the companies in that region and those going there. Where a company's sites in that member state
+are all elsewhere (ROHM in Kelantan, Taiyo Yuden in Sarawak), the role factor is multiplied by
+`REGION_FACTOR` of the pair's relation: a neighbouring region of the same corridor keeps part of
+the worth, another region little; the region of one of its sites raises it (to at most 1). A
+company with no known site in the member state is not affected: any region may be where it goes.
+
 Initiatives have no institution type; the report's reading of an initiative (provenance
 `report`) is worth less than a programme a government announced or the framework adopted:
 `PROVENANCE_FACTOR`.
@@ -152,6 +159,19 @@ COUNTRY_BOUND: dict[str, float] = {
     "regional_body": 0.0,
 }
 
+# Institution types whose worth is bound to the region they serve, when they name one (a state
+# agency, an industrial park). A federal agency or a ministry names none; a university or a fab
+# is worth a visit from anywhere in the country.
+REGIONAL_TYPES = frozenset({"investment_agency", "industrial_park"})
+# The relation of the company's sites to that region (matching.regions) → factor (the role
+# factor stays at most 1). Site: the park that hosts the company's plant, or the state agency
+# that handled it, is worth more than any other of its type (at least as much as the federal
+# agency: Kulim Hi-Tech Park to Fuji Electric's Kulim fab, InvestPenang to Advantest). Near: a
+# neighbouring state of the same corridor (Kedah and Penang), where the agency still handles
+# suppliers and hires; elsewhere: another state's machinery, which the company would meet only
+# if it chose to build there.
+REGION_FACTOR: dict[str, float] = {"site": 1.5, "near": 0.6, "elsewhere": 0.35}
+
 PROVENANCE_FACTOR: dict[str, float] = {
     "official": 1.0,
     "announced": 0.9,
@@ -212,10 +232,20 @@ def fit(company_type: str, org_type: str) -> float:
     return table.get(org_type, 1.0)
 
 
-def role_factor(company_type: str, org_type: str, country: float | None) -> float:
-    """The role factor of one company × institution pair (see the module's docstring)."""
+def role_factor(company_type: str, org_type: str, country: float | None, region: str = "") -> float:
+    """The role factor of one company × institution pair (see the module's docstring);
+    `region` is how the company's sites stand to the area the institution serves
+    (matching.regions.relation), "" for an institution of no one region."""
     bound = COUNTRY_BOUND.get(org_type, 0.0)
-    return fit(company_type, org_type) * ((1.0 - bound) + bound * (country or 0.0))
+    worth = fit(company_type, org_type) * ((1.0 - bound) + bound * (country or 0.0))
+    return min(1.0, worth * region_factor(org_type, region))
+
+
+def region_factor(org_type: str, region: str) -> float:
+    """What serving one region does to an institution's worth (1 where it does not apply)."""
+    if org_type not in REGIONAL_TYPES:
+        return 1.0
+    return REGION_FACTOR.get(region, 1.0)
 
 
 def provenance_factor(provenance: str) -> float:

@@ -54,19 +54,25 @@ class ReasonSerializer(serializers.Serializer):
         choices=list(CODES),
         help_text="What the reason is about. `role`: what kind of institution the counterpart "
         "is, where, and what it is for the company; `purpose`: what the counterpart offers "
-        "that the company is looking for.",
+        "that the company is looking for; `region`: an agency or a park serving one region of a "
+        "member state where the company's sites are all outside it.",
     )
     company = serializers.ListField(
         child=serializers.CharField(),
         help_text="Facts on the company's side, as codes: capabilities (`EQP.DICING`), thrusts "
-        "(`T6`), member states with the company's tie to them (`priority:MY`, `presence:VN`).",
+        "(`T6`), member states with the company's tie to them (`priority:MY`, `presence:VN`); "
+        "for `role`, the company's site in the region the counterpart serves (`site:MY-02`); "
+        "for `region`, the company's sites in that member state (ISO 3166-2: `MY-03`).",
     )
     counterpart = serializers.ListField(
         child=serializers.CharField(),
         help_text="Facts on the counterpart's side, as codes: capabilities, thrusts, its member "
         "state (`MY`, or `ASEAN` for a regional body); for `role` its institution type, the "
-        "purpose and its member state; for `implementation` the initiative, its status and the "
-        "month it took effect (`T6-02`, `launched`, `2026-03`); for `project` its kind, phase, "
+        "purpose and its member state, then the region it serves when the company has a site "
+        "there (`MY-02`); for `region` how the company's sites stand to it (`near`: a "
+        "neighbouring region, `elsewhere`) then the regions it serves; for `implementation` "
+        "the initiative, its status and the month it took effect (`T6-02`, `launched`, "
+        "`2026-03`); for `project` its kind, phase, "
         "member state, the year production starts or started (may be empty), then the "
         "capabilities it buys that the company offers (`front_end_fab`, `ramp`, `MY`, `2024`, "
         "`EQP.DEP`); for `incentive` its code, kind, country (`JP`: a Japanese programme), "

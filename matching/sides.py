@@ -11,6 +11,7 @@ import numpy as np
 
 from matching import roles
 from matching.features import (
+    COMPANY,
     INCENTIVE,
     JAPAN,
     ORGANIZATION,
@@ -36,6 +37,7 @@ class Rows(Protocol):
     priority: np.ndarray
     ngram: np.ndarray
     attrs: np.ndarray
+    region: np.ndarray
 
 
 @dataclass
@@ -51,6 +53,7 @@ class RowSlice:
     priority: np.ndarray
     ngram: np.ndarray
     attrs: np.ndarray
+    region: np.ndarray
 
 
 class Side:
@@ -67,6 +70,9 @@ class Side:
     priority: np.ndarray
     ngram: np.ndarray
     attrs: np.ndarray
+    # Sub-national regions (matching.regions), one column each: a company's sites; an agency's
+    # or a park's area (roles.REGIONAL_TYPES), nothing for other counterparts.
+    region: np.ndarray
 
     def __init__(
         self, space: Space, profiles: Sequence[Profile], signals: Sequence[Signals]
@@ -83,6 +89,7 @@ class Side:
         self.ngram = np.zeros((n, NGRAM_DIM), dtype=np.float32)
         self.attrs = np.zeros((n, len(space.states) + 1 + len(space.types)), dtype=np.float32)
         self.excluded = np.zeros_like(self.attrs)
+        self.region = np.zeros((n, len(space.regions)), dtype=np.float32)
         self.has_need = np.zeros(n, dtype=bool)
         self.has_country = np.zeros(n, dtype=bool)
         self.has_exclusion = np.zeros(n, dtype=bool)
@@ -133,6 +140,10 @@ class Side:
             if code in self.space.type_index:
                 self.excluded[i, states + self.space.type_index[code]] = 1.0
         self.has_exclusion[i] = bool(self.excluded[i].any())
+        self.region[i] = 0.0
+        if p.kind == COMPANY or p.org_type in roles.REGIONAL_TYPES:
+            for code in s.regions:
+                self.region[i, self.space.region_index[code]] = 1.0
 
     def update(self, profiles: Sequence[Profile], signals: Sequence[Signals]) -> None:
         """Replace the rows of known keys and append new ones (a profile was edited)."""
@@ -146,7 +157,7 @@ class Side:
             return
         start = len(self.keys)
         grow = len(fresh)
-        for name in (*self.BLOCKS, "ngram", "attrs", "excluded"):
+        for name in (*self.BLOCKS, "ngram", "attrs", "excluded", "region"):
             old = getattr(self, name)
             setattr(self, name, np.vstack([old, np.zeros((grow, old.shape[1]), old.dtype)]))
         self.has_need = np.concatenate([self.has_need, np.zeros(grow, bool)])
@@ -173,6 +184,7 @@ class Side:
             priority=self.priority[start:stop],
             ngram=self.ngram[start:stop],
             attrs=self.attrs[start:stop],
+            region=self.region[start:stop],
         )
 
     def __len__(self) -> int:

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from engagement.models import Organization, OrganizationKind
-from matching import roles
+from matching import regions, roles
 from matching.evaluation import REFERENCE_DIR, reference_from_csv
 from matching.explain import Labels, render
 from matching.features import COMPANY, INCENTIVE, INITIATIVE, ORGANIZATION, PROJECT, SUPPLIES
@@ -50,6 +50,8 @@ class Side:
     org_type: str = ""
     priority: set[str] = field(default_factory=set)
     presence: set[str] = field(default_factory=set)
+    # The regions its texts name (matching.regions): a company's sites, an institution's area.
+    regions: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -70,7 +72,7 @@ def _codes(manager) -> set[str]:
     return set(manager.values_list("code", flat=True))
 
 
-def _side(org: Organization, tags: frozenset[str]) -> Side:
+def _side(org: Organization, tags: frozenset[str], regions: frozenset[str]) -> Side:
     """An organization as its records say, plus the capabilities its texts name."""
     type_thrusts = _codes(org.org_type.priority_thrusts) if org.org_type else set()
     is_company = org.kind == OrganizationKind.JAPANESE_COMPANY
@@ -82,6 +84,7 @@ def _side(org: Organization, tags: frozenset[str]) -> Side:
         org_type=org.org_type.code if org.org_type else "",
         priority=set(org.priority_countries.values_list("iso2", flat=True)),
         presence=set(org.presence_countries.values_list("iso2", flat=True)),
+        regions=set(regions),
     )
 
 
@@ -102,7 +105,9 @@ def demo(django_db_setup, django_db_blocker):
             for kind, key in ((COMPANY, s.company_id), (ORGANIZATION, s.organization_id)):
                 if key is not None and (kind, key) not in sides:
                     _p, signals = e.profile(kind, key)
-                    sides[kind, key] = _side(Organization.objects.get(pk=key), signals.tags)
+                    sides[kind, key] = _side(
+                        Organization.objects.get(pk=key), signals.tags, signals.regions
+                    )
             if s.initiative_id:
                 i = s.initiative
                 counterpart = Side(needs=_codes(i.capabilities), thrusts={i.thrust.code})
@@ -247,16 +252,64 @@ def test_the_member_state_named_is_the_counterpart_s_and_the_company_s_tie_to_it
         for side, item in _items(s):
             if item["code"] not in ("country", "role"):
                 continue
-            state = item["counterpart"][-1]
+            # A role names the type, the purpose, the member state, then the region it serves
+            # where the company has a site there.
+            state = item["counterpart"][-1 if item["code"] == "country" else 2]
             if state != (s.counterpart.country or "ASEAN"):
                 wrong.append((s.pk, side, item))
             for fact in item["company"]:
                 relation, _sep, theirs = fact.partition(":")
+                if relation == "site":
+                    area = item["counterpart"][3:]
+                    if theirs not in s.company.regions or theirs not in s.counterpart.regions:
+                        wrong.append((s.pk, side, item))
+                    if theirs not in area or side != "for":
+                        wrong.append((s.pk, side, item))
+                    continue
                 if side == "for" and theirs != state:
                     wrong.append((s.pk, side, item))
                 if theirs not in getattr(s.company, relation):
                     wrong.append((s.pk, side, item))
 
+    assert wrong == []
+
+
+def test_a_region_against_is_an_agency_or_park_of_one_region_away_from_every_site_there(demo):
+    """Read from the organizations' own texts: the counterpart is a park or an agency naming
+    a region, the company has sites in that member state, none is in it; `near` only where one
+    is in a neighbouring region; and the sentence names both in the reader's language."""
+    gazetteer = regions.gazetteer()
+    said = []
+    wrong = []
+    for s in demo:
+        for side, item in _items(s):
+            if item["code"] != "region":
+                continue
+            said.append(s)
+            relation, *area = item["counterpart"]
+            sites = item["company"]
+            in_state = {r for r in s.company.regions if r[:2] == s.counterpart.country}
+            neighbours = {n for r in sites for n in gazetteer.regions[r].near}
+            if (
+                side != "against"
+                or s.counterpart.org_type not in roles.REGIONAL_TYPES
+                or set(area) != s.counterpart.regions
+                or set(sites) != in_state
+                or not sites
+                or set(sites) & set(area)
+                or (relation == "near") != bool(neighbours & set(area))
+            ):
+                wrong.append((s.pk, item))
+            # Every reason against is worded in English; the strongest alone in the Japanese text.
+            english = " ".join(s.english.against_all)
+            strongest = s.structured["against"][0] is item
+            for code in [*area, *sites]:
+                if gazetteer.name(code, "en") not in english:
+                    wrong.append((s.pk, "en", code, english))
+                if strongest and gazetteer.name(code, "ja") not in s.japanese.text:
+                    wrong.append((s.pk, "ja", code, s.japanese.text))
+
+    assert len(said) >= 5
     assert wrong == []
 
 
@@ -323,10 +376,14 @@ def test_an_incentive_reason_names_its_country_deadline_and_thrusts_the_company_
     assert wrong == []
 
 
-def test_a_reason_against_names_a_low_component_that_applies_and_costs_the_score(demo):
+def test_a_reason_against_names_a_low_component_or_a_region_and_costs_the_score(demo):
     wrong = []
     for s in demo:
         for item in s.structured["against"]:
+            if item["code"] == "region":  # not a component: the role factor's region share
+                if item["contribution"] >= 0:
+                    wrong.append((s.pk, item))
+                continue
             value = s.components[COMPONENT_OF[item["code"]]]["value"]
             if value is None or value >= LOW or item["contribution"] >= 0:
                 wrong.append((s.pk, item, value))

@@ -417,10 +417,20 @@ def test_the_matrix_engine_and_the_per_pair_loop_give_the_same_answers(taxonomy,
         excluded={companies[2].key: {(ORGANIZATION, institutions[0].key)}},
         implementation=LIVE,
     )
-    keys = [c.key for c in companies[:8]]
+    # The first eight, and companies whose sites' regions meet the parks and state agencies.
+    sited = ["Advantest", "Renesas Electronics", "ROHM", "Fuji Electric", "Taiyo Yuden"]
+    keys = [c.key for c in companies[:8]] + sited
 
     fast = e.rank(keys, request)
     slow = rank_loop(e, keys, request)
+
+    regional = [
+        m
+        for key in sited
+        for m in fast[key]
+        if m.counterpart.startswith(("InvestPenang", "Kulim Hi-Tech Park"))
+    ]
+    assert len(regional) >= 6
 
     boosted = [m for key in keys for m in fast[key] if m.values["implementation"]]
     assert len(boosted) >= 5
