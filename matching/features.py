@@ -18,9 +18,14 @@ import numpy as np
 from matching import regions
 from matching.text import Tagger, ngram_vector
 
-# A need met by another capability of the same branch (etching tools for a deposition need)
-# earns this much of a full match.
+# A need met by another capability of the same branch (power devices for a front-end need, EDA
+# for an IC design need) earns this much of a full match.
 PARTIAL_CREDIT = 0.35
+# Equipment and materials are product lines, not related know-how: a lab that needs metrology
+# tools does not buy CMP tools, a SiC fab does not buy silicon wafers. A sibling there earns only
+# a token of credit (the buyer is the same fab's purchasing), not a partial match.
+PRODUCT_LINES = frozenset({"EQP", "MAT"})
+PRODUCT_LINE_CREDIT = 0.1
 # Equipment and materials serve manufacturing of another branch: dicing saws are bought by
 # back-end (ATP) plants, photoresists by fabs. A need met that way earns this much.
 SUPPLY_CREDIT = 0.5
@@ -161,8 +166,9 @@ class Space:
         if parent:
             # A leaf meets a need for its whole branch, and partly its siblings' needs.
             out[self.cap_index[parent]] = 1.0
+            credit = PRODUCT_LINE_CREDIT if parent in PRODUCT_LINES else PARTIAL_CREDIT
             for sibling in self.children.get(parent, ()):
-                out.setdefault(self.cap_index[sibling], PARTIAL_CREDIT)
+                out.setdefault(self.cap_index[sibling], credit)
         else:
             for child in self.children.get(code, ()):
                 out.setdefault(self.cap_index[child], PARTIAL_CREDIT)

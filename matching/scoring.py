@@ -4,7 +4,8 @@ Components, each in [0, 1] and kept apart so that they can be shown and learnt f
 
 - capability: how much of what the counterpart needs the company offers (an initiative "needs"
   the capabilities it draws on), as the quadratic mean of per-need credit: 1 for the capability
-  itself, partial credit for another of the same taxonomy branch, supply credit for equipment or
+  itself, partial credit for another of the same taxonomy branch (a token between product lines
+  of equipment or of materials: features.PRODUCT_LINES), supply credit for equipment or
   materials that serve the needed manufacturing step (features.SUPPLIES).
 - text: the stronger of (a) the same coverage over capabilities tagged from both profiles' texts
   in English or Japanese, plus the declared ones, and (b) a character n-gram cosine of the texts.

@@ -232,12 +232,13 @@ def test_a_recompute_writes_project_and_incentive_suggestions_with_their_purpose
     assert {r.purpose for r in projects} == {"customer"}
     assert {r.purpose for r in incentives} == {"investment_incentives"}
     # DISCO (dicing, equipment service; Malaysia a priority): assembly and test plants being
-    # built or equipped first, a Singapore one where it is not, a fab ramping up last.
+    # built or equipped first, Malaysia's then a Singapore one, one ramping up after them, a fab
+    # ramping up last.
     assert [(r.project.code, r.project.phase) for r in projects] == [
         ("MY-INTEL-PENANG-APF", "construction"),
         ("MY-ROHM-KELANTAN", "tool_in"),
-        ("MY-ASE-PENANG-P45", "ramp"),
         ("SG-MICRON-HBM", "construction"),
+        ("MY-ASE-PENANG-P45", "ramp"),
         ("MY-INFINEON-KULIM3", "ramp"),
     ]
     # Japanese programmes, and Malaysia's: none of another member state.
@@ -396,8 +397,8 @@ def test_a_phase_change_recomputes_the_companies_the_project_reaches_once_due(
     assert [r.project.code for r in rows.order_by("rank")] == [
         "MY-INTEL-PENANG-APF",
         "MY-ROHM-KELANTAN",
-        "MY-ASE-PENANG-P45",
         "SG-MICRON-HBM",
+        "MY-ASE-PENANG-P45",
         "TH-INFINEON-SAMUTPRAKAN",
     ]
     assert not MatchRecomputeRequest.objects.exists()

@@ -13,6 +13,7 @@ from matching.features import (
     INITIATIVE,
     ORGANIZATION,
     PARTIAL_CREDIT,
+    PRODUCT_LINE_CREDIT,
     SUPPLY_CREDIT,
     Profile,
     fingerprint,
@@ -125,11 +126,31 @@ def test_a_japanese_only_profile_meets_an_english_need(taxonomy, priorities):
 def test_a_need_met_by_another_capability_of_its_branch_earns_partial_credit(taxonomy):
     e = engine(
         taxonomy,
-        [company(offers={"EQP.ETCH"}, thrusts={"T1"})],
-        [institution(needs={"EQP.DEP"}, thrusts={"T1"})],
+        [company(offers={"DES.EDA"}, thrusts={"T2"})],
+        [institution(needs={"DES.IC"}, thrusts={"T2"})],
     )
 
     assert e.rank()["C"][0].values["capability"] == pytest.approx(PARTIAL_CREDIT)
+
+
+def test_another_product_line_of_equipment_or_materials_earns_only_a_token(taxonomy):
+    """Etching tools do not meet a need for deposition tools; silicon wafers do not meet a SiC
+    fab's need for compound materials."""
+    e = engine(
+        taxonomy,
+        [
+            company("etch", offers={"EQP.ETCH"}, thrusts={"T1"}),
+            company("wafers", org_type="materials_chemicals", offers={"MAT.WAFER"}),
+        ],
+        [
+            institution("dep", needs={"EQP.DEP"}, thrusts={"T1"}),
+            institution("sic", needs={"MAT.COMPOUND"}, thrusts={"T1"}),
+        ],
+    )
+    ranked = e.rank(None, Request(min_score=0.0))
+
+    assert only(ranked, "etch")["dep"].values["capability"] == pytest.approx(PRODUCT_LINE_CREDIT)
+    assert only(ranked, "wafers")["sic"].values["capability"] == pytest.approx(PRODUCT_LINE_CREDIT)
 
 
 def test_dicing_tools_serve_a_back_end_cluster_that_needs_assembly_and_test(taxonomy):
