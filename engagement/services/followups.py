@@ -117,6 +117,12 @@ def _subject_organizations(kind: str | None, obj) -> list[Organization]:
 
 
 @transaction.atomic
+def followup_source_taken(source_key: str) -> bool:
+    """Whether a follow-up opened for `source_key` exists: what `followup_create` claims with
+    it, read by a dry run."""
+    return FollowUp.objects.filter(source_key=source_key).exists()
+
+
 def followup_create(
     *,
     actor: Any,
@@ -160,7 +166,7 @@ def followup_create(
         with transaction.atomic():
             followup.save()
     except IntegrityError:
-        if source_key and FollowUp.objects.filter(source_key=source_key).exists():
+        if source_key and followup_source_taken(source_key):
             raise Conflict(
                 _("A follow-up for %(key)s already exists.") % {"key": source_key}
             ) from None

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -302,22 +302,36 @@ def mou_renew(*, actor: Any, mou: MoU, effective_on: Any, expires_on: Any, title
     return successor
 
 
+_LIVE = (MoU.Status.SIGNED, MoU.Status.ACTIVE)
+
+
+def mous_due_to_activate(*, today: dt.date) -> QuerySet[MoU]:
+    """Signed MoUs whose effective date has come: what `mou_activate_due` moves, and what a
+    dry run lists."""
+    return (
+        MoU.objects.filter(status=MoU.Status.SIGNED, effective_on__lte=today)
+        .exclude(expires_on__lte=today)  # expiry takes it from there
+        .order_by("pk")
+    )
+
+
+def mous_due_to_expire(*, today: dt.date) -> QuerySet[MoU]:
+    """Signed or active MoUs whose expiry date has come: what `mou_expire_due` moves, and what
+    a dry run lists."""
+    return MoU.objects.filter(status__in=_LIVE, expires_on__lte=today).order_by("pk")
+
+
 def mou_activate_due(*, today: dt.date) -> list[int]:
     """Move every signed MoU whose effective date has come to `active` (signing before the
     effective date leaves it `signed`)."""
-    due = (
-        MoU.objects.filter(status=MoU.Status.SIGNED, effective_on__lte=today)
-        .exclude(expires_on__lte=today)  # expiry takes it from there
-        .values_list("pk", flat=True)
-    )
+    due = mous_due_to_activate(today=today).values_list("pk", flat=True)
     return _date_reached(list(due), (MoU.Status.SIGNED,), MoU.Status.ACTIVE, "effective_on")
 
 
 def mou_expire_due(*, today: dt.date) -> list[int]:
     """Move every signed or active MoU whose expiry date has come to `expired`."""
-    live = (MoU.Status.SIGNED, MoU.Status.ACTIVE)
-    due = MoU.objects.filter(status__in=live, expires_on__lte=today).values_list("pk", flat=True)
-    return _date_reached(list(due), live, MoU.Status.EXPIRED, "expires_on")
+    due = mous_due_to_expire(today=today).values_list("pk", flat=True)
+    return _date_reached(list(due), _LIVE, MoU.Status.EXPIRED, "expires_on")
 
 
 # The status a date moves an MoU to → its timeline action and webhook event.

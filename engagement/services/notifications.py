@@ -59,6 +59,15 @@ class TransientEmailError(Exception):
     """The mail server could not be reached or said "try later"; the task retries."""
 
 
+def _dedupe_key(key: str) -> str:
+    return key[:150]  # Notification.dedupe_key's length
+
+
+def notified(key: str) -> bool:
+    """Whether the notification with `key` exists: what `notify` claims, read by a dry run."""
+    return Notification.objects.filter(dedupe_key=_dedupe_key(key)).exists()
+
+
 def notify(
     *, user: User, kind: str, key: str, subject: str, body: str, url: str = ""
 ) -> Notification | None:
@@ -77,7 +86,7 @@ def notify(
             notification = Notification.objects.create(
                 user=user,
                 kind=kind,
-                dedupe_key=key[:150],
+                dedupe_key=_dedupe_key(key),
                 subject=header_text(subject),
                 body=body,
                 url=url,

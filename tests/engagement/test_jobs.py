@@ -1044,3 +1044,15 @@ def test_idempotency_answers_are_forgotten_after_a_day_once(users):
     assert first.actions == ["forget 1 stored idempotency answer(s)"]
     assert second.actions == []
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+
+
+@pytest.mark.parametrize("name", list(jobs.JOBS))
+def test_a_dry_run_names_one_action_for_each_the_real_run_then_takes(everything_due, name):
+    """A dry run reads the same due records and the same claims as the run that acts: it can
+    neither promise what the run will not do nor leave out what it will."""
+    would = _run(name, dry_run=True)
+
+    did = _run(name)
+
+    assert len(would) == len(did), (would, did)
+    assert did != []

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from engagement.models import FollowUp, MoU, Notification, Pilot, User
 from engagement.services.jobs.base import JobResult, job, local_time
-from engagement.services.notifications import notify
+from engagement.services.notifications import notified, notify
 
 
 def _followed_news(user: User, today: dt.date) -> list[str]:
@@ -107,7 +107,7 @@ def weekly_digest(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
             continue
         week = local.date().isocalendar()
         key = f"digest:{user.pk}:{week.year}-W{week.week:02d}"
-        if Notification.objects.filter(dedupe_key=key).exists():
+        if notified(key):
             continue
         with translation.override(user.language):
             lines = _digest_lines(user, local.date())

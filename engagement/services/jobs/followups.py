@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from engagement.models import FollowUp, Notification
 from engagement.services.jobs.base import JobResult, job, local_time, program_managers
-from engagement.services.notifications import notify
+from engagement.services.notifications import notified, notify
 from engagement.services.webhooks import webhook_emit
 
 
@@ -59,7 +59,7 @@ def overdue_followups(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
                 body += "\n" + _("About: %(record)s") % {"record": about[0]}
         key = f"overdue:{f.pk}:{today.isoformat()}"
         if dry_run:
-            if not Notification.objects.filter(dedupe_key=key).exists():
+            if not notified(key):
                 result.did(
                     f"remind {f.owner.username}: '{f.note[:60]}' (due {f.due_on}, "
                     f"{days} day(s) overdue)"
@@ -127,7 +127,7 @@ def _escalate(f: FollowUp, days: int, result: JobResult, dry_run: bool) -> None:
     for pm in program_managers(f.team):
         key = f"overdue-escalated:{f.pk}:{pm.pk}"
         if dry_run:
-            if not Notification.objects.filter(dedupe_key=key).exists():
+            if not notified(key):
                 result.did(
                     f"tell program manager {pm.username}: {f.team.name}'s follow-up "
                     f"'{f.note[:60]}' is {days} days overdue"

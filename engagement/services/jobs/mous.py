@@ -12,12 +12,17 @@ from django.utils.translation import gettext as _
 
 from engagement.actors import SCHEDULED
 from engagement.errors import Conflict
-from engagement.models import FollowUp, MoU, Notification, User
+from engagement.models import MoU, Notification, User
 from engagement.services.common import business_today
-from engagement.services.followups import followup_create
+from engagement.services.followups import followup_create, followup_source_taken
 from engagement.services.jobs.base import JobResult, job, team_people
-from engagement.services.mous import mou_activate_due, mou_expire_due
-from engagement.services.notifications import notify
+from engagement.services.mous import (
+    mou_activate_due,
+    mou_expire_due,
+    mous_due_to_activate,
+    mous_due_to_expire,
+)
+from engagement.services.notifications import notified, notify
 from engagement.services.webhooks import webhook_emit
 
 
@@ -58,15 +63,13 @@ def mou_expiry(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
             else team_people(mou.partnership.team_id)
         )
         if dry_run:
-            if not FollowUp.objects.filter(source_key=f"mou-renewal:{mou.pk}").exists():
+            if not followup_source_taken(f"mou-renewal:{mou.pk}"):
                 result.did(
                     f"open a renewal follow-up for MoU '{mou.title[:60]}' "
                     f"(expires {mou.expires_on}, in {left} days)"
                 )
             for person in people:
-                if not Notification.objects.filter(
-                    dedupe_key=f"mou-expiring:{mou.pk}:{notice}:{person.pk}"
-                ).exists():
+                if not notified(f"mou-expiring:{mou.pk}:{notice}:{person.pk}"):
                     result.did(
                         f"tell {person.username} MoU '{mou.title[:60]}' expires in {left} days"
                     )
@@ -111,9 +114,7 @@ def mou_expiry(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
 
 def _activate(today: dt.date, result: JobResult, dry_run: bool) -> None:
     if dry_run:
-        for mou in MoU.objects.filter(status=MoU.Status.SIGNED, effective_on__lte=today).exclude(
-            expires_on__lte=today
-        ):
+        for mou in mous_due_to_activate(today=today):
             result.did(f"mark MoU '{mou.title[:60]}' active (effective {mou.effective_on})")
         return
     for pk in mou_activate_due(today=today):
@@ -142,9 +143,7 @@ def _renewal_followup(mou: MoU, people: list[User], left: int, result: JobResult
 
 def _expire(today: dt.date, result: JobResult, dry_run: bool) -> None:
     if dry_run:
-        for mou in MoU.objects.filter(
-            status__in=[MoU.Status.SIGNED, MoU.Status.ACTIVE], expires_on__lte=today
-        ):
+        for mou in mous_due_to_expire(today=today):
             result.did(f"mark MoU '{mou.title[:60]}' expired (expiry date {mou.expires_on})")
         return
     for pk in mou_expire_due(today=today):

@@ -17,7 +17,7 @@ from engagement.models import Milestone, Notification, Partnership, Pilot, Stage
 from engagement.services.common import business_today
 from engagement.services.followups import followup_create
 from engagement.services.jobs.base import JobResult, job
-from engagement.services.notifications import notify
+from engagement.services.notifications import notified, notify
 from engagement.services.pilots import pilot_flag_at_risk, pilot_recover
 
 
@@ -119,7 +119,7 @@ def stale_partnerships(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     for p in qs:
         key = f"stale:{p.pk}:{week.year}-W{week.week:02d}"
         if dry_run:
-            if not Notification.objects.filter(dedupe_key=key).exists():
+            if not notified(key):
                 result.did(
                     f"nudge {p.owner.username}: no engagement on '{p.title[:60]}' "
                     f"since {p.last:%Y-%m-%d}"

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from engagement.models import Follow, Incentive, Notification, OpportunityFollow, User
-from engagement.services.notifications import notify
+from engagement.services.notifications import notified, notify
 
 
 def _deadline_people(incentive: Incentive) -> list[User]:
@@ -45,7 +45,7 @@ def incentive_deadline_notices(*, today: dt.date, dry_run: bool = False) -> list
                 f"{notice}:{person.pk}"
             )
             if dry_run:
-                if not Notification.objects.filter(dedupe_key=key).exists():
+                if not notified(key):
                     actions.append(f"tell {person.username} {incentive.code} closes in {left} days")
                 continue
             with translation.override(person.language):
