@@ -21,7 +21,8 @@ from engagement.models import (
 
 
 def engagements_visible(*, user: Any) -> QuerySet[Engagement]:
-    qs = Engagement.objects.select_related("team", "created_by").prefetch_related(
+    # The author is shown by id: no need to build the user.
+    qs = Engagement.objects.select_related("team").prefetch_related(
         "organizations", "contacts", "participants", "thrusts", "initiatives"
     )
     return policy.scope(user, qs)

@@ -274,6 +274,21 @@ def test_a_list_page_shows_each_record_exactly_as_its_detail_does(client, resour
     assert page == details
 
 
+@pytest.mark.parametrize("resource", ["organizations", "engagements"])
+def test_pages_of_one_length_show_each_their_own_links(client, resource):
+    # The through-table query of a page is compiled once per number of ids and run again with
+    # the next page's ids (engagement.api.related): every page must still show its own.
+    url, pages = f"/api/v1/{resource}/?page_size=5", []
+    while url and len(pages) < 4:
+        body = client.get(url).json()
+        pages.append(body["results"])
+        url = body["next"]
+
+    assert [len(p) for p in pages] == [5, 5, 5, 5]
+    for page in pages:
+        assert page == [client.get(f"/api/v1/{resource}/{row['id']}/").json() for row in page]
+
+
 @pytest.mark.parametrize(
     ("serializer_class", "model_name"),
     [
