@@ -55,3 +55,50 @@ def test_the_floor_needs_a_token(db):
     response = bench_urls.engagements(RequestFactory().get("/bench-floor/engagements/"))
 
     assert response.status_code == 401
+
+
+def _floor(method: str, pk: int, key: str, body: dict | None = None):
+    factory = RequestFactory()
+    headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    if method == "PATCH":
+        request = factory.patch(
+            f"/bench-floor/engagements/{pk}/",
+            json.dumps(body),
+            content_type="application/json",
+            **headers,
+        )
+    else:
+        request = factory.get(f"/bench-floor/engagements/{pk}/", **headers)
+    return bench_urls.engagement(request, pk=pk)
+
+
+def test_the_floor_reads_one_engagement_as_the_api_does(api, data):
+    key = factories.token(data["bd_a"])
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    first = api.get("/api/v1/engagements/", {"page_size": 1}).json()["results"][0]
+    detail = api.get(f"/api/v1/engagements/{first['id']}/").json()
+
+    floor = json.loads(_floor("GET", first["id"], key).content)
+
+    assert floor["id"] == detail["id"]
+    assert (floor["summary"], floor["version"]) == (detail["summary"], detail["version"])
+    for name in ("organizations", "thrusts", "contacts", "participants", "initiatives"):
+        assert sorted(floor[name]) == sorted(detail[name])
+
+
+def test_the_floor_patch_changes_the_summary_and_the_version_of_the_callers_own_only(api, data):
+    key = factories.token(data["bd_a"])
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    mine = api.get("/api/v1/engagements/", {"page_size": 1}).json()["results"][0]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {factories.token(data['bd_b'])}")
+    theirs = api.get("/api/v1/engagements/", {"page_size": 1}).json()["results"][0]
+
+    changed = json.loads(_floor("PATCH", mine["id"], key, {"summary": "Edited"}).content)
+    refused = _floor("PATCH", theirs["id"], key, {"summary": "Edited"})
+    malformed = _floor("PATCH", mine["id"], key, {"summary": 3})
+
+    assert (changed["summary"], changed["version"]) == ("Edited", mine["version"] + 1)
+    assert refused.status_code == 404
+    assert malformed.status_code == 400
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(f"/api/v1/engagements/{mine['id']}/").json()["summary"] == "Edited"

@@ -8,13 +8,17 @@
    DEBUG=0; the floor views of devtools/urls.py mounted with DEVTOOLS=1 and
    BENCH_FLOOR_VIEWS=1; the throttle raised out of the way).
 3. For the engagements list and the organizations list (page_size 50, token auth, each client
-   walking pages through `next` with keep-alive connections), and for the floor views that
-   return the same rows as JSON from `.values()`, runs N concurrent clients for D seconds.
+   walking pages through `next` with keep-alive connections), for one engagement read (GET) and
+   changed (PATCH of its summary; each client takes its own engagements, so no two write one
+   row at once), and for the floor views that return the same rows as JSON from `.values()`
+   (for the PATCH: one UPDATE of the row, then the row), runs N concurrent clients for D
+   seconds.
 4. Prints requests/s, p50 and p95 per endpoint and the API's ratio to the floor; its last line
    is one JSON object with every figure.
 
-A benchmark, not a test: it reports, it asserts nothing. The goal is the API within 2x of the
-floor, and p95 under 100 ms at 20 concurrent clients, on PostgreSQL with gunicorn.
+A benchmark, not a test: it reports, it asserts nothing. The goal is each list within 1.5x of the
+floor, a detail GET and a PATCH within 2x, and p95 under 100 ms at 20 concurrent clients, on
+PostgreSQL with gunicorn.
 """
 
 from __future__ import annotations
@@ -50,7 +54,12 @@ NEXT_LINK = re.compile(rb'^\{"next":\s*"([^"]+)"')
 ENDPOINTS = {
     "engagements": ("/api/v1/engagements/", "/bench-floor/engagements/"),
     "organizations": ("/api/v1/organizations/", "/bench-floor/organizations/"),
+    "engagement_get": ("/api/v1/engagements/{id}/", "/bench-floor/engagements/{id}/"),
+    "engagement_patch": ("/api/v1/engagements/{id}/", "/bench-floor/engagements/{id}/"),
 }
+# One record's endpoints: the method, and the engagements the clients take turns on.
+ONE_RECORD = {"engagement_get": "GET", "engagement_patch": "PATCH"}
+RECORDS = 2000
 
 
 def _free_port() -> int:
@@ -125,8 +134,38 @@ def _client(host, port, start_path, headers, stop_at, result: LoadResult, pages:
     conn.close()
 
 
+def _record_client(
+    host, port, paths: list[str], method: str, headers, stop_at, result: LoadResult
+) -> None:
+    """One client on single records: keep-alive connection, `method` on each of `paths` in
+    turn (a PATCH changes the summary), until `stop_at`."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    sent = 0
+    headers = {**headers, "Content-Type": "application/json"} if method == "PATCH" else headers
+    while time.perf_counter() < stop_at:
+        path = paths[sent % len(paths)]
+        body = json.dumps({"summary": f"Benchmark edit {sent}"}) if method == "PATCH" else None
+        sent += 1
+        began = time.perf_counter()
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            result.record(time.perf_counter() - began, type(exc).__name__)
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=30)
+            continue
+        result.record(time.perf_counter() - began, status)
+    conn.close()
+
+
 class Command(BaseCommand):
-    help = "Benchmark the engagements and organizations API lists against a plain-Django floor."
+    help = (
+        "Benchmark the engagements and organizations API lists, and one engagement's GET and "
+        "PATCH, against a plain-Django floor."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--organizations", type=int, default=100_000)
@@ -277,17 +316,36 @@ class Command(BaseCommand):
 
     # --- 3. Load -------------------------------------------------------------------------------
 
-    def _run(self, label, port, path, headers, options, seconds, result: LoadResult) -> None:
-        """`clients` threads for `seconds`, adding to `result` (and to its elapsed time)."""
+    def _run(
+        self, label, port, path, headers, options, seconds, result: LoadResult, records=None
+    ) -> None:
+        """`clients` threads for `seconds`, adding to `result` (and to its elapsed time).
+        `records` (method, ids): one record's endpoint, `path` with `{id}`; each client takes
+        every n-th id, so that no two clients write the same row."""
         if seconds > 0:
             stop_at = time.perf_counter() + seconds
+            clients = options["clients"]
             threads = [
                 threading.Thread(
                     target=_client,
                     args=("127.0.0.1", port, path, headers, stop_at, result, options["pages"]),
                     daemon=True,
                 )
-                for _ in range(options["clients"])
+                if records is None
+                else threading.Thread(
+                    target=_record_client,
+                    args=(
+                        "127.0.0.1",
+                        port,
+                        [path.format(id=pk) for pk in records[1][i::clients]],
+                        records[0],
+                        headers,
+                        stop_at,
+                        result,
+                    ),
+                    daemon=True,
+                )
+                for i in range(clients)
             ]
             began = time.perf_counter()
             for t in threads:
@@ -318,9 +376,15 @@ class Command(BaseCommand):
             self._wait_ready(server, port, headers)
             query = f"?page_size={options['page_size']}"
             rounds = options["rounds"]
+            ids = list(
+                Engagement.objects.filter(team=user.team_id)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:RECORDS]
+            )
             for name in options["only"] or list(ENDPOINTS):
+                records = (ONE_RECORD[name], ids) if name in ONE_RECORD else None
                 paths = {
-                    side: path + query
+                    side: path if records else path + query
                     for side, path in zip(("api", "floor"), ENDPOINTS[name], strict=True)
                 }
                 results = {"api": LoadResult(), "floor": LoadResult()}
@@ -333,6 +397,7 @@ class Command(BaseCommand):
                         options,
                         options["warmup"],
                         LoadResult(),
+                        records,
                     )
                 # API and floor take turns, so that both see the same machine: other work on it
                 # comes and goes, and the ratio is what the benchmark is about.
@@ -346,6 +411,7 @@ class Command(BaseCommand):
                             options,
                             options["duration"] / rounds,
                             results[side],
+                            records,
                         )
                 api, floor = results["api"].summary(), results["floor"].summary()
                 figures[name] = {
