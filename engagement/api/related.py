@@ -26,6 +26,8 @@ from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField, PKO
 from rest_framework.settings import ISO_8601, api_settings
 
 ATTR = "_api_many_values"
+# The actions that read one record (get_object): without the prefetches attach_many replaces.
+ONE_RECORD_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
 # (database alias, model, relation, shown field, number of ids) → the compiled SQL.
 _COMPILED: dict[tuple[str, str, str, str, int], str] = {}
 
@@ -113,19 +115,41 @@ def _rows(key: tuple[str, str, str], qs: QuerySet, ids: list) -> Iterable[tuple]
 
 class ManyValuesMixin:
     """For a list view: `many_values` names the many-to-many fields its page shows as ids or
-    codes ({field: "pk" | "code" | ...}); they are read by attach_many instead of prefetched."""
+    codes ({field: "pk" | "code" | ...}); they are read by attach_many instead of prefetched,
+    for a page and for one record read (retrieve) alike. An update reads the record without
+    them: its answer is read again after the write (`attach_one`)."""
 
     many_values: dict[str, str] = {}
 
+    def without_many(self, queryset):
+        """`queryset` without the prefetches attach_many replaces."""
+        kept = [
+            lookup
+            for lookup in queryset._prefetch_related_lookups
+            if getattr(lookup, "prefetch_through", lookup).split("__")[0] not in self.many_values
+        ]
+        return queryset.prefetch_related(None).prefetch_related(*kept)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.many_values and getattr(self, "action", None) in ONE_RECORD_ACTIONS:
+            queryset = self.without_many(queryset)
+        return queryset
+
+    def get_object(self):
+        obj = super().get_object()
+        if getattr(self, "action", None) == "retrieve":
+            self.attach_one(obj)
+        return obj
+
+    def attach_one(self, obj) -> None:
+        """One record's many-to-many values, unless they were read already."""
+        if self.many_values and not hasattr(obj, ATTR):
+            attach_many([obj], type(obj), self.many_values)
+
     def paginate_queryset(self, queryset):
         if self.many_values and getattr(self, "action", None) == "list":
-            kept = [
-                lookup
-                for lookup in queryset._prefetch_related_lookups
-                if getattr(lookup, "prefetch_through", lookup).split("__")[0]
-                not in self.many_values
-            ]
-            queryset = queryset.prefetch_related(None).prefetch_related(*kept)
+            queryset = self.without_many(queryset)
         page = super().paginate_queryset(queryset)
         if page is not None and self.many_values and getattr(self, "action", None) == "list":
             attach_many(page, queryset.model, self.many_values)

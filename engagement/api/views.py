@@ -181,10 +181,11 @@ class ServiceBackedViewSet(
 
     def _output(self, obj, code=status.HTTP_200_OK) -> Response:
         self.remember_etag(obj)
+        self.attach_one(obj)
         return Response(self.output_serializer_class(obj).data, status=code)
 
     def _reload(self, obj):
-        return self.get_queryset().get(pk=obj.pk)
+        return self.without_many(self.get_queryset()).get(pk=obj.pk)
 
     def retrieve(self, request, *args, **kwargs):
         return self._output(self.get_object())
