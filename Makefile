@@ -58,7 +58,8 @@ test: lint translations
 
 # A benchmark, not a test (see devtools/management/commands/bench_api.py): loads a large
 # generated data set into the configured database (once), starts gunicorn, and measures the
-# engagements and organizations lists under 20 concurrent clients against a plain-Django floor.
+# engagements and organizations lists, and one engagement's GET and PATCH, under 20 concurrent
+# clients against a plain-Django floor.
 # Meant for PostgreSQL + Redis, e.g.
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/0 \
 #     make bench-api BENCH_ARGS="--organizations 100000 --engagements 1000000"
