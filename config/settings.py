@@ -428,7 +428,7 @@ SPECTACULAR_SETTINGS = {
         "ProjectPhaseEnum": "engagement.models.projects.ProjectPhase",
         "IncentiveKindEnum": "engagement.models.projects.IncentiveKind",
         "PurposeEnum": "matching.models.Purpose",
-        "ReasonCodeEnum": "matching.reasons.CODES",
+        "ReasonCodeEnum": "matching.structured.CODES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

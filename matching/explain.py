@@ -466,7 +466,7 @@ def render(
     lang: str | None,
     labels: Labels,
 ) -> Explanation:
-    """Sentences for the structured reasons (matching.reasons.structure): every reason for,
+    """Sentences for the structured reasons (matching.structured.structure): every reason for,
     and the strongest against."""
     lang = _lang(lang)
     w = _Words(labels, lang)

@@ -18,7 +18,7 @@ from engagement.models import (
 )
 from matching.explain import Explanation, Labels, render
 from matching.models import MatchDecision, MatchSuggestion, SuggestionStatus
-from matching.reasons import structure
+from matching.structured import structure
 
 
 def suggestions_visible(*, user: Any) -> QuerySet[MatchSuggestion]:

@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from matching.fusion import COMPONENTS
 from matching.models import MatchSuggestion, RejectReason
-from matching.reasons import CODES
 from matching.selectors import counterpart_name, explain, structured_reasons
+from matching.structured import CODES
 
 
 class NamedSerializer(serializers.Serializer):

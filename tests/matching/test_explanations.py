@@ -18,10 +18,11 @@ from matching.explain import Labels, render
 from matching.features import COMPANY, INCENTIVE, INITIATIVE, ORGANIZATION, PROJECT, SUPPLIES
 from matching.fusion import DEFAULT_WEIGHTS
 from matching.models import MatchSuggestion
-from matching.reasons import LOW, components_of, reasons, structure
+from matching.reasons import LOW, reasons
 from matching.selectors import counterpart_name, explain, explanation_labels, structured_reasons
 from matching.services.loading import engine_for_directory, reset_engine_cache
 from matching.services.recompute import matches_recompute_companies, pair_purpose
+from matching.structured import components_of, structure
 from tests.matching.test_scoring import company, engine, initiative, institution
 
 # The demo directory is read once per module (below); each test judges the plain data.

@@ -10,9 +10,10 @@ from matching.evaluation import reference_from_csv
 from matching.explain import Labels, render
 from matching.features import ORGANIZATION
 from matching.fusion import DEFAULT_WEIGHTS
-from matching.reasons import components_of, reasons, structure
+from matching.reasons import reasons
 from matching.regions import ELSEWHERE, NEAR, SITE, gazetteer
 from matching.scoring import Request
+from matching.structured import components_of, structure
 from tests.matching.test_scoring import company, engine, institution
 
 

@@ -21,8 +21,9 @@ from matching.features import (
 from matching.fusion import COMPONENTS, DEFAULT_WEIGHTS, check_weights, contributions, fuse_values
 from matching.live import LiveStatus
 from matching.partnership_types import infer_partnership_type
-from matching.reasons import components_of, reasons, structure
+from matching.reasons import reasons
 from matching.scoring import Engine, Request
+from matching.structured import components_of, structure
 
 
 @pytest.fixture(scope="module")
