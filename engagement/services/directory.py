@@ -61,7 +61,7 @@ class _OrgInput:
     m2m: dict[str, list[Any] | None]
 
 
-def _check_actor(actor: Any, obj: Organization | Contact | None, model: type) -> None:
+def _check_actor(actor: policy.Actor, obj: Organization | Contact | None, model: type) -> None:
     allowed = policy.can_create(actor, model) if obj is None else policy.can_change(actor, obj)
     if not allowed:
         raise NotPermitted(
@@ -69,7 +69,7 @@ def _check_actor(actor: Any, obj: Organization | Contact | None, model: type) ->
         )
 
 
-def _check_organization_write(actor: Any, organization: Organization) -> None:
+def _check_organization_write(actor: policy.Actor, organization: Organization) -> None:
     mode = policy.organization_write(actor, organization)
     if mode == policy.SUGGEST:
         raise NotPermitted(
@@ -221,7 +221,7 @@ def _apply(org: Organization, clean: _OrgInput) -> None:
     org.search_text = org.searchable
 
 
-def _save_with_keys(org: Organization, clean: _OrgInput, actor: Any) -> Organization:
+def _save_with_keys(org: Organization, clean: _OrgInput, actor: policy.Actor) -> Organization:
     duplicate = _find_duplicate(clean.country, _name_keys(org), org.pk)
     if duplicate is not None:
         raise _duplicate_error(duplicate)
@@ -243,7 +243,7 @@ def _save_with_keys(org: Organization, clean: _OrgInput, actor: Any) -> Organiza
 
 
 @transaction.atomic
-def organization_create(*, actor: Any, **data: Any) -> Organization:
+def organization_create(*, actor: policy.Actor, **data: Any) -> Organization:
     """Create an organization, refusing one whose normalised name already exists in its country."""
     _check_actor(actor, None, Organization)
     clean = validate_organization_input(data, None)
@@ -257,7 +257,7 @@ def organization_create(*, actor: Any, **data: Any) -> Organization:
 @transaction.atomic
 def organization_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     organization: Organization,
     expected_version: int | None = None,
     **changes: Any,
@@ -289,7 +289,7 @@ def _still_referred_to(organization: Organization, count: int) -> Conflict:
 
 
 @transaction.atomic
-def organization_delete(*, actor: Any, organization: Organization) -> None:
+def organization_delete(*, actor: policy.Actor, organization: Organization) -> None:
     """Remove an organization nothing refers to. Program managers and administrators only:
     a directory record any team's work points at is archived, never removed."""
     if not policy.can_delete(actor, organization):
@@ -312,7 +312,7 @@ def organization_delete(*, actor: Any, organization: Organization) -> None:
 
 @transaction.atomic
 def organization_archive(
-    *, actor: Any, organization: Organization, archived: bool = True
+    *, actor: policy.Actor, organization: Organization, archived: bool = True
 ) -> Organization:
     """Archive (or bring back) an organization: it leaves the directory's lists and matching
     but keeps every record that refers to it. Program managers and administrators only."""
@@ -378,7 +378,7 @@ def _contact_duplicate(email: str, team_id: int | None, exclude_pk: int | None) 
     )
 
 
-def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contact:
+def _save_contact(contact: Contact, clean: dict[str, Any], actor: policy.Actor) -> Contact:
     conflict = _contact_duplicate(clean["email"], contact.team_id, contact.pk)
     if conflict:
         raise conflict
@@ -398,7 +398,7 @@ def _save_contact(contact: Contact, clean: dict[str, Any], actor: Any) -> Contac
 
 
 @transaction.atomic
-def contact_create(*, actor: Any, team: Any = None, **data: Any) -> Contact:
+def contact_create(*, actor: policy.Actor, team: Any = None, **data: Any) -> Contact:
     """Record a contact for the actor's team. A system write, or an administrator (who belongs
     to no team), names the `team`."""
     _check_actor(actor, None, Contact)
@@ -416,7 +416,7 @@ def contact_create(*, actor: Any, team: Any = None, **data: Any) -> Contact:
 
 @transaction.atomic
 def contact_update(
-    *, actor: Any, contact: Contact, expected_version: int | None = None, **changes: Any
+    *, actor: policy.Actor, contact: Contact, expected_version: int | None = None, **changes: Any
 ) -> Contact:
     _check_actor(actor, contact, Contact)
     clean = _validate_contact(changes, contact)
@@ -425,7 +425,7 @@ def contact_update(
 
 
 @transaction.atomic
-def contact_delete(*, actor: Any, contact: Contact) -> None:
+def contact_delete(*, actor: policy.Actor, contact: Contact) -> None:
     _check_actor(actor, contact, Contact)
     contact._history_user = policy.person(actor)
     Tombstone.objects.create(resource="contacts", object_id=contact.pk, team_id=contact.team_id)

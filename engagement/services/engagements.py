@@ -139,7 +139,7 @@ def _touch_pilots(partnership: Partnership | None, at) -> None:
         ).update(last_activity_at=at)
 
 
-def _next_step_owner(actor: Any, team: Team) -> User | None:
+def _next_step_owner(actor: policy.Actor, team: Team) -> User | None:
     """The person who logged it, or (for an admin or a system import) the team's first BD member."""
     if getattr(actor, "team_id", None) == team.pk:
         return actor
@@ -147,7 +147,7 @@ def _next_step_owner(actor: Any, team: Team) -> User | None:
 
 
 @transaction.atomic
-def engagement_log(*, actor: Any, team: Team | None = None, **data: Any) -> Engagement:
+def engagement_log(*, actor: policy.Actor, team: Team | None = None, **data: Any) -> Engagement:
     """Record an interaction. Only when, kind, one organization and a summary are required;
     a next step with a date (`next_step_due`) creates a follow-up in the same transaction."""
     team = team_for_new_record(actor, team, Engagement)
@@ -195,7 +195,7 @@ def engagement_log(*, actor: Any, team: Team | None = None, **data: Any) -> Enga
 @transaction.atomic
 def engagement_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     engagement: Engagement,
     expected_version: int | None = None,
     **changes: Any,
@@ -219,7 +219,7 @@ def engagement_update(
 
 
 @transaction.atomic
-def engagement_delete(*, actor: Any, engagement: Engagement) -> None:
+def engagement_delete(*, actor: policy.Actor, engagement: Engagement) -> None:
     check_change(actor, engagement)
     tombstone("engagements", engagement, engagement.team)
     # Its follow-ups go with it (cascade): say so to syncing clients and clear their events.
@@ -234,7 +234,7 @@ def engagement_delete(*, actor: Any, engagement: Engagement) -> None:
 
 @transaction.atomic
 def engagement_restore(
-    *, actor: Any, engagement_id: int, without_partnership: bool = False
+    *, actor: policy.Actor, engagement_id: int, without_partnership: bool = False
 ) -> Engagement:
     """Bring back a deleted engagement from its history, with the same id and its links. When
     its partnership has been deleted since, it is refused (409) unless `without_partnership`."""

@@ -84,7 +84,9 @@ def resolve_subject(subject: Any, team: Team, errors: dict[str, list[str]]):
     return kind, obj
 
 
-def _owner(owner: Any, team: Team, actor: Any, errors: dict[str, list[str]]) -> User | None:
+def _owner(
+    owner: Any, team: Team, actor: policy.Actor, errors: dict[str, list[str]]
+) -> User | None:
     if owner in (None, ""):
         owner = actor
     if owner is None:
@@ -125,7 +127,7 @@ def followup_source_taken(source_key: str) -> bool:
 
 def followup_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     due_on: Any,
     note: str,
     owner: Any = None,
@@ -199,7 +201,9 @@ def followup_create(
     return followup
 
 
-def _record(actor: Any, followup: FollowUp, kind: str, at: dt.datetime, **data: Any) -> None:
+def _record(
+    actor: policy.Actor, followup: FollowUp, kind: str, at: dt.datetime, **data: Any
+) -> None:
     followup._history_user = policy.person(actor)
     followup.save(update_fields=["updated_at"])  # one history row for the change
     subject_kind, obj = followup.subject
@@ -224,7 +228,9 @@ def _already(followup: FollowUp) -> Conflict:
     )
 
 
-def _finish(actor: Any, followup: FollowUp, status: str, kind: str, outcome: str = "") -> FollowUp:
+def _finish(
+    actor: policy.Actor, followup: FollowUp, status: str, kind: str, outcome: str = ""
+) -> FollowUp:
     check_change(actor, followup)
     now = timezone.now()
     # Claim the row: only an open follow-up moves, so a double click or a retried request
@@ -252,7 +258,7 @@ def clean_outcome(outcome: Any) -> str:
 
 
 @transaction.atomic
-def followup_complete(*, actor: Any, followup: FollowUp, outcome: str = "") -> FollowUp:
+def followup_complete(*, actor: policy.Actor, followup: FollowUp, outcome: str = "") -> FollowUp:
     text = clean_outcome(outcome)
     followup = _finish(
         actor, followup, FollowUp.Status.DONE, TimelineEvent.Kind.FOLLOWUP_DONE, text
@@ -271,14 +277,14 @@ def followup_complete(*, actor: Any, followup: FollowUp, outcome: str = "") -> F
 
 
 @transaction.atomic
-def followup_cancel(*, actor: Any, followup: FollowUp) -> FollowUp:
+def followup_cancel(*, actor: policy.Actor, followup: FollowUp) -> FollowUp:
     return _finish(
         actor, followup, FollowUp.Status.CANCELLED, TimelineEvent.Kind.FOLLOWUP_CANCELLED
     )
 
 
 @transaction.atomic
-def followup_reopen(*, actor: Any, followup: FollowUp) -> FollowUp:
+def followup_reopen(*, actor: policy.Actor, followup: FollowUp) -> FollowUp:
     """Undo marking a follow-up done or cancelled: open again, as it was, within UNDO_WINDOW
     of being finished. Later, a finished follow-up stays finished (create a new one)."""
     check_change(actor, followup)
@@ -325,7 +331,7 @@ def followup_reopen(*, actor: Any, followup: FollowUp) -> FollowUp:
 
 @transaction.atomic
 def followup_update(
-    *, actor: Any, followup: FollowUp, expected_version: int | None = None, **changes: Any
+    *, actor: policy.Actor, followup: FollowUp, expected_version: int | None = None, **changes: Any
 ) -> FollowUp:
     check_change(actor, followup)
     errors: dict[str, list[str]] = {}
@@ -361,7 +367,7 @@ def followup_update(
 
 
 @transaction.atomic
-def followup_delete(*, actor: Any, followup: FollowUp) -> None:
+def followup_delete(*, actor: policy.Actor, followup: FollowUp) -> None:
     check_change(actor, followup)
     tombstone("follow-ups", followup, followup.team)
     followup._history_user = policy.person(actor)

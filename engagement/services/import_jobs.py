@@ -120,7 +120,7 @@ def _uploader_language(job: ImportJob) -> str:
     return getattr(job.user, "language", "") or settings.LANGUAGE_CODE
 
 
-def _refusal(actor: Any, kind: str) -> str | None:
+def _refusal(actor: policy.Actor, kind: str) -> str | None:
     """Why `actor` may not import `kind` (one of imports.KINDS), or None when they may. Only
     engagements are a team's records; the directory and market intelligence need no team."""
     if not policy.can_create(actor, imports.KIND_MODELS[kind]):
@@ -130,12 +130,12 @@ def _refusal(actor: Any, kind: str) -> str | None:
     return None
 
 
-def importable_kinds(actor: Any) -> list[str]:
+def importable_kinds(actor: policy.Actor) -> list[str]:
     """The kinds the import page offers `actor`."""
     return [kind for kind in imports.KINDS if _refusal(actor, kind) is None]
 
 
-def _check_may_import(actor: Any, kind: str) -> None:
+def _check_may_import(actor: policy.Actor, kind: str) -> None:
     if kind not in imports.KINDS:
         raise ValidationFailed(
             {"kind": [_("Must be one of: %(values)s.") % {"values": ", ".join(imports.KINDS)}]}
@@ -186,7 +186,9 @@ def _enqueue(job_id: int) -> None:
         log.warning("Could not queue import job %s", job_id, exc_info=True)
 
 
-def import_job_create(*, actor: Any, kind: str, upload: UploadedFile, dry_run: bool = True):
+def import_job_create(
+    *, actor: policy.Actor, kind: str, upload: UploadedFile, dry_run: bool = True
+):
     """Store the file privately (MEDIA_ROOT, never served) and queue the import. The task is
     sent once the job's row is committed, so the worker always finds it."""
     _check_may_import(actor, kind)
@@ -207,7 +209,7 @@ def import_job_create(*, actor: Any, kind: str, upload: UploadedFile, dry_run: b
     return job
 
 
-def import_job_run_for_real(*, actor: Any, job: ImportJob) -> ImportJob:
+def import_job_run_for_real(*, actor: policy.Actor, job: ImportJob) -> ImportJob:
     """After a clean dry run: import the same stored file for real, as a new job."""
     if job.user_id != getattr(actor, "pk", None):
         raise NotPermitted(_("This import is not yours."))

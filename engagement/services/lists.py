@@ -49,10 +49,11 @@ SUBJECT_KINDS: dict[type[Model], str] = {
 # Saved views ---------------------------------------------------------------------------------
 
 
-def saved_view_save(*, actor: Any, list_name: str, name: str, query: str) -> SavedView:
+def saved_view_save(*, actor: policy.Actor, list_name: str, name: str, query: str) -> SavedView:
     """Save the list's current filters and sort under `name`; the same name again replaces
     what it shows."""
-    if not policy.can_create(actor, SavedView):
+    owner = policy.person(actor)  # a saved view is a person's, never the system's
+    if owner is None or not policy.can_create(actor, SavedView):
         raise NotPermitted(_("Sign in to save a view."))
     errors: dict[str, list[str]] = {}
     if list_name not in ListName.values:
@@ -65,7 +66,7 @@ def saved_view_save(*, actor: Any, list_name: str, name: str, query: str) -> Sav
     if errors:
         raise ValidationFailed(errors)
     clean = spec(list_name).clean_query(query or "")
-    mine = SavedView.objects.filter(user=actor, list_name=list_name)
+    mine = SavedView.objects.filter(user=owner, list_name=list_name)
     with transaction.atomic():
         view = mine.select_for_update().filter(name=name).first()
         if view is None:
@@ -81,7 +82,7 @@ def saved_view_save(*, actor: Any, list_name: str, name: str, query: str) -> Sav
             try:
                 with transaction.atomic():
                     return SavedView.objects.create(
-                        user=actor, list_name=list_name, name=name, query=clean
+                        user=owner, list_name=list_name, name=name, query=clean
                     )
             except IntegrityError:  # the same name saved at the same moment from another tab
                 view = mine.get(name=name)
@@ -90,7 +91,7 @@ def saved_view_save(*, actor: Any, list_name: str, name: str, query: str) -> Sav
         return view
 
 
-def saved_view_delete(*, actor: Any, view: SavedView) -> None:
+def saved_view_delete(*, actor: policy.Actor, view: SavedView) -> None:
     if not policy.can_change(actor, view):
         raise NotPermitted(_("This saved view is not yours."))
     view.delete()
@@ -99,7 +100,7 @@ def saved_view_delete(*, actor: Any, view: SavedView) -> None:
 # Selections ----------------------------------------------------------------------------------
 
 
-def selection(*, actor: Any, queryset: QuerySet[M], ids: Iterable[Any]) -> list[M]:
+def selection(*, actor: policy.Actor, queryset: QuerySet[M], ids: Iterable[Any]) -> list[M]:
     """The selected records of `queryset` (with whatever it joins), in id order, when every
     one of them is the actor's to see."""
     wanted: set[int] = set()
@@ -148,7 +149,7 @@ def _each(records: Sequence[M], write: Callable[[M], object]) -> int:
 
 
 def bulk_assign_owner(
-    *, actor: Any, records: Sequence[Partnership | FollowUp], owner: User | int | None
+    *, actor: policy.Actor, records: Sequence[Partnership | FollowUp], owner: User | int | None
 ) -> int:
     """Give every selected partnership or follow-up to `owner` (a member of its team; the
     record's own service says who may own it)."""
@@ -165,7 +166,7 @@ def bulk_assign_owner(
 
 def bulk_followups(
     *,
-    actor: Any,
+    actor: policy.Actor,
     subjects: Sequence[Organization | Partnership | Engagement],
     due_on: Any,
     note: str,
@@ -193,7 +194,9 @@ def bulk_followups(
     return created
 
 
-def bulk_reschedule(*, actor: Any, followups: Sequence[FollowUp], due_on: dt.date | None) -> int:
+def bulk_reschedule(
+    *, actor: policy.Actor, followups: Sequence[FollowUp], due_on: dt.date | None
+) -> int:
     """Move every selected follow-up to `due_on` (times of day are kept)."""
     if due_on is None:
         raise ValidationFailed({"due_on": [_("This field is required.")]})

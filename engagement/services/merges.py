@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -77,7 +76,7 @@ def m2m_relations() -> Iterator[tuple[str, type[models.Model], str, str]]:
         )
 
 
-def _check_actor(actor: Any) -> None:
+def _check_actor(actor: policy.Actor) -> None:
     if not policy.can_create(actor, OrganizationMerge):
         raise NotPermitted(_("Only program managers merge organizations."))
 
@@ -157,14 +156,14 @@ def _move_m2m(through, owner: str, target: str, merged, survivor) -> dict[str, l
     return {"moved": moved, "dropped": dropped}
 
 
-def _touch(org: Organization, actor: Any) -> None:
+def _touch(org: Organization, actor: policy.Actor) -> None:
     claim_version(org, None)
     org._history_user = policy.person(actor)
 
 
 @transaction.atomic
 def organization_merge(
-    *, actor: Any, survivor: Organization, merged: Organization
+    *, actor: policy.Actor, survivor: Organization, merged: Organization
 ) -> OrganizationMerge:
     """Merge `merged` into `survivor`: everything that referred to `merged` refers to
     `survivor`, and `merged` is archived. Program managers and administrators only."""
@@ -221,7 +220,7 @@ def _model(label: str) -> tuple[type[models.Model], str]:
 
 
 @transaction.atomic
-def organization_merge_undo(*, actor: Any, merge: OrganizationMerge) -> OrganizationMerge:
+def organization_merge_undo(*, actor: policy.Actor, merge: OrganizationMerge) -> OrganizationMerge:
     """Move back exactly what the merge moved and bring the duplicate back to the directory."""
     _check_actor(actor)
     merge = OrganizationMerge.objects.select_for_update().get(pk=merge.pk)
@@ -267,7 +266,7 @@ def organization_merge_undo(*, actor: Any, merge: OrganizationMerge) -> Organiza
 
 @transaction.atomic
 def duplicate_dismiss(
-    *, actor: Any, first: Organization, second: Organization
+    *, actor: policy.Actor, first: Organization, second: Organization
 ) -> DuplicateDismissal:
     """Record that two organizations are different, so the pair leaves the duplicates list."""
     if not policy.can_create(actor, OrganizationMerge):

@@ -41,7 +41,7 @@ DOCUMENT_TYPES = {
 }
 
 
-def _event(mou: MoU, actor: Any, action: str, **data: Any) -> None:
+def _event(mou: MoU, actor: policy.Actor, action: str, **data: Any) -> None:
     p = mou.partnership
     record_event(
         team=p.team,
@@ -106,7 +106,9 @@ def _links(mou: MoU, clean: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def mou_create(*, actor: Any, partnership: Partnership, status: str = "draft", **data: Any) -> MoU:
+def mou_create(
+    *, actor: policy.Actor, partnership: Partnership, status: str = "draft", **data: Any
+) -> MoU:
     check_change(actor, partnership)
     if status not in (MoU.Status.DRAFT, MoU.Status.NEGOTIATING):
         raise ValidationFailed(
@@ -129,7 +131,9 @@ def mou_create(*, actor: Any, partnership: Partnership, status: str = "draft", *
 
 
 @transaction.atomic
-def mou_update(*, actor: Any, mou: MoU, expected_version: int | None = None, **changes: Any) -> MoU:
+def mou_update(
+    *, actor: policy.Actor, mou: MoU, expected_version: int | None = None, **changes: Any
+) -> MoU:
     check_change(actor, mou)
     if "status" in changes and changes["status"] != mou.status:
         if {mou.status, changes["status"]} <= {MoU.Status.DRAFT, MoU.Status.NEGOTIATING}:
@@ -162,7 +166,12 @@ def _move(mou: MoU, expected: tuple[str, ...], **fields: Any) -> None:
 
 @transaction.atomic
 def mou_sign(
-    *, actor: Any, mou: MoU, signed_on: Any, effective_on: Any = None, expires_on: Any = None
+    *,
+    actor: policy.Actor,
+    mou: MoU,
+    signed_on: Any,
+    effective_on: Any = None,
+    expires_on: Any = None,
 ) -> MoU:
     check_change(actor, mou)
     errors: dict[str, list[str]] = {}
@@ -235,7 +244,7 @@ def mou_sign(
 
 
 @transaction.atomic
-def mou_terminate(*, actor: Any, mou: MoU, reason: str) -> MoU:
+def mou_terminate(*, actor: policy.Actor, mou: MoU, reason: str) -> MoU:
     check_change(actor, mou)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Say why the MoU is terminated.")]})
@@ -254,7 +263,9 @@ def mou_terminate(*, actor: Any, mou: MoU, reason: str) -> MoU:
 
 
 @transaction.atomic
-def mou_renew(*, actor: Any, mou: MoU, effective_on: Any, expires_on: Any, title: str = "") -> MoU:
+def mou_renew(
+    *, actor: policy.Actor, mou: MoU, effective_on: Any, expires_on: Any, title: str = ""
+) -> MoU:
     """Create the successor MoU (a draft to be signed) and mark this one renewed."""
     check_change(actor, mou)
     if MoU.objects.filter(predecessor=mou).exists():
@@ -411,7 +422,7 @@ def _check_document(upload: UploadedFile) -> str:
 
 
 @transaction.atomic
-def mou_attach_document(*, actor: Any, mou: MoU, upload: UploadedFile) -> MoU:
+def mou_attach_document(*, actor: policy.Actor, mou: MoU, upload: UploadedFile) -> MoU:
     check_change(actor, mou)
     name = _check_document(upload)
     old = mou.document.name if mou.document else ""
@@ -428,7 +439,7 @@ def mou_attach_document(*, actor: Any, mou: MoU, upload: UploadedFile) -> MoU:
 
 
 @transaction.atomic
-def mou_delete(*, actor: Any, mou: MoU) -> None:
+def mou_delete(*, actor: policy.Actor, mou: MoU) -> None:
     check_change(actor, mou)
     tombstone("mous", mou, mou.partnership.team)
     mou._history_user = policy.person(actor)

@@ -165,7 +165,7 @@ def _links(p: Partnership, clean: dict[str, Any]) -> None:
 @transaction.atomic
 def partnership_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     team: Team | None = None,
     identified_at: dt.datetime | None = None,
     **data: Any,
@@ -212,7 +212,7 @@ def partnership_create(
 @transaction.atomic
 def partnership_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     partnership: Partnership,
     expected_version: int | None = None,
     **changes: Any,
@@ -230,7 +230,7 @@ def partnership_update(
 @transaction.atomic
 def partnership_transition(
     *,
-    actor: Any,
+    actor: policy.Actor,
     partnership: Partnership,
     to: str,
     reason: str = "",
@@ -331,7 +331,7 @@ def partnership_transition(
 
 
 @transaction.atomic
-def partnership_delete(*, actor: Any, partnership: Partnership) -> None:
+def partnership_delete(*, actor: policy.Actor, partnership: Partnership) -> None:
     check_change(actor, partnership)
     tombstone("partnerships", partnership, partnership.team)
     partnership._history_user = policy.person(actor)

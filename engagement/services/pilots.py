@@ -38,7 +38,7 @@ WRONG_STATUS = {
 }
 
 
-def _event(pilot: Pilot, actor: Any, kind: str, **data: Any) -> None:
+def _event(pilot: Pilot, actor: policy.Actor, kind: str, **data: Any) -> None:
     p = pilot.partnership
     record_event(
         team=p.team,
@@ -144,7 +144,7 @@ def _dates(data: dict, current: Pilot | None, errors: dict) -> dict:
 @transaction.atomic
 def pilot_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     partnership: Partnership,
     objective: str,
     owner: Any = None,
@@ -181,7 +181,7 @@ def pilot_create(
 
 @transaction.atomic
 def pilot_update(
-    *, actor: Any, pilot: Pilot, expected_version: int | None = None, **changes: Any
+    *, actor: policy.Actor, pilot: Pilot, expected_version: int | None = None, **changes: Any
 ) -> Pilot:
     check_change(actor, pilot)
     errors: dict[str, list[str]] = {}
@@ -233,7 +233,12 @@ def _check_status(pilot: Pilot, expected: tuple[str, ...], action: str) -> None:
 
 
 def _move(
-    pilot: Pilot, actor: Any, expected: tuple[str, ...], to: str, action: str, **fields: Any
+    pilot: Pilot,
+    actor: policy.Actor,
+    expected: tuple[str, ...],
+    to: str,
+    action: str,
+    **fields: Any,
 ) -> Pilot:
     check_change(actor, pilot)
     now = timezone.now()
@@ -251,7 +256,7 @@ def _move(
 
 
 @transaction.atomic
-def pilot_start(*, actor: Any, pilot: Pilot, starts_on: Any = None) -> Pilot:
+def pilot_start(*, actor: policy.Actor, pilot: Pilot, starts_on: Any = None) -> Pilot:
     check_change(actor, pilot)
     _check_status(pilot, (Pilot.Status.PLANNED,), "start")
     errors: dict[str, list[str]] = {}
@@ -273,7 +278,7 @@ def pilot_start(*, actor: Any, pilot: Pilot, starts_on: Any = None) -> Pilot:
 
 
 @transaction.atomic
-def pilot_complete(*, actor: Any, pilot: Pilot, actual_end_on: Any = None) -> Pilot:
+def pilot_complete(*, actor: policy.Actor, pilot: Pilot, actual_end_on: Any = None) -> Pilot:
     check_change(actor, pilot)
     _check_status(pilot, (Pilot.Status.RUNNING, Pilot.Status.AT_RISK), "complete")
     errors: dict[str, list[str]] = {}
@@ -296,7 +301,7 @@ def pilot_complete(*, actor: Any, pilot: Pilot, actual_end_on: Any = None) -> Pi
 
 
 @transaction.atomic
-def pilot_cancel(*, actor: Any, pilot: Pilot) -> Pilot:
+def pilot_cancel(*, actor: policy.Actor, pilot: Pilot) -> Pilot:
     return _move(
         pilot,
         actor,
@@ -308,7 +313,7 @@ def pilot_cancel(*, actor: Any, pilot: Pilot) -> Pilot:
 
 @transaction.atomic
 def milestone_add(
-    *, actor: Any, pilot: Pilot, title: str, due_on: Any, owner: Any = None
+    *, actor: policy.Actor, pilot: Pilot, title: str, due_on: Any, owner: Any = None
 ) -> Milestone:
     check_change(actor, pilot)
     errors: dict[str, list[str]] = {}
@@ -327,7 +332,9 @@ def milestone_add(
 
 
 @transaction.atomic
-def milestone_complete(*, actor: Any, milestone: Milestone, done_on: Any = None) -> Milestone:
+def milestone_complete(
+    *, actor: policy.Actor, milestone: Milestone, done_on: Any = None
+) -> Milestone:
     check_change(actor, milestone)
     errors: dict[str, list[str]] = {}
     done = as_date(done_on, "done_on", errors) or timezone.localdate()
@@ -359,7 +366,7 @@ def milestone_complete(*, actor: Any, milestone: Milestone, done_on: Any = None)
 
 
 @transaction.atomic
-def kpi_record(*, actor: Any, kpi: KPI, actual: Any) -> KPI:
+def kpi_record(*, actor: policy.Actor, kpi: KPI, actual: Any) -> KPI:
     check_change(actor, kpi)
     errors: dict[str, list[str]] = {}
     value = _decimal(actual, "actual", errors, required=True)
@@ -373,7 +380,7 @@ def kpi_record(*, actor: Any, kpi: KPI, actual: Any) -> KPI:
 
 
 @transaction.atomic
-def kpi_add(*, actor: Any, pilot: Pilot, name: str, target: Any, unit: str = "") -> KPI:
+def kpi_add(*, actor: policy.Actor, pilot: Pilot, name: str, target: Any, unit: str = "") -> KPI:
     check_change(actor, pilot)
     errors: dict[str, list[str]] = {}
     [spec] = _kpi_specs([{"name": name, "target": target, "unit": unit}], errors)
@@ -390,14 +397,14 @@ def kpi_add(*, actor: Any, pilot: Pilot, name: str, target: Any, unit: str = "")
 
 
 @transaction.atomic
-def pilot_delete(*, actor: Any, pilot: Pilot) -> None:
+def pilot_delete(*, actor: policy.Actor, pilot: Pilot) -> None:
     check_change(actor, pilot)
     tombstone("pilots", pilot, pilot.partnership.team)
     pilot._history_user = policy.person(actor)
     pilot.delete()
 
 
-def _flag(pilot: Pilot, actor: Any, src: str, dst: str, reason: str) -> bool:
+def _flag(pilot: Pilot, actor: policy.Actor, src: str, dst: str, reason: str) -> bool:
     """Move between running and at_risk without counting as activity on the pilot.
     Returns False when the pilot was not in `src` (someone else got there first)."""
     rows = Pilot.objects.filter(pk=pilot.pk, status=src).update(
@@ -420,7 +427,7 @@ def _flag(pilot: Pilot, actor: Any, src: str, dst: str, reason: str) -> bool:
 
 
 @transaction.atomic
-def pilot_flag_at_risk(*, actor: Any, pilot: Pilot, reason: str) -> bool:
+def pilot_flag_at_risk(*, actor: policy.Actor, pilot: Pilot, reason: str) -> bool:
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Say why the pilot is at risk.")]})
     if flagged := _flag(pilot, actor, Pilot.Status.RUNNING, Pilot.Status.AT_RISK, reason.strip()):
@@ -438,5 +445,5 @@ def pilot_flag_at_risk(*, actor: Any, pilot: Pilot, reason: str) -> bool:
 
 
 @transaction.atomic
-def pilot_recover(*, actor: Any, pilot: Pilot) -> bool:
+def pilot_recover(*, actor: policy.Actor, pilot: Pilot) -> bool:
     return _flag(pilot, actor, Pilot.Status.AT_RISK, Pilot.Status.RUNNING, "")

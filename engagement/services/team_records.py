@@ -18,7 +18,7 @@ from engagement.models import Organization, Team, TimelineEvent, Tombstone, User
 from engagement.services.common import record_name
 
 
-def team_for_new_record(actor: Any, team: Team | None, model: type[Model]) -> Team:
+def team_for_new_record(actor: policy.Actor, team: Team | None, model: type[Model]) -> Team:
     """The caller's team owns what the caller creates; system callers name the team."""
     if policy.is_system(actor):
         if team is None:
@@ -34,7 +34,7 @@ def team_for_new_record(actor: Any, team: Team | None, model: type[Model]) -> Te
     return team or actor.team
 
 
-def check_change(actor: Any, obj: Model) -> None:
+def check_change(actor: policy.Actor, obj: Model) -> None:
     if not policy.can_change(actor, obj):
         raise NotPermitted(
             _("You may not change this %(record)s.") % {"record": record_name(type(obj))}
@@ -140,7 +140,7 @@ def record_event(
     team: Team,
     kind: str,
     obj: Model,
-    actor: Any,
+    actor: policy.Actor,
     at: dt.datetime | None = None,
     partnership=None,
     organizations: Iterable[Organization] = (),

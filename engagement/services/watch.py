@@ -30,7 +30,7 @@ from engagement.services.team_records import as_date
 SOURCE_FIELDS = ("source_url", "source_title", "source_publisher")
 
 
-def _may_record(actor: Any, model) -> None:
+def _may_record(actor: policy.Actor, model) -> None:
     if not policy.can_create(actor, model):
         raise NotPermitted(
             _("Only program managers and administrators record market intelligence.")
@@ -56,7 +56,7 @@ def _source(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str
 @transaction.atomic
 def implementation_status_record(
     *,
-    actor: Any,
+    actor: policy.Actor,
     initiative: Any = None,
     member_state: Any = None,
     status: str = "",
@@ -162,7 +162,7 @@ def _refuse_recorded_status(observation: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def implementation_status_delete(*, actor: Any, record: ImplementationStatus) -> None:
+def implementation_status_delete(*, actor: policy.Actor, record: ImplementationStatus) -> None:
     """Remove an observation recorded by mistake; the previous one becomes current again."""
     if not policy.can_change(actor, record):
         raise NotPermitted(
@@ -252,21 +252,23 @@ def _refuse_published_update(update: PolicyUpdate) -> None:
 
 
 @transaction.atomic
-def policy_update_create(*, actor: Any, **data: Any) -> PolicyUpdate:
+def policy_update_create(*, actor: policy.Actor, **data: Any) -> PolicyUpdate:
     _may_record(actor, PolicyUpdate)
     clean = _policy_update_clean(data, None)
     return _save_policy_update(PolicyUpdate(recorded_by=policy.person(actor)), clean)
 
 
 @transaction.atomic
-def policy_update_update(*, actor: Any, update: PolicyUpdate, **changes: Any) -> PolicyUpdate:
+def policy_update_update(
+    *, actor: policy.Actor, update: PolicyUpdate, **changes: Any
+) -> PolicyUpdate:
     if not policy.can_change(actor, update):
         raise NotPermitted(_("Only program managers and administrators edit policy updates."))
     return _save_policy_update(update, _policy_update_clean(changes, update))
 
 
 @transaction.atomic
-def policy_update_delete(*, actor: Any, update: PolicyUpdate) -> None:
+def policy_update_delete(*, actor: policy.Actor, update: PolicyUpdate) -> None:
     if not policy.can_change(actor, update):
         raise NotPermitted(_("Only program managers and administrators delete policy updates."))
     Tombstone.objects.create(resource="policy-updates", object_id=update.pk)

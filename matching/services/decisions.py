@@ -33,7 +33,7 @@ SNOOZE_MAX = dt.timedelta(days=366)
 ACCEPTED_FOR_TEAM = SystemActor("match acceptance by a program manager")
 
 
-def _check(actor: Any, suggestion: MatchSuggestion) -> None:
+def _check(actor: policy.Actor, suggestion: MatchSuggestion) -> None:
     if not policy.can_decide_matches_for(actor, suggestion.company_id):
         raise NotPermitted(
             _(
@@ -69,7 +69,9 @@ def _claim(suggestion: MatchSuggestion, status: str, **fields: Any) -> None:
     suggestion.refresh_from_db()
 
 
-def _record(suggestion: MatchSuggestion, decision: str, actor: Any, now, **extra) -> MatchDecision:
+def _record(
+    suggestion: MatchSuggestion, decision: str, actor: policy.Actor, now, **extra
+) -> MatchDecision:
     return MatchDecision.objects.create(
         suggestion=suggestion,
         team=suggestion.team or Team.objects.filter(company_id=suggestion.company_id).first(),
@@ -90,7 +92,7 @@ def _record(suggestion: MatchSuggestion, decision: str, actor: Any, now, **extra
     )
 
 
-def _team_for(actor: Any, suggestion: MatchSuggestion) -> Team:
+def _team_for(actor: policy.Actor, suggestion: MatchSuggestion) -> Team:
     team = getattr(actor, "team", None)
     if team is not None and team.company_id == suggestion.company_id:
         return team
@@ -127,7 +129,7 @@ def suggested_partnership_type(suggestion: MatchSuggestion) -> str:
 @transaction.atomic
 def match_accept(
     *,
-    actor: Any,
+    actor: policy.Actor,
     suggestion: MatchSuggestion,
     partnership_type: str | None = None,
     title: str | None = None,
@@ -220,11 +222,11 @@ def _country(suggestion: MatchSuggestion) -> str:
     return ""
 
 
-def _who(actor: Any):
+def _who(actor: policy.Actor):
     return policy.person(actor)
 
 
-def _is_member(actor: Any, team: Team) -> bool:
+def _is_member(actor: policy.Actor, team: Team) -> bool:
     return getattr(actor, "team_id", None) == team.pk and getattr(actor, "role", "") in (
         Role.BD_MEMBER,
         Role.INTEGRATOR,
@@ -257,7 +259,7 @@ def _emit_accepted(decision, suggestion, team, partnership) -> None:
 @transaction.atomic
 def match_reject(
     *,
-    actor: Any,
+    actor: policy.Actor,
     suggestion: MatchSuggestion,
     reason: str,
     note: str = "",
@@ -282,7 +284,7 @@ def match_reject(
 @transaction.atomic
 def match_snooze(
     *,
-    actor: Any,
+    actor: policy.Actor,
     suggestion: MatchSuggestion,
     until: dt.date,
     now: dt.datetime | None = None,

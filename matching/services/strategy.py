@@ -70,7 +70,7 @@ def _purposes(values: Sequence[str] | None, errors: dict[str, list[str]]) -> lis
 @transaction.atomic
 def matching_strategy_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     company: Organization,
     priority_countries: Sequence[str] | None = None,
     thrusts: Sequence[str] | None = None,

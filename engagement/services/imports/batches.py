@@ -44,7 +44,7 @@ Pending = tuple[int, dict[str, Any], Organization, Any, set[str]]
 class OrganizationBatches:
     """Rows wait here until BULK_BATCH of them are ready, then are written together."""
 
-    def __init__(self, actor: Any, report: ImportReport) -> None:
+    def __init__(self, actor: policy.Actor, report: ImportReport) -> None:
         self.actor = actor
         self.report = report
         self.pending: list[Pending] = []

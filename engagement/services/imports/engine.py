@@ -4,7 +4,7 @@ all in one transaction that is kept only when every row is good and it is not a 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +40,7 @@ def import_rows(
     kind: str,
     rows_iter: Iterable[Row],
     *,
-    actor: Any,
+    actor: policy.Actor,
     dry_run: bool,
     progress: ProgressFn | None = None,
     team: Team | None = None,
@@ -125,7 +125,7 @@ def import_file(
     binary: IO[bytes],
     name: str,
     *,
-    actor: Any,
+    actor: policy.Actor,
     dry_run: bool,
     progress: ProgressFn | None = None,
     team: Team | None = None,

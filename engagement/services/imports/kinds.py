@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -28,6 +28,9 @@ from engagement.normalize import normalize_email, normalize_name
 from engagement.services.directory import contact_create, organization_create
 from engagement.services.engagements import engagement_log
 from engagement.services.watch import implementation_status_record, policy_update_create
+
+if TYPE_CHECKING:
+    from engagement.policy import Actor
 
 # ImportJob.Kind lists the kinds (with their labels), spelled as the API's collections
 # (/api/v1/{kind}/import/).
@@ -311,7 +314,7 @@ _SERVICES: dict[str, Callable[..., Any]] = {
 }
 
 
-def create_record(kind: str, data: dict[str, Any], actor: Any, team: Team | None) -> Any:
+def create_record(kind: str, data: dict[str, Any], actor: Actor, team: Team | None) -> Any:
     """Write one row's record through its kind's service."""
     if kind == "engagements":
         return engagement_log(actor=actor, team=team, **data)

@@ -37,6 +37,7 @@ from engagement.services.imports.reading import is_blank
 from engagement.services.imports.report import ImportReport
 
 if TYPE_CHECKING:
+    from engagement.policy import Actor
     from engagement.services.imports.batches import OrganizationBatches
 
 Problems = dict[str, list[str]]  # field → messages, as a service's ValidationFailed has them
@@ -283,7 +284,7 @@ class RowImporter:
         kind: str,
         mapped: dict[str, tuple[int, str]],
         *,
-        actor: Any,
+        actor: Actor,
         team: Team | None,
         report: ImportReport,
         batches: OrganizationBatches | None = None,

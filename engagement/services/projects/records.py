@@ -29,7 +29,7 @@ from engagement.services.projects.validation import (
 
 
 @transaction.atomic
-def project_create(*, actor: Any, **data: Any) -> Project:
+def project_create(*, actor: policy.Actor, **data: Any) -> Project:
     may_write(actor, Project)
     clean = project_clean(data, None)
     refuse_taken_code(Project, clean["fields"]["code"])
@@ -44,7 +44,7 @@ def project_create(*, actor: Any, **data: Any) -> Project:
 
 @transaction.atomic
 def project_update(
-    *, actor: Any, project: Project, expected_version: int | None = None, **changes: Any
+    *, actor: policy.Actor, project: Project, expected_version: int | None = None, **changes: Any
 ) -> Project:
     """Change a project's facts; its phase changes through project_phase_change."""
     may_write(actor, Project, project)
@@ -56,7 +56,7 @@ def project_update(
 @transaction.atomic
 def project_phase_change(
     *,
-    actor: Any,
+    actor: policy.Actor,
     project: Project,
     phase: str,
     phase_as_of: Any,
@@ -125,7 +125,7 @@ def _tell_followers(project: Project, previous: str) -> None:
 
 
 @transaction.atomic
-def incentive_create(*, actor: Any, **data: Any) -> Incentive:
+def incentive_create(*, actor: policy.Actor, **data: Any) -> Incentive:
     may_write(actor, Incentive)
     clean = incentive_clean(data, None)
     refuse_taken_code(Incentive, clean["fields"]["code"])
@@ -140,7 +140,7 @@ def incentive_create(*, actor: Any, **data: Any) -> Incentive:
 @transaction.atomic
 def incentive_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     incentive: Incentive,
     expected_version: int | None = None,
     **changes: Any,

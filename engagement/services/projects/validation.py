@@ -17,7 +17,7 @@ from engagement.services.common import business_today, resolve_codes
 from engagement.services.projects.parsing import CODE, YEARS, parse_month, parse_year
 
 
-def may_write(actor: Any, model: type[Model], obj: Model | None = None) -> None:
+def may_write(actor: policy.Actor, model: type[Model], obj: Model | None = None) -> None:
     allowed = policy.can_create(actor, model) if obj is None else policy.can_change(actor, obj)
     if not allowed:
         raise NotPermitted(
@@ -183,7 +183,7 @@ def _date(value: Any, field: str, errors: dict[str, list[str]]) -> dt.date | Non
         return None
 
 
-def save_cleaned(obj: Project | Incentive, clean: dict[str, Any], actor: Any) -> Any:
+def save_cleaned(obj: Project | Incentive, clean: dict[str, Any], actor: policy.Actor) -> Any:
     for field, value in clean.pop("fields").items():
         setattr(obj, field, value)
     obj._history_user = policy.person(actor)

@@ -11,7 +11,7 @@ import json
 import logging
 import socket
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,6 +31,9 @@ from engagement.services.webhooks.destinations import (
 )
 from engagement.services.webhooks.endpoints import check_owner
 from engagement.services.webhooks.events import enqueue_deliveries
+
+if TYPE_CHECKING:
+    from engagement.policy import Actor
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +272,7 @@ def webhooks_retry_due(*, now: dt.datetime | None = None) -> list[int]:
 
 
 @transaction.atomic
-def webhook_replay(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
+def webhook_replay(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again, now: the same row, payload and event id (see the package's note).
     A delivery being sent at this moment is refused (409)."""
     check_owner(actor, delivery.endpoint)

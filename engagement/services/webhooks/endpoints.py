@@ -23,7 +23,7 @@ from engagement.services.webhooks.events import EVENTS
 ENDPOINT_ROLES = {Role.BD_MEMBER, Role.INTEGRATOR, Role.PROGRAM_MANAGER, Role.ADMIN}
 
 
-def _check_actor(actor: Any) -> None:
+def _check_actor(actor: policy.Actor) -> None:
     if not (
         actor is not None
         and actor.is_active
@@ -32,7 +32,7 @@ def _check_actor(actor: Any) -> None:
         raise NotPermitted(_("Your role may not register webhook endpoints."))
 
 
-def check_owner(actor: Any, endpoint: WebhookEndpoint) -> None:
+def check_owner(actor: policy.Actor, endpoint: WebhookEndpoint) -> None:
     if not policy.can_change(actor, endpoint):
         raise NotPermitted(_("This webhook endpoint is not yours."))
 
@@ -92,7 +92,12 @@ def new_secret() -> str:
 
 @transaction.atomic
 def webhook_endpoint_create(
-    *, actor: Any, url: str, events: list[str], description: str = "", is_active: bool = True
+    *,
+    actor: policy.Actor,
+    url: str,
+    events: list[str],
+    description: str = "",
+    is_active: bool = True,
 ) -> WebhookEndpoint:
     """Register an endpoint owned by `actor`. The returned endpoint's `secret` is the only time
     the secret is handed out (besides a rotation)."""
@@ -115,7 +120,7 @@ def webhook_endpoint_create(
 
 @transaction.atomic
 def webhook_endpoint_update(
-    *, actor: Any, endpoint: WebhookEndpoint, **changes: Any
+    *, actor: policy.Actor, endpoint: WebhookEndpoint, **changes: Any
 ) -> WebhookEndpoint:
     """Change url, events, description or is_active. The secret changes only by rotation."""
     check_owner(actor, endpoint)
@@ -141,7 +146,9 @@ def webhook_endpoint_update(
 
 
 @transaction.atomic
-def webhook_endpoint_rotate_secret(*, actor: Any, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+def webhook_endpoint_rotate_secret(
+    *, actor: policy.Actor, endpoint: WebhookEndpoint
+) -> WebhookEndpoint:
     """A new secret, effective at once (for retries of earlier events too)."""
     check_owner(actor, endpoint)
     endpoint.secret = new_secret()
@@ -150,7 +157,7 @@ def webhook_endpoint_rotate_secret(*, actor: Any, endpoint: WebhookEndpoint) -> 
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, actor: Any, endpoint: WebhookEndpoint) -> None:
+def webhook_endpoint_delete(*, actor: policy.Actor, endpoint: WebhookEndpoint) -> None:
     """Delete the endpoint and its delivery log."""
     check_owner(actor, endpoint)
     endpoint.delete()
