@@ -183,7 +183,6 @@ def _strict_copy(f: filters.Filter) -> filters.Filter | None:
 
 
 @functools.cache
-@functools.cache
 def strict_filterset(filterset_class: type[filters.FilterSet]) -> type[filters.FilterSet]:
     """The filter set with its filters swapped for their strict copies: made once per class."""
     swapped = {
