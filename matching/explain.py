@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from matching import regions
 from matching.features import SUPPLIES
+from matching.reason_types import MAKES
 
 if TYPE_CHECKING:
     from matching.reason_types import ReasonItem
@@ -229,6 +230,7 @@ _FOR = {
         "give_initiative": "You offer {caps}, which {cp} draws on",
         "covers": "{cp} needs {need}, which your {offer} can cover",
         "supplies": "{cp} needs {need}, which your {offer} can serve",
+        "consumes": "{cp} runs {made}, which uses your {offer}",
         "near": "{cp} needs {need}; you offer {offer}, in the same field",
         "near_unnamed": "{cp} needs {need}; you offer capabilities in the same field",
         "text": "Both your profile and {cp}'s name {caps}",
@@ -252,6 +254,7 @@ _FOR = {
         "give_initiative": "{cp}に必要な{caps}を御社が提供できる",
         "covers": "{cp}が必要とする{need}を御社の{offer}でまかなえる",
         "supplies": "{cp}が必要とする{need}に御社の{offer}が使われる",
+        "consumes": "{cp}の{made}に御社の{offer}が使われる",
         "near": "{cp}が必要とする{need}と同じ分野の{offer}を御社が提供している",
         "near_unnamed": "{cp}が必要とする{need}と同じ分野の技術を御社が持っている",
         "text": "御社と{cp}のプロフィールがともに{caps}に言及している",
@@ -309,6 +312,9 @@ def _capability(item: ReasonItem, cp: str, kind: str, w: _Words) -> str:
     if company and company == counterpart:
         key = "give_initiative" if kind == "initiative" else "give"
         return t[key].format(caps=w.caps(counterpart), cp=cp)
+    made = [f.removeprefix(MAKES) for f in counterpart if f.startswith(MAKES)]
+    if made:
+        return t["consumes"].format(made=w.caps(made), offer=w.caps(company), cp=cp)
     need = w.caps(counterpart)
     if not company:
         return t["near_unnamed"].format(need=need, cp=cp)

@@ -26,6 +26,20 @@ PARTIAL_CREDIT = 0.35
 # a token of credit (the buyer is the same fab's purchasing), not a partial match.
 PRODUCT_LINES = frozenset({"EQP", "MAT"})
 PRODUCT_LINE_CREDIT = 0.1
+# Manufacturing shares know-how within a process family only: a power-device fab and a MEMS fab
+# both process wafers, assembly-and-test and advanced packaging both work on dies, quality and
+# sustainability are practices; an MLCC plant shares none of them. A sibling of another family
+# earns the product-line token.
+MANUFACTURING_FAMILIES: dict[str, str] = {
+    "MFG.FRONTEND": "wafer",
+    "MFG.POWER": "wafer",
+    "MFG.MEMS": "wafer",
+    "MFG.ATP": "die",
+    "MFG.ADVPKG": "die",
+    "MFG.QUALITY": "practice",
+    "MFG.GREEN": "practice",
+    "MFG.PASSIVE": "components",
+}
 # Equipment and materials serve manufacturing of another branch: dicing saws are bought by
 # back-end (ATP) plants, photoresists by fabs. A need met that way earns this much.
 SUPPLY_CREDIT = 0.5
@@ -37,6 +51,7 @@ SUPPLIES: dict[str, tuple[str, ...]] = {
     "EQP.ETCH": ("MFG.FRONTEND", "MFG.POWER", "MFG.MEMS"),
     "EQP.LITHO": ("MFG.FRONTEND", "MFG.MEMS"),
     "EQP.CLEAN": ("MFG.FRONTEND",),
+    "EQP.CMP": ("MFG.FRONTEND", "MFG.ADVPKG"),  # planarisation, and hybrid bonding
     "EQP.METRO": ("MFG.FRONTEND", "MFG.QUALITY"),
     "EQP.SERVICE": ("INF.SHARED",),
     "MAT.WAFER": ("MFG.FRONTEND",),
@@ -47,6 +62,11 @@ SUPPLIES: dict[str, tuple[str, ...]] = {
     "MAT.PKG": ("MFG.ATP", "MFG.ADVPKG"),
     "MAT.COMPOUND": ("MFG.POWER",),
 }
+# A plant consumes what serves its production, whether or not its needs list it: a front-end
+# fab buys wafers, resists and CMP tools. For an institution of these types, each supply of what
+# it offers (SUPPLIES read backwards) is a need too, weighing this share of a declared one.
+CONSUMERS = frozenset({"manufacturer"})
+CONSUMPTION_SHARE = 0.5
 # A thrust the company's type prioritises (OrgType.priority_thrusts) but the company has not
 # declared itself counts a little less than a declared one.
 TYPE_THRUST_WEIGHT = 0.75
@@ -166,9 +186,8 @@ class Space:
         if parent:
             # A leaf meets a need for its whole branch, and partly its siblings' needs.
             out[self.cap_index[parent]] = 1.0
-            credit = PRODUCT_LINE_CREDIT if parent in PRODUCT_LINES else PARTIAL_CREDIT
             for sibling in self.children.get(parent, ()):
-                out.setdefault(self.cap_index[sibling], credit)
+                out.setdefault(self.cap_index[sibling], sibling_credit(parent, code, sibling))
         else:
             for child in self.children.get(code, ()):
                 out.setdefault(self.cap_index[child], PARTIAL_CREDIT)
@@ -200,10 +219,34 @@ class Space:
         expansion = self._expansions.get(offered)
         return expansion.get(col, 0.0) if expansion is not None else 0.0
 
-    def spread(self, codes: Iterable[str]) -> dict[int, float]:
-        """A set of needs as weights summing to 1, so that coverage is a fraction."""
-        cols = [self.cap_index[c] for c in self.known(codes)]
-        return {col: 1.0 / len(cols) for col in cols} if cols else {}
+    def spread(self, codes: Iterable[str], consumed: Iterable[str] = ()) -> dict[int, float]:
+        """A set of needs as weights summing to 1, so that coverage is a fraction; `consumed`
+        needs (what a plant's production uses) weigh CONSUMPTION_SHARE of a declared one."""
+        weights = dict.fromkeys(
+            (self.cap_index[c] for c in self.known(consumed)), CONSUMPTION_SHARE
+        )
+        weights.update(dict.fromkeys((self.cap_index[c] for c in self.known(codes)), 1.0))
+        total = sum(weights.values())
+        return {col: w / total for col, w in weights.items()} if total else {}
+
+    def consumed_by(self, p: Profile, needs: Iterable[str]) -> dict[str, str]:
+        """Supply → the offered production it serves, for a plant (CONSUMERS): what it buys
+        beyond the needs it declared."""
+        if p.kind != ORGANIZATION or p.org_type not in CONSUMERS:
+            return {}
+        declared = set(needs)
+        out: dict[str, str] = {}
+        for made in self.known(p.offers):
+            for supply, targets in SUPPLIES.items():
+                if made in targets and supply in self.cap_index and supply not in declared:
+                    out.setdefault(supply, made)
+        return out
+
+    def self_described(self, p: Profile, tags: Iterable[str]) -> frozenset[str]:
+        """The tags of a counterpart's texts that describe what it is, not what it needs: those
+        in the branch of a capability it declares it offers ("Kulim foundry" for a fab)."""
+        own = {self.parent.get(code) or code for code in self.known(p.offers)}
+        return frozenset(t for t in tags if (self.parent.get(t) or t) in own)
 
     def thrusts_of(self, codes: Iterable[str]) -> frozenset[str]:
         out: set[str] = set()
@@ -238,6 +281,8 @@ class Signals:
     needs: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
     supplies: dict[str, str] = field(default_factory=dict)
+    # A plant's: supply → the production of its that consumes it (Space.consumed_by).
+    consumes: dict[str, str] = field(default_factory=dict)
     # A company's priority member states alone (country above also weighs presence): what the
     # implementation watch is read against.
     priority: dict[int, float] = field(default_factory=dict)
@@ -315,31 +360,44 @@ def country_weights(space: Space, p: Profile) -> dict[int, float]:
     return {col: 1.0} if col is not None else {}
 
 
+def sibling_credit(parent: str, code: str, sibling: str) -> float:
+    """How much `code` meets a need for its `sibling` under `parent`."""
+    if parent in PRODUCT_LINES:
+        return PRODUCT_LINE_CREDIT
+    family = MANUFACTURING_FAMILIES.get(code)
+    if family is not None and MANUFACTURING_FAMILIES.get(sibling) != family:
+        return PRODUCT_LINE_CREDIT
+    return PARTIAL_CREDIT
+
+
 def _squared(credits: dict[int, float]) -> dict[int, float]:
     return {col: value * value for col, value in credits.items()}
 
 
 def effective_capabilities(
-    p: Profile, tags: frozenset[str]
+    p: Profile, tags: frozenset[str], self_tags: frozenset[str] = frozenset()
 ) -> tuple[frozenset[str], frozenset[str]]:
     """What a profile offers and needs for the capability component. A company that declared
     no capabilities offers what its description names; a counterpart that declared no needs
-    needs what its description names ("photoresist supply for a new fab")."""
+    needs what its description names ("photoresist supply for a new fab"), leaving out what
+    describes itself (`self_tags`)."""
     if p.kind == COMPANY:
         return (p.offers or tags), p.needs
-    return p.offers, (p.needs or tags)
+    return p.offers, (p.needs or (tags - self_tags))
 
 
 def build_signals(space: Space, p: Profile, counts: np.ndarray, idf: np.ndarray) -> Signals:
     tags = space.tagger.tags(p.text)
-    offers, needs = effective_capabilities(p, tags)
+    self_tags = space.self_described(p, tags) if p.kind != COMPANY else frozenset()
+    offers, needs = effective_capabilities(p, tags, self_tags)
+    consumes = space.consumed_by(p, space.known(needs))
     vector = ngram_vector(counts, idf)
     nz = np.flatnonzero(vector)
     return Signals(
         offer=_squared(space.expand(offers)),
-        need=space.spread(needs),
+        need=space.spread(needs, consumes),
         concept_offer=_squared(space.expand(p.offers | tags)),
-        concept_need=space.spread(p.needs | tags),
+        concept_need=space.spread(p.needs | (tags - self_tags), consumes),
         thrust={space.thrust_index[t]: w for t, w in effective_thrusts(space, p).items()},
         country=country_weights(space, p),
         ngram=vector,
@@ -350,6 +408,7 @@ def build_signals(space: Space, p: Profile, counts: np.ndarray, idf: np.ndarray)
         needs=tuple(space.known(needs)),
         mentions=tuple(space.known(needs | tags)),
         supplies={need: offer for offer in space.known(offers) for need in SUPPLIES.get(offer, ())},
+        consumes=consumes,
         priority={space.state_index[s]: 1.0 for s in p.priority_countries if s in space.state_index}
         if p.kind == COMPANY
         else {},

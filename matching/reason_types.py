@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+# A counterpart fact of a capability reason: what the counterpart makes, whose production uses
+# what the company offers ("makes:MFG.FRONTEND"), rather than a need it declared.
+MAKES = "makes:"
+
 # [the company's offered codes, the counterpart's need they meet] (a JSON list when stored).
 OffersForNeed = list[list[str] | str]
 
@@ -18,6 +22,7 @@ class ReasonCodes(TypedDict, total=False):
     give: list[str]
     covers: list[OffersForNeed]
     supplies: list[list[str]]  # [offered code, need]
+    consumes: list[list[str]]  # [offered code, the counterpart's production that uses it]
     near: list[OffersForNeed]
     partial: list[str]
     missing: list[str]

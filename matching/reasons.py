@@ -190,10 +190,13 @@ def _capabilities(space: Space, cs: Signals, ps: Signals) -> ReasonCodes:
             near.append([_meeting(space, cs.offers, code, full=False), code])
         elif concept.get(index[code], 0.0) <= 0:
             missing.append(code)  # not even its description mentions something close
+    # What a plant's production consumes (Space.consumed_by), where the company sells it.
+    consumes = [[code, made] for code, made in sorted(ps.consumes.items()) if code in cs.offers]
     return {
         "give": give,
         "covers": covers,
         "supplies": supplies,
+        "consumes": consumes,
         "near": near,
         "partial": [offers_need(pair)[1] for pair in near],
         "missing": missing,
@@ -209,6 +212,7 @@ def _text(
     if value <= 0:
         return {}
     named = set(found["give"]) | {need for _o, need in found["supplies"]}
+    named |= {supply for supply, _made in found.get("consumes") or []}
     named |= {offers_need(pair)[1] for pair in (*found["covers"], *found["near"])}
     text = [code for code in ps.mentions if code in ours and code not in named]
     similar = value >= SIMILAR_TEXT and not (text or named)

@@ -16,7 +16,8 @@ of Japanese company values each role differently:
   weight, so the learning loop (which fits the weights) cannot undo it.
 - `COUNTRY_BOUND`: how much of that worth depends on being where the company is or means to be.
   An investment agency or an industrial park matters in the member states the company operates
-  in or prioritises; a fab buys tools wherever it is.
+  in or prioritises; a fab buys tools wherever it is. `COUNTRY_BOUND_FOR` sets it apart for a
+  company type (an association, to a device maker, only where it operates).
 
 The role factor of a pair is
     fit × ((1 − bound) + bound × country)
@@ -159,6 +160,16 @@ COUNTRY_BOUND: dict[str, float] = {
     "regional_body": 0.0,
 }
 
+# Where a company type values an institution type for other reasons than the table above says.
+# A device maker (integrated, components) sells to electronics makers worldwide, not to an
+# association's members: an association is worth something to it only where it operates
+# (suppliers, hires, a voice in policy), as an agency is. Equipment and materials makers sell to
+# the members, wherever they are.
+COUNTRY_BOUND_FOR: dict[str, dict[str, float]] = {
+    "integrated": {"industry_association": 1.0},
+    "components": {"industry_association": 1.0},
+}
+
 # Institution types whose worth is bound to the region they serve, when they name one (a state
 # agency, an industrial park). A federal agency or a ministry names none; a university or a fab
 # is worth a visit from anywhere in the country.
@@ -236,9 +247,16 @@ def role_factor(company_type: str, org_type: str, country: float | None, region:
     """The role factor of one company × institution pair (see the module's docstring);
     `region` is how the company's sites stand to the area the institution serves
     (matching.regions.relation), "" for an institution of no one region."""
-    bound = COUNTRY_BOUND.get(org_type, 0.0)
+    bound = country_bound(company_type, org_type)
     worth = fit(company_type, org_type) * ((1.0 - bound) + bound * (country or 0.0))
     return min(1.0, worth * region_factor(org_type, region))
+
+
+def country_bound(company_type: str, org_type: str) -> float:
+    """The share of an institution's worth to a company that depends on the company being in
+    its member state (COUNTRY_BOUND, COUNTRY_BOUND_FOR)."""
+    specific = COUNTRY_BOUND_FOR.get(company_type, {})
+    return specific.get(org_type, COUNTRY_BOUND.get(org_type, 0.0))
 
 
 def region_factor(org_type: str, region: str) -> float:
@@ -287,7 +305,7 @@ def type_fit_matrices(
     bound = np.zeros_like(free)
     for i, ctype in enumerate(company_types):
         for t, otype in enumerate(org_types):
-            share = COUNTRY_BOUND.get(otype, 0.0)
+            share = country_bound(ctype, otype)
             worth = fit(ctype, otype)
             free[i, t] = worth * (1.0 - share)
             bound[i, t] = worth * share

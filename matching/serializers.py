@@ -67,7 +67,9 @@ class ReasonSerializer(serializers.Serializer):
     counterpart = serializers.ListField(
         child=serializers.CharField(),
         help_text="Facts on the counterpart's side, as codes: capabilities, thrusts, its member "
-        "state (`MY`, or `ASEAN` for a regional body); for `role` its institution type, the "
+        "state (`MY`, or `ASEAN` for a regional body); for `capability`, what a plant makes "
+        "whose production uses what the company offers, when its needs do not list it "
+        "(`makes:MFG.FRONTEND`); for `role` its institution type, the "
         "purpose and its member state, then the region it serves when the company has a site "
         "there (`MY-02`); for `region` how the company's sites stand to it (`near`: a "
         "neighbouring region, `elsewhere`) then the regions it serves; for `implementation` "

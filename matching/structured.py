@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from matching import regions, roles
-from matching.features import INCENTIVE, JAPAN, ORGANIZATION, PROJECT
+from matching.features import CONSUMPTION_SHARE, INCENTIVE, JAPAN, ORGANIZATION, PROJECT
 from matching.fusion import COMPONENTS
-from matching.reason_types import ReasonCodes, ReasonItem, StoredComponent
+from matching.reason_types import MAKES, ReasonCodes, ReasonItem, StoredComponent
 from matching.reasons import LOW, REGIONAL, nameable, offers_need
 from matching.scoring import Match
 
@@ -62,6 +62,13 @@ def _capability_for(codes: ReasonCodes, contribution: float) -> list[ReasonItem]
         pairs.append((list(offers), [need], 1.0))
     for offer, need in codes.get("supplies") or []:
         pairs.append(([offer], [need], 0.25))
+    # A plant's production that uses what the company sells (each a need of a smaller share):
+    # one reason per production.
+    used: dict[str, list[str]] = {}
+    for offer, made in codes.get("consumes") or []:
+        used.setdefault(made, []).append(offer)
+    for made, offers in used.items():
+        pairs.append((offers, [f"{MAKES}{made}"], CONSUMPTION_SHARE * len(offers)))
     if "near" in codes:
         # Needs met in part by the same offers are one reason ("... in the same field").
         grouped: dict[tuple[str, ...], list[str]] = {}

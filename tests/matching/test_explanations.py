@@ -15,9 +15,18 @@ from engagement.models import Organization, OrganizationKind
 from matching import regions, roles
 from matching.evaluation import REFERENCE_DIR, reference_from_csv
 from matching.explain import Labels, render
-from matching.features import COMPANY, INCENTIVE, INITIATIVE, ORGANIZATION, PROJECT, SUPPLIES
+from matching.features import (
+    COMPANY,
+    CONSUMERS,
+    INCENTIVE,
+    INITIATIVE,
+    ORGANIZATION,
+    PROJECT,
+    SUPPLIES,
+)
 from matching.fusion import DEFAULT_WEIGHTS
 from matching.models import MatchSuggestion
+from matching.reason_types import MAKES
 from matching.reasons import LOW, reasons
 from matching.selectors import counterpart_name, explain, explanation_labels, structured_reasons
 from matching.services.loading import engine_for_directory, reset_engine_cache
@@ -216,20 +225,34 @@ def _serves(offer: str, need: str) -> bool:
 def test_every_capability_named_for_is_offered_by_the_company_and_needed_by_the_counterpart(
     demo,
 ):
-    wrong = []
+    wrong, uses = [], False
     for s in demo:
         for item in s.structured["for"]:
             if item["code"] != "capability":
                 continue
             offered, needed = set(item["company"]), set(item["counterpart"])
-            if not (
-                offered <= s.company.offers
-                and needed <= s.counterpart.needs
-                and all(any(_serves(o, n) for o in offered) for n in needed)
-            ):
+            made = {f.removeprefix(MAKES) for f in needed if f.startswith(MAKES)}
+            if made:
+                # A plant's production that uses what the company offers (features.CONSUMERS).
+                right = (
+                    offered <= s.company.offers
+                    and made <= s.counterpart.offers
+                    and s.counterpart.org_type in CONSUMERS
+                    and all(m in SUPPLIES[o] for o in offered for m in made)
+                )
+            else:
+                right = (
+                    offered <= s.company.offers
+                    and needed <= s.counterpart.needs
+                    and all(any(_serves(o, n) for o in offered) for n in needed)
+                )
+            if not right:
                 wrong.append((s.pk, item))
+            uses = uses or bool(made)
 
     assert wrong == []
+    # The demo's fabs are explained by what their production uses.
+    assert uses
 
 
 def test_every_thrust_named_as_shared_is_on_both_sides(demo):
@@ -583,4 +606,28 @@ def test_a_row_stored_before_structured_reasons_still_reads_without_contradictin
             structure({}, {}), counterpart="PDC", kind=ORGANIZATION, lang="ja", labels=labels
         ).text
         == ""
+    )
+
+
+def test_a_fab_is_explained_by_what_its_production_uses_when_its_needs_do_not_list_it(
+    taxonomy, labels
+):
+    wafers = company(org_type="materials_chemicals", offers={"MAT.WAFER"}, thrusts={"T1"})
+    fab = institution(
+        "Fab", org_type="manufacturer", offers={"MFG.FRONTEND"}, needs={"EQP.DEP"}, thrusts={"T1"}
+    )
+    e = engine(taxonomy, [wafers], [fab])
+
+    found, en, ja = _explained(e, labels, ("SilTerra Malaysia", "シルテラ・マレーシア"))
+
+    capability = [x for x in found["for"] if x["code"] == "capability"]
+    assert [(x["company"], x["counterpart"]) for x in capability] == [
+        (["MAT.WAFER"], ["makes:MFG.FRONTEND"])
+    ]
+    assert en.reasons[1] == (
+        "SilTerra Malaysia runs front-end wafer fabrication (mature nodes), which uses your "
+        "silicon wafers"
+    )
+    assert ja.reasons[1] == (
+        "シルテラ・マレーシアの前工程ウェーハ製造（成熟ノード）に御社のシリコンウェーハが使われる"
     )

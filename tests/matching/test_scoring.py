@@ -154,6 +154,65 @@ def test_another_product_line_of_equipment_or_materials_earns_only_a_token(taxon
     assert only(ranked, "wafers")["sic"].values["capability"] == pytest.approx(PRODUCT_LINE_CREDIT)
 
 
+def test_manufacturing_shares_know_how_within_a_process_family_only(taxonomy):
+    """A power-device fab's know-how partly meets a front-end need (both process wafers); an
+    MLCC plant's does not, nor does assembly and test."""
+    e = engine(
+        taxonomy,
+        [
+            company("power", org_type="integrated", offers={"MFG.POWER"}, thrusts={"T1"}),
+            company("mlcc", org_type="components", offers={"MFG.PASSIVE"}, thrusts={"T1"}),
+            company("osat", org_type="integrated", offers={"MFG.ATP"}, thrusts={"T1"}),
+        ],
+        [institution("fab", needs={"MFG.FRONTEND"}, thrusts={"T1"})],
+    )
+    ranked = e.rank(None, Request(min_score=0.0))
+
+    assert only(ranked, "power")["fab"].values["capability"] == pytest.approx(PARTIAL_CREDIT)
+    assert only(ranked, "mlcc")["fab"].values["capability"] == pytest.approx(PRODUCT_LINE_CREDIT)
+    assert only(ranked, "osat")["fab"].values["capability"] == pytest.approx(PRODUCT_LINE_CREDIT)
+
+
+def test_a_plant_buys_what_its_production_uses_at_half_the_share_of_a_declared_need(taxonomy):
+    """A fab that declares it needs deposition tools also buys wafers: a need of half a share.
+    A research institute making the same is not taken to buy."""
+    e = engine(
+        taxonomy,
+        [company(org_type="materials_chemicals", offers={"MAT.WAFER"}, thrusts={"T1"})],
+        [
+            institution("fab", org_type="manufacturer", offers={"MFG.FRONTEND"}, needs={"EQP.DEP"}),
+            institution(
+                "lab", org_type="research_institute", offers={"MFG.FRONTEND"}, needs={"EQP.DEP"}
+            ),
+        ],
+    )
+    ranked = only(e.rank(None, Request(min_score=0.0)), "C")
+    consumed = e.profile(ORGANIZATION, "fab")[1].consumes
+
+    # Front-end production uses 11 supplies (SUPPLIES), deposition tools declared: the need is
+    # 1 + 10 × 0.5 shares, wafers one half of them, and four other materials a token each.
+    assert consumed["MAT.WAFER"] == "MFG.FRONTEND"
+    assert sorted(consumed) == [
+        "EQP.CLEAN", "EQP.CMP", "EQP.ETCH", "EQP.LITHO", "EQP.METRO",
+        "MAT.CHEM", "MAT.CMP", "MAT.GAS", "MAT.RESIST", "MAT.WAFER",
+    ]  # fmt: skip
+    tokens = 4 * 0.5 * PRODUCT_LINE_CREDIT**2
+    assert ranked["fab"].values["capability"] == pytest.approx(math.sqrt((0.5 + tokens) / 6))
+    assert "lab" not in ranked or ranked["lab"].values["capability"] == 0.0
+
+
+def test_what_a_counterpart_says_it_is_is_not_what_it_needs(taxonomy):
+    """ "A SiC wafer fab" describes a power-device maker; it is not a need for a foundry."""
+    fab = institution(
+        "fab", org_type="manufacturer", offers={"MFG.POWER"}, text="Thailand's first SiC wafer fab"
+    )
+    e = engine(taxonomy, [company()], [fab])
+    signals = e.profile(ORGANIZATION, "fab")[1]
+
+    assert "MFG.FRONTEND" in signals.tags
+    assert e.space.cap_index["MFG.FRONTEND"] not in signals.concept_need
+
+
 def test_dicing_tools_serve_a_back_end_cluster_that_needs_assembly_and_test(taxonomy):
     e = engine(
         taxonomy,
@@ -590,3 +649,35 @@ def test_the_partnership_type_is_inferred_from_what_the_company_brings(
         infer_partnership_type(matched=matched, counterpart_type=counterpart_type, thrust=thrust)
         == expected
     )
+
+
+def test_an_association_is_worth_something_to_a_device_maker_only_where_it_operates(taxonomy):
+    """SFAM gathers Malaysia's fabs: buyers for a toolmaker wherever it is, nothing to a memory
+    maker with no ASEAN plant; to one with a Malaysian plant it is a channel."""
+    sfam = institution(
+        "sfam", org_type="industry_association", needs={"MFG.FRONTEND"}, thrusts={"T1"}
+    )
+    e = engine(
+        taxonomy,
+        [
+            company("memory", org_type="integrated", offers={"MFG.FRONTEND"}, thrusts={"T1"}),
+            company(
+                "kulim",
+                org_type="integrated",
+                offers={"MFG.FRONTEND"},
+                thrusts={"T1"},
+                presence_countries={"MY"},
+                priority_countries={"MY"},
+            ),
+            company("tools", offers={"EQP.DEP"}, thrusts={"T1"}),
+        ],
+        [sfam],
+    )
+    ranked = e.rank(None, Request(min_score=0.0))
+    loop = rank_loop(e, ["memory", "kulim", "tools"], Request(min_score=0.0))
+
+    assert "sfam" not in only(ranked, "memory") and "sfam" not in only(loop, "memory")
+    assert only(ranked, "kulim")["sfam"].values["role"] == pytest.approx(0.5)
+    # An equipment maker keeps the part of the worth that does not depend on the country.
+    assert only(ranked, "tools")["sfam"].values["role"] == pytest.approx(0.75 * 0.4)
+    assert only(loop, "tools")["sfam"].score == pytest.approx(only(ranked, "tools")["sfam"].score)
