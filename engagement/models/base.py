@@ -1,5 +1,11 @@
 from django.db import models
 from django.utils.translation import get_language
+from simple_history.models import HistoricalRecords
+from simple_history.signals import (
+    post_create_historical_m2m_records,
+    pre_create_historical_m2m_records,
+)
+from simple_history.utils import get_m2m_field_name
 
 
 class BilingualNameMixin:
@@ -30,3 +36,40 @@ class ReferenceModel(BilingualNameMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_en}"
+
+
+class History(HistoricalRecords):
+    """simple_history's records, with the many-to-many snapshot of each version read straight
+    from the saved instance's through tables, one query per field.
+
+    The library rebuilds the instance from the historical row once per field (a query each for
+    the fields history leaves out, such as `updated_at`) and joins every related table to copy
+    ids it already has: on an engagement's save that was ten of its thirty-one queries."""
+
+    def create_historical_record_m2ms(self, history_instance, instance):  # type: ignore[no-untyped-def]
+        for field in history_instance._history_m2m_fields:
+            m2m_history_model = self.m2m_models[field]
+            through_model = getattr(instance, field.name).through
+            columns = [f.attname for f in through_model._meta.fields]
+            rows = through_model.objects.filter(
+                **{get_m2m_field_name(field): instance}
+            ).values_list(*columns)
+            insert_rows = [
+                m2m_history_model(history=history_instance, **dict(zip(columns, row, strict=True)))
+                for row in rows
+            ]
+            pre_create_historical_m2m_records.send(
+                sender=m2m_history_model,
+                rows=insert_rows,
+                history_instance=history_instance,
+                instance=instance,
+                field=field,
+            )
+            created_rows = m2m_history_model.objects.bulk_create(insert_rows)
+            post_create_historical_m2m_records.send(
+                sender=m2m_history_model,
+                created_rows=created_rows,
+                history_instance=history_instance,
+                instance=instance,
+                field=field,
+            )

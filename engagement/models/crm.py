@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from engagement.models.accounts import Team
+from engagement.models.base import History
 from engagement.models.directory import Contact, Organization
 from engagement.models.reference import Initiative, MemberState, PartnershipType, Thrust
 from engagement.rules import FOLLOWUP_OUTCOME, PARTNERSHIP_TEXT
@@ -66,7 +66,7 @@ class Engagement(Versioned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    history = HistoricalRecords(
+    history = History(
         excluded_fields=["updated_at"],
         m2m_fields=["organizations", "contacts", "participants", "thrusts", "initiatives"],
     )
@@ -133,9 +133,7 @@ class Partnership(Versioned):
     lost_reason = models.TextField(blank=True)
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["updated_at"], m2m_fields=["counterparts", "initiatives"]
-    )
+    history = History(excluded_fields=["updated_at"], m2m_fields=["counterparts", "initiatives"])
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -209,7 +207,7 @@ class MoU(Versioned):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successor"
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=["parties", "thrusts"])
+    history = History(excluded_fields=["updated_at"], m2m_fields=["parties", "thrusts"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -260,7 +258,7 @@ class Pilot(Versioned):
     last_activity_at = models.DateTimeField(default=timezone.now)
     risk_reason = models.TextField(blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = History(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -298,7 +296,7 @@ class Milestone(models.Model):
         related_name="milestones_owned",
     )
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -316,7 +314,7 @@ class KPI(models.Model):
     actual = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     unit = models.CharField(max_length=40, blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["id"]
@@ -384,7 +382,7 @@ class FollowUp(Versioned):
     # create one follow-up, not two.
     source_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = History(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["due_on", "id"]

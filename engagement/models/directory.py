@@ -3,8 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from engagement.models.base import History
 from engagement.models.reference import Capability, MemberState, OrganizationKind, OrgType, Thrust
 from engagement.normalize import search_key
 
@@ -61,7 +61,7 @@ class Organization(models.Model):
     # directory services that write the names.
     search_text = models.TextField(blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "created_by_team", "search_text"])
+    history = History(excluded_fields=["updated_at", "created_by_team", "search_text"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -158,7 +158,7 @@ class Contact(models.Model):
     # Name, reading and address as the search compares them, kept by the contact services.
     search_text = models.TextField(blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
+    history = History(excluded_fields=["updated_at", "search_text"])
 
     class Meta:
         ordering = ["name", "id"]

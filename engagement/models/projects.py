@@ -10,9 +10,8 @@ fields below are its contract, so each says what it holds.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from engagement.models.base import BilingualNameMixin
+from engagement.models.base import BilingualNameMixin, History
 from engagement.models.directory import Organization
 from engagement.models.reference import Capability, MemberState, Thrust
 
@@ -84,7 +83,7 @@ class Project(BilingualNameMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=["capabilities"])
+    history = History(excluded_fields=["updated_at"], m2m_fields=["capabilities"])
 
     class Meta:
         ordering = ["country__iso2", "code"]
@@ -155,9 +154,7 @@ class Incentive(BilingualNameMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["updated_at"], m2m_fields=["capabilities", "thrusts"]
-    )
+    history = History(excluded_fields=["updated_at"], m2m_fields=["capabilities", "thrusts"])
 
     class Meta:
         ordering = ["country", "code"]

@@ -99,6 +99,10 @@ def claim_version(obj: Model, expected_version: int | None) -> None:
             )
             % {"record": record_name(model), "expected": expected_version, "current": current}
         )
+    if expected_version is not None:
+        # The row matched that version and is now locked by this transaction's UPDATE.
+        obj.version = expected_version + 1
+        return
     obj.version = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).get()
 
 

@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from engagement.errors import NotPermitted, StaleWrite, ValidationFailed
@@ -509,6 +511,41 @@ def test_a_deleted_engagement_is_restored_with_the_same_id_and_links(
         "restored": True,
     }
     assert sorted(event.organizations.values_list("pk", flat=True)) == sorted([usm.pk, disco.pk])
+
+
+def test_each_version_snapshots_its_links_with_one_read_per_many_to_many_field(
+    users, usm, disco, team_a
+):
+    eng = engagement_log(
+        actor=users["bd_a"],
+        occurred_at="2026-11-20T10:00:00+08:00",
+        kind="meeting",
+        organizations=[usm.pk, disco.pk],
+        thrusts=["T6"],
+        summary="Met the dean.",
+    )
+
+    with CaptureQueriesContext(connection) as seen:
+        engagement_update(actor=users["bd_a"], engagement=eng, outcome="A syllabus follows.")
+
+    through = ["organizations", "contacts", "participants", "thrusts", "initiatives"]
+    reads = [
+        name
+        for q in seen.captured_queries
+        for name in through
+        if q["sql"].startswith(f'SELECT "engagement_engagement_{name}"')
+    ]
+    version = eng.history.order_by("-history_id").first()
+    assert sorted(reads) == sorted(through)
+    # The version is not rebuilt from the database to read its links.
+    assert not [
+        q for q in seen.captured_queries if '"engagement_engagement"."updated_at" AS' in q["sql"]
+    ]
+    assert sorted(r.organization_id for r in version.organizations.all()) == sorted(
+        [usm.pk, disco.pk]
+    )
+    assert [r.thrust.code for r in version.thrusts.all()] == ["T6"]
+    assert version.outcome == "A syllabus follows."
 
 
 def test_restoring_an_engagement_that_exists_is_refused(users, usm, team_a):
