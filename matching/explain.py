@@ -312,8 +312,7 @@ def _capability(item: ReasonItem, cp: str, kind: str, w: _Words) -> str:
     if company and company == counterpart:
         key = "give_initiative" if kind == "initiative" else "give"
         return t[key].format(caps=w.caps(counterpart), cp=cp)
-    made = [f.removeprefix(MAKES) for f in counterpart if f.startswith(MAKES)]
-    if made:
+    if made := [f.removeprefix(MAKES) for f in counterpart if f.startswith(MAKES)]:
         return t["consumes"].format(made=w.caps(made), offer=w.caps(company), cp=cp)
     need = w.caps(counterpart)
     if not company:
