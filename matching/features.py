@@ -67,6 +67,10 @@ SUPPLIES: dict[str, tuple[str, ...]] = {
 # it offers (SUPPLIES read backwards) is a need too, weighing this share of a declared one.
 CONSUMERS = frozenset({"manufacturer"})
 CONSUMPTION_SHARE = 0.5
+# What only a workforce can use: an institution that offers nothing else (a training academy, a
+# training fund) is worth something to a company only in a member state where it employs people
+# or means to. Its role factor is then wholly bound to the country (roles.role_factor, `local`).
+LOCAL_OFFERS = frozenset({"TAL.TRAINING"})
 # A thrust the company's type prioritises (OrgType.priority_thrusts) but the company has not
 # declared itself counts a little less than a declared one.
 TYPE_THRUST_WEIGHT = 0.75
@@ -289,6 +293,8 @@ class Signals:
     # The sub-national regions its texts name (matching.regions): a company's sites in any
     # member state, an institution's area in its own.
     regions: frozenset[str] = frozenset()
+    # An institution that offers only what a workforce uses (LOCAL_OFFERS).
+    local: bool = False
 
 
 def fingerprint(profile: Profile, tags: frozenset[str]) -> str:
@@ -413,4 +419,5 @@ def build_signals(space: Space, p: Profile, counts: np.ndarray, idf: np.ndarray)
         if p.kind == COMPANY
         else {},
         regions=space.gazetteer.find(p.text, space.states if p.kind == COMPANY else (p.country,)),
+        local=p.kind == ORGANIZATION and bool(offers) and offers <= LOCAL_OFFERS,
     )

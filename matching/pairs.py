@@ -75,7 +75,7 @@ def pair_role(
         return 1.0
     country = _dot(cs.country, ps.country) if cs.country else 0.0
     region = pair_region(space, company, cs, p, ps)
-    return roles.role_factor(company.org_type, p.org_type, country, region)
+    return roles.role_factor(company.org_type, p.org_type, country, region, ps.local)
 
 
 def pair_region(space: Space, company: Profile, cs: Signals, p: Profile, ps: Signals) -> str:

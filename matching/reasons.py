@@ -137,7 +137,7 @@ def reasons(
     # A government body's or a university's worth to the company is bound to its country
     # (matching.roles): the country's shortfall costs that too.
     bound = m.kind == ORGANIZATION and p.org_type in space.type_index
-    full_role = roles.role_factor(c.org_type, p.org_type, 1.0, region) if bound else None
+    full_role = roles.role_factor(c.org_type, p.org_type, 1.0, region, ps.local) if bound else None
     now = m.values.get("role")
     # The role factor were the company's sites in the agency's region: what the region costs.
     shortfall = roles.region_factor(p.org_type, region)

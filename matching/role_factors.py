@@ -116,6 +116,11 @@ class RoleFactors:
         out: np.ndarray = free[rows] @ types.T
         if country is not None:
             out += country * (bound[rows] @ types.T)
+        # A training academy is worth its whole fit where the company is, nothing elsewhere.
+        local = np.flatnonzero(side.local)
+        if len(local):
+            whole = (free[rows] + bound[rows]) @ types[local].T
+            out[:, local] = whole * country[:, local] if country is not None else 0.0
         # An institution of no known type is taken as it is.
         out[:, ~types.any(axis=1)] = 1.0
         self._apply_regions(side, rows, out)

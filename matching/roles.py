@@ -17,7 +17,8 @@ of Japanese company values each role differently:
 - `COUNTRY_BOUND`: how much of that worth depends on being where the company is or means to be.
   An investment agency or an industrial park matters in the member states the company operates
   in or prioritises; a fab buys tools wherever it is. `COUNTRY_BOUND_FOR` sets it apart for a
-  company type (an association, to a device maker, only where it operates).
+  company type (an association, to a device maker, only where it operates). A `local` one (a
+  training academy: features.LOCAL_OFFERS) is wholly bound to the country, whatever its type.
 
 The role factor of a pair is
     fit × ((1 − bound) + bound × country)
@@ -243,11 +244,13 @@ def fit(company_type: str, org_type: str) -> float:
     return table.get(org_type, 1.0)
 
 
-def role_factor(company_type: str, org_type: str, country: float | None, region: str = "") -> float:
+def role_factor(
+    company_type: str, org_type: str, country: float | None, region: str = "", local: bool = False
+) -> float:
     """The role factor of one company × institution pair (see the module's docstring);
     `region` is how the company's sites stand to the area the institution serves
     (matching.regions.relation), "" for an institution of no one region."""
-    bound = country_bound(company_type, org_type)
+    bound = 1.0 if local else country_bound(company_type, org_type)
     worth = fit(company_type, org_type) * ((1.0 - bound) + bound * (country or 0.0))
     return min(1.0, worth * region_factor(org_type, region))
 

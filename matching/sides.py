@@ -38,6 +38,7 @@ class Rows(Protocol):
     ngram: np.ndarray
     attrs: np.ndarray
     region: np.ndarray
+    local: np.ndarray
 
 
 @dataclass
@@ -54,6 +55,7 @@ class RowSlice:
     ngram: np.ndarray
     attrs: np.ndarray
     region: np.ndarray
+    local: np.ndarray
 
 
 class Side:
@@ -73,6 +75,8 @@ class Side:
     # Sub-national regions (matching.regions), one column each: a company's sites; an agency's
     # or a park's area (roles.REGIONAL_TYPES), nothing for other counterparts.
     region: np.ndarray
+    # 1 for an institution worth something only where the company employs people (Signals.local).
+    local: np.ndarray
 
     def __init__(
         self, space: Space, profiles: Sequence[Profile], signals: Sequence[Signals]
@@ -90,6 +94,7 @@ class Side:
         self.attrs = np.zeros((n, len(space.states) + 1 + len(space.types)), dtype=np.float32)
         self.excluded = np.zeros_like(self.attrs)
         self.region = np.zeros((n, len(space.regions)), dtype=np.float32)
+        self.local = np.zeros(n, dtype=bool)
         self.has_need = np.zeros(n, dtype=bool)
         self.has_country = np.zeros(n, dtype=bool)
         self.has_exclusion = np.zeros(n, dtype=bool)
@@ -120,6 +125,7 @@ class Side:
                 row[col] = value
         self.ngram[i] = s.ngram
         self.has_need[i] = bool(s.need)
+        self.local[i] = s.local
         self.has_country[i] = bool(s.country)
         self.accepting[i] = p.accepting
         self.thrust_applies[i] = 0.0 if roles.thrust_exempt(p.org_type) else 1.0
@@ -161,6 +167,7 @@ class Side:
             old = getattr(self, name)
             setattr(self, name, np.vstack([old, np.zeros((grow, old.shape[1]), old.dtype)]))
         self.has_need = np.concatenate([self.has_need, np.zeros(grow, bool)])
+        self.local = np.concatenate([self.local, np.zeros(grow, bool)])
         self.has_country = np.concatenate([self.has_country, np.zeros(grow, bool)])
         self.has_exclusion = np.concatenate([self.has_exclusion, np.zeros(grow, bool)])
         self.accepting = np.concatenate([self.accepting, np.ones(grow, bool)])
@@ -185,6 +192,7 @@ class Side:
             ngram=self.ngram[start:stop],
             attrs=self.attrs[start:stop],
             region=self.region[start:stop],
+            local=self.local[start:stop],
         )
 
     def __len__(self) -> int:

@@ -681,3 +681,46 @@ def test_an_association_is_worth_something_to_a_device_maker_only_where_it_opera
     # An equipment maker keeps the part of the worth that does not depend on the country.
     assert only(ranked, "tools")["sfam"].values["role"] == pytest.approx(0.75 * 0.4)
     assert only(loop, "tools")["sfam"].score == pytest.approx(only(ranked, "tools")["sfam"].score)
+
+
+def test_a_training_academy_is_worth_something_only_where_the_company_employs_people(taxonomy):
+    """ASEM upskills Malaysia's assembly, test and design staff: worth a design house's time
+    with a Malaysian office (its whole fit), a little less with presence only, nothing to one
+    with no one in Malaysia. A university that also trains keeps its research worth anywhere."""
+    academy = institution(
+        "asem",
+        org_type="technology_transfer",
+        offers={"TAL.TRAINING"},
+        needs={"TAL.TRAINING", "MFG.ATP", "DES.IC"},
+        thrusts={"T6"},
+    )
+    university = institution(
+        "usm",
+        org_type="university",
+        offers={"TAL.TRAINING", "RND.JOINT"},
+        needs={"DES.IC"},
+        thrusts={"T6"},
+    )
+    design = {"org_type": "design_ip", "offers": {"DES.IC"}, "thrusts": {"T6"}}
+    e = engine(
+        taxonomy,
+        [
+            company("nowhere", **design),
+            company("office", **design, priority_countries={"MY"}),
+            company("present", **design, presence_countries={"MY"}),
+        ],
+        [academy, university],
+    )
+    ranked = e.rank(None, Request(min_score=0.0))
+    loop = rank_loop(e, ["nowhere", "office", "present"], Request(min_score=0.0))
+
+    assert e.profile(ORGANIZATION, "asem")[1].local is True
+    assert e.profile(ORGANIZATION, "usm")[1].local is False
+    assert "asem" not in only(ranked, "nowhere") and "asem" not in only(loop, "nowhere")
+    assert only(ranked, "office")["asem"].values["role"] == pytest.approx(0.7)
+    assert only(ranked, "present")["asem"].values["role"] == pytest.approx(0.7 * 0.8)
+    assert only(loop, "present")["asem"].score == pytest.approx(
+        only(ranked, "present")["asem"].score
+    )
+    # The university's worth is 70 % bound to the country (roles.COUNTRY_BOUND), 30 % free.
+    assert only(ranked, "nowhere")["usm"].values["role"] == pytest.approx(0.7 * 0.3)
