@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,10 +87,8 @@ def claim_version(obj: Model, expected_version: int | None) -> None:
     because the check and the write are the same statement.
     """
     model = type(obj)
-    rows = model._default_manager.filter(pk=obj.pk)
-    if expected_version is not None:
-        rows = rows.filter(version=expected_version)
-    if rows.update(version=F("version") + 1) != 1:
+    bumped = _bump_version(model, obj.pk, expected_version)
+    if bumped is None:
         current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
         raise StaleWrite(
             _(
@@ -99,11 +98,33 @@ def claim_version(obj: Model, expected_version: int | None) -> None:
             )
             % {"record": record_name(model), "expected": expected_version, "current": current}
         )
-    if expected_version is not None:
-        # The row matched that version and is now locked by this transaction's UPDATE.
-        obj.version = expected_version + 1
-        return
-    obj.version = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).get()
+    obj.version = bumped
+
+
+def _bump_version(model: type[Model], pk: object, expected: int | None) -> int | None:
+    """The row's version after adding one to it, None when no row (of that version) matched.
+    The row is then locked by this transaction's UPDATE."""
+    rows = model._default_manager.filter(pk=pk)
+    if expected is not None:
+        claimed = rows.filter(version=expected).update(version=F("version") + 1)
+        return expected + 1 if claimed else None
+    connection = connections[rows.db]
+    if not connection.features.can_return_columns_from_insert:
+        # No UPDATE ... RETURNING here (SQLite before 3.35): read the new version back.
+        if not rows.update(version=F("version") + 1):
+            return None
+        return int(rows.values_list("version", flat=True).get())
+    quote = connection.ops.quote_name
+    meta = model._meta
+    version, key = quote(meta.get_field("version").column), quote(meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {version} = {version} + 1 "
+            f"WHERE {key} = %s RETURNING {version}",
+            [pk],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def business_today(now: dt.datetime | None = None) -> dt.date:

@@ -513,9 +513,7 @@ def test_a_deleted_engagement_is_restored_with_the_same_id_and_links(
     assert sorted(event.organizations.values_list("pk", flat=True)) == sorted([usm.pk, disco.pk])
 
 
-def test_each_version_snapshots_its_links_with_one_read_per_many_to_many_field(
-    users, usm, disco, team_a
-):
+def test_each_version_snapshots_its_links_in_one_read(users, usm, disco, team_a):
     eng = engagement_log(
         actor=users["bd_a"],
         occurred_at="2026-11-20T10:00:00+08:00",
@@ -530,13 +528,13 @@ def test_each_version_snapshots_its_links_with_one_read_per_many_to_many_field(
 
     through = ["organizations", "contacts", "participants", "thrusts", "initiatives"]
     reads = [
-        name
+        q["sql"]
         for q in seen.captured_queries
-        for name in through
-        if q["sql"].startswith(f'SELECT "engagement_engagement_{name}"')
+        if any(f'FROM "engagement_engagement_{name}"' in q["sql"] for name in through)
     ]
     version = eng.history.order_by("-history_id").first()
-    assert sorted(reads) == sorted(through)
+    assert len(reads) == 1
+    assert all(f'FROM "engagement_engagement_{name}"' in reads[0] for name in through)
     # The version is not rebuilt from the database to read its links.
     assert not [
         q for q in seen.captured_queries if '"engagement_engagement"."updated_at" AS' in q["sql"]
@@ -545,7 +543,26 @@ def test_each_version_snapshots_its_links_with_one_read_per_many_to_many_field(
         [usm.pk, disco.pk]
     )
     assert [r.thrust.code for r in version.thrusts.all()] == ["T6"]
+    assert not version.contacts.exists()
     assert version.outcome == "A syllabus follows."
+
+
+def test_a_write_without_if_match_claims_its_version_in_one_statement(users, usm, team_a):
+    """The version is bumped and read back by the same UPDATE (RETURNING), not read again."""
+    eng = factories.engagement(team_a, organizations=[usm], actor=users["bd_a"])
+    before = Engagement.objects.get(pk=eng.pk).version
+
+    with CaptureQueriesContext(connection) as seen:
+        engagement_update(actor=users["bd_a"], engagement=eng, outcome="Agreed.")
+
+    statements = [
+        q["sql"] for q in seen.captured_queries if q["sql"].startswith(("UPDATE", "SELECT"))
+    ]
+    on_row = [q for q in statements if '"engagement_engagement"' in q.split(" WHERE ")[0]]
+    assert [q.split(" ")[0] for q in on_row] == ["UPDATE", "UPDATE"]
+    assert "RETURNING" in on_row[0]
+    assert eng.version == before + 1
+    assert Engagement.objects.get(pk=eng.pk).version == before + 1
 
 
 def test_restoring_an_engagement_that_exists_is_refused(users, usm, team_a):
