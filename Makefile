@@ -22,6 +22,7 @@ translations: install
 
 setup: translations
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py load_demo

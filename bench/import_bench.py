@@ -79,7 +79,7 @@ def main() -> None:
     env = {**os.environ, "DATA_DIR": str(args.data_dir), "DEBUG": os.environ.get("DEBUG", "1")}
     python = sys.executable
     manage = [python, "manage.py"]
-    for step in (["migrate", "-v0"], ["load_reference", "-v0"]):
+    for step in (["migrate", "-v0"], ["createcachetable"], ["load_reference", "-v0"]):
         subprocess.run(manage + step, cwd=ROOT, env=env, check=True)
 
     path = args.data_dir / f"organizations-{args.rows}.csv"

@@ -171,12 +171,10 @@ if REDIS_URL:
         }
     }
 else:
-    # Files under DATA_DIR, not a database table: the API's throttle touches the cache on every
-    # request, and on SQLite each of those writes queued behind the database's one write lock.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache"),
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
         }
     }
 

@@ -1,6 +1,4 @@
 import pytest
-from django.core.cache import caches
-from django.core.cache.backends.filebased import FileBasedCache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -26,16 +24,6 @@ def _reference_data(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
     if not Thrust.objects.exists():
         call_command("load_reference", verbosity=0)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_file_cache():
-    """Without Redis the cache is files that outlive a test's rolled-back transaction: start
-    each test with none, as it would with a database it rolled back (throttle counts, cached
-    duplicate pairs). Redis keeps its own database per test process and is left as it is."""
-    cache = caches["default"]
-    if isinstance(cache, FileBasedCache):
-        cache.clear()
 
 
 @pytest.fixture

@@ -194,6 +194,7 @@ class Command(BaseCommand):
 
     def _load(self, options) -> None:
         call_command("migrate", verbosity=0, interactive=False)
+        call_command("createcachetable", verbosity=0)
         if not Thrust.objects.exists():
             call_command("load_reference", verbosity=0)
         want_orgs = options["organizations"]

@@ -4,7 +4,7 @@ and as a program manager.
     python manage.py bench_pages [--rounds 5]
 
 1. Brings the configured database to the demo state if it is not there yet (migrate,
-   load_reference, load_demo, recompute_matches): use a scratch DATA_DIR.
+   createcachetable, load_reference, load_demo, recompute_matches): use a scratch DATA_DIR.
 2. For each page: one warm-up request, then `--rounds` timed requests through Django's test
    client (the whole middleware stack and template rendering, no network), and one more with
    the queries counted.
@@ -107,6 +107,7 @@ class Command(BaseCommand):
     def _demo(self, verbosity: int) -> None:
         quiet = {"verbosity": 0}
         call_command("migrate", interactive=False, **quiet)
+        call_command("createcachetable", **quiet)
         if not User.objects.filter(username=BD).exists():
             call_command("load_reference", **quiet)
             call_command("load_demo", verbosity=verbosity)
