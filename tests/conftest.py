@@ -1,5 +1,7 @@
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from engagement.models import Thrust
@@ -24,6 +26,16 @@ def _reference_data(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
     if not Thrust.objects.exists():
         call_command("load_reference", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. Django's LocaleMiddleware activates the
+    language a request asks for (Accept-Language) and leaves it active on the thread: after an
+    anonymous request in Japanese, the next test's service messages would be Japanese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
