@@ -109,8 +109,10 @@ def _bump_version(model: type[Model], pk: object, expected: int | None) -> int |
         claimed = rows.filter(version=expected).update(version=F("version") + 1)
         return expected + 1 if claimed else None
     connection = connections[rows.db]
+    # Django has no flag for UPDATE ... RETURNING; on the two databases this runs on, INSERT's
+    # flag stands for it (PostgreSQL: both; SQLite: both came in 3.35).
     if not connection.features.can_return_columns_from_insert:
-        # No UPDATE ... RETURNING here (SQLite before 3.35): read the new version back.
+        # No RETURNING here (SQLite before 3.35): read the new version back.
         if not rows.update(version=F("version") + 1):
             return None
         return int(rows.values_list("version", flat=True).get())
