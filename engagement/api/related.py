@@ -3,11 +3,12 @@
 A list page shows, for each record, only the ids (or codes) of its many-to-many links. Building
 every related object with prefetch_related to read one attribute from it cost more than the
 rest of the request (measured by `manage.py bench_api`: about two thirds of an engagements
-page). `attach_many` reads each relation in one query on its through table, in the related
-model's order, and the fields below answer from those values; without them (a single record,
-a create or update answer, an export) they read the relation as before.
+page). `attach_many` reads every relation in one query on their through tables (one UNION ALL
+branch each, in the related model's order), and the fields below answer from those values;
+without them (an export) they read the relation as before. One query rather than one per
+relation: an engagement has five, and each was a round trip (`manage.py bench_api`).
 
-Those queries differ from page to page only in the ids: the SQL of each (model, relation,
+That query differs from page to page only in the ids: its SQL for each (model, relations,
 number of ids) is compiled once per process and run with the page's ids, since compiling a
 query cost more than running it on a page of 50.
 """
@@ -19,7 +20,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connections, models
-from django.db.models import Model, QuerySet
+from django.db.models import CharField, F, IntegerField, Model, QuerySet, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField, PKOnlyObject
@@ -28,8 +31,8 @@ from rest_framework.settings import ISO_8601, api_settings
 ATTR = "_api_many_values"
 # The actions that read one record (get_object): without the prefetches attach_many replaces.
 ONE_RECORD_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
-# (database alias, model, relation, shown field, number of ids) → the compiled SQL.
-_COMPILED: dict[tuple[str, str, str, str, int], str] = {}
+# (database alias, model, relations and shown fields, number of parameters) → the compiled SQL.
+_COMPILED: dict[tuple, str] = {}
 
 
 class _Values(list):
@@ -66,50 +69,65 @@ class Slugs(_PrecomputedMany, serializers.SlugRelatedField):
 
 
 def attach_many(objects: Iterable[Model], model: type[Model], relations: dict[str, str]) -> None:
-    """For each many-to-many field named in `relations`, one query on its through table gives
-    every object's linked values: `relations[name]` is the related model's field to show
-    ("pk" for ids, "code", "iso2", ...)."""
+    """For the many-to-many fields named in `relations`, one query on their through tables
+    gives every object's linked values: `relations[name]` is the related model's field to
+    show ("pk" for ids, "code", "iso2", ...). Each relation is one branch of a UNION ALL,
+    numbered by its position and ranked in the related model's order; ids come back in one
+    column and codes in another, since PostgreSQL will not stack the two types in one."""
     objects = list(objects)
-    if not objects:
+    if not objects or not relations:
         return
     ids = [obj.pk for obj in objects]
-    found: dict[str, dict] = {}
-    for name, shown in relations.items():
-        field = model._meta.get_field(name)
-        through = field.remote_field.through
-        own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
-        value = f"{other}_id" if shown == "pk" else f"{other}__{shown}"
-        order = [
-            f"-{other}__{o[1:]}" if o.startswith("-") else f"{other}__{o}"
-            for o in field.related_model._meta.ordering
-        ] or [f"{other}_id"]
-        rows = _rows(
-            (model._meta.label, name, shown),
-            through.objects.filter(**{f"{own}_id__in": ids})
-            .order_by(*order, "pk")
-            .values_list(f"{own}_id", value),
-            ids,
-        )
-        grouped = defaultdict(list)
-        for owner, linked in rows:
-            grouped[owner].append(linked)
-        found[name] = grouped
+    names = list(relations)
+    branches = [_branch(model, i, name, relations[name], ids) for i, name in enumerate(names)]
+    union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    key = (model._meta.label, tuple(relations.items()))
+    found: dict[int, dict] = {i: defaultdict(list) for i in range(len(names))}
+    for i, owner, number, code, _rank in sorted(
+        _rows(key, union, ids * len(names)), key=lambda row: (row[0], row[1], row[4])
+    ):
+        found[i][owner].append(code if number is None else number)
     for obj in objects:
-        setattr(obj, ATTR, {name: grouped.get(obj.pk, []) for name, grouped in found.items()})
+        setattr(obj, ATTR, {name: found[i].get(obj.pk, []) for i, name in enumerate(names)})
 
 
-def _rows(key: tuple[str, str, str], qs: QuerySet, ids: list) -> Iterable[tuple]:
-    """The (owner id, value) rows of `qs`, whose only parameters are `ids`: from its SQL
+def _branch(model: type[Model], i: int, name: str, shown: str, ids: list) -> QuerySet:
+    """The (relation number, owner id, linked id or None, linked code or None, rank) rows of
+    one relation."""
+    field = model._meta.get_field(name)
+    through = field.remote_field.through
+    own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+    order = [
+        F(f"{other}__{o[1:]}").desc() if o.startswith("-") else F(f"{other}__{o}").asc()
+        for o in field.related_model._meta.ordering
+    ] or [F(f"{other}_id").asc()]
+    number = F(f"{other}_id") if shown == "pk" else RawSQL("NULL", [], IntegerField())
+    code = RawSQL("NULL", [], CharField()) if shown == "pk" else F(f"{other}__{shown}")
+    return (
+        through.objects.filter(**{f"{own}_id__in": ids})
+        .annotate(
+            _relation=RawSQL(str(i), [], IntegerField()),
+            _number=number,
+            _code=code,
+            _rank=Window(RowNumber(), order_by=[*order, F("pk").asc()]),
+        )
+        .order_by()
+        .values_list("_relation", f"{own}_id", "_number", "_code", "_rank")
+    )
+
+
+def _rows(key: tuple, qs: QuerySet, params: list) -> Iterable[tuple]:
+    """The rows of `qs`, whose parameters are `params` (the ids, once per branch): from its SQL
     compiled for as many ids before, else compiled now (and kept when it has no other)."""
-    full = (qs.db, *key, len(ids))
+    full = (qs.db, *key, len(params))
     sql = _COMPILED.get(full)
     if sql is None:
-        sql, params = qs.query.sql_with_params()
-        if list(params) != list(ids):
+        sql, compiled = qs.query.sql_with_params()
+        if list(compiled) != list(params):
             return list(qs)
         _COMPILED[full] = sql
     with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, ids)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 

@@ -16,7 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from engagement.actors import LOADER
 from engagement.api import crm_serializers as crm_s
 from engagement.api import serializers as api_s
-from engagement.models import Capability, Initiative, MemberState, Thrust
+from engagement.api.crm_views.engagements import EngagementViewSet
+from engagement.api.related import ATTR, attach_many
+from engagement.api.views import OrganizationViewSet
+from engagement.models import Capability, Engagement, Initiative, MemberState, Organization, Thrust
 from engagement.services.directory import organization_update
 from engagement.services.engagements import engagement_delete, engagement_update
 from engagement.services.notifications import notify
@@ -264,14 +267,38 @@ def test_other_details_answer_in_a_handful_of_queries(client, world, url):
 
 @pytest.mark.parametrize("resource", ["organizations", "engagements", "partnerships", "mous"])
 def test_a_list_page_shows_each_record_exactly_as_its_detail_does(client, resource):
-    # Lists read many-to-many ids and codes from the through tables (engagement.api.related);
-    # a single record reads them through its relations. Both must say the same, in one order.
+    # A page and a single record read many-to-many ids and codes from the through tables
+    # (engagement.api.related) for different sets of ids: both must say the same, in one order.
     page = client.get(f"/api/v1/{resource}/?page_size={MANY}").json()["results"]
 
     details = [client.get(f"/api/v1/{resource}/{row['id']}/").json() for row in page]
 
     assert len(page) == MANY
     assert page == details
+
+
+@pytest.mark.parametrize(
+    ("model", "view"),
+    [(Organization, OrganizationViewSet), (Engagement, EngagementViewSet)],
+    ids=["organizations", "engagements"],
+)
+def test_one_query_reads_every_relation_in_each_relation_s_own_order(world, model, view):
+    # attach_many stacks every relation in one UNION ALL; each record must still get exactly
+    # what its relation holds, in the related model's order, as the ORM reads it one by one.
+    records = list(model.objects.order_by("pk"))
+    relations = view.many_values
+
+    with CaptureQueriesContext(connection) as captured:
+        attach_many(records, model, relations)
+
+    assert len(captured) == 1
+    assert len(records) >= MANY
+    for record in records:
+        expected = {
+            name: list(getattr(record, name).values_list(shown, flat=True))
+            for name, shown in relations.items()
+        }
+        assert getattr(record, ATTR) == expected, record.pk
 
 
 @pytest.mark.parametrize("resource", ["organizations", "engagements"])
