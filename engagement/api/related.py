@@ -19,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import CharField, F, IntegerField, Model, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
@@ -79,13 +79,9 @@ def attach_many(objects: Iterable[Model], model: type[Model], relations: dict[st
         return
     ids = [obj.pk for obj in objects]
     names = list(relations)
-    branches = [_branch(model, i, name, relations[name], ids) for i, name in enumerate(names)]
-    union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
-    key = (model._meta.label, tuple(relations.items()))
     found: dict[int, dict] = {i: defaultdict(list) for i in range(len(names))}
-    for i, owner, number, code, _rank in sorted(
-        _rows(key, union, ids * len(names)), key=lambda row: (row[0], row[1], row[4])
-    ):
+    rows = _rows(model, relations, ids)
+    for i, owner, number, code, _rank in sorted(rows, key=lambda row: (row[0], row[1], row[4])):
         found[i][owner].append(code if number is None else number)
     for obj in objects:
         setattr(obj, ATTR, {name: found[i].get(obj.pk, []) for i, name in enumerate(names)})
@@ -116,17 +112,24 @@ def _branch(model: type[Model], i: int, name: str, shown: str, ids: list) -> Que
     )
 
 
-def _rows(key: tuple, qs: QuerySet, params: list) -> Iterable[tuple]:
-    """The rows of `qs`, whose parameters are `params` (the ids, once per branch): from its SQL
-    compiled for as many ids before, else compiled now (and kept when it has no other)."""
-    full = (qs.db, *key, len(params))
-    sql = _COMPILED.get(full)
+def _rows(model: type[Model], relations: dict[str, str], ids: list) -> list[tuple]:
+    """The rows of the UNION ALL of `relations` for `ids`: from its SQL compiled for as many ids
+    before (building the query costs more than running it), else built and compiled now, and
+    kept when its only parameters are the ids, once per branch."""
+    alias = router.db_for_read(model)
+    params = ids * len(relations)
+    key = (alias, model._meta.label, tuple(relations.items()), len(ids))
+    sql = _COMPILED.get(key)
     if sql is None:
-        sql, compiled = qs.query.sql_with_params()
-        if list(compiled) != list(params):
-            return list(qs)
-        _COMPILED[full] = sql
-    with connections[qs.db].cursor() as cursor:
+        branches = [
+            _branch(model, i, name, shown, ids) for i, (name, shown) in enumerate(relations.items())
+        ]
+        union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+        sql, compiled = union.query.sql_with_params()
+        if list(compiled) != params:
+            return list(union)
+        _COMPILED[key] = sql
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
