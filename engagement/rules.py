@@ -4,7 +4,8 @@ The page forms, the API serializers, the import (through the services it calls) 
 services themselves read these limits from here and refuse with the same sentence, so that a
 summary cannot be 10,000 characters in one path and 20,000 in another. Forms and serializers
 keep their `max_length` (the browser's `maxlength`, the schema's `maxLength`) but say it in
-these words (engagement.web.fields.LimitedCharField, engagement.api.fields.LimitedCharField)."""
+these words (engagement.web.fields.LimitedCharField, engagement.api.fields.LimitedCharField).
+A column with a width (a CharField) takes it from here too, so the database cannot disagree."""
 
 from __future__ import annotations
 
@@ -79,3 +80,52 @@ PARTNERSHIP_TEXT = {
 }
 # Why: a stage move that needs a reason, an MoU terminated.
 REASON = TextLimit(5_000)
+# The shared directory: an organization's texts, as wide as their columns where they have one.
+ORGANIZATION_TEXT = {
+    "name": TextLimit(200),
+    "name_ja": TextLimit(200),
+    "website": TextLimit(200),
+    "description": TextLimit(20_000),
+    "description_ja": TextLimit(20_000),
+    "source": TextLimit(300),
+    "switchboard_email": TextLimit(254),
+    "switchboard_phone": TextLimit(50),
+}
+# A team's contacts.
+CONTACT_TEXT = {
+    "name": TextLimit(200),
+    "name_reading": TextLimit(200),
+    "title": TextLimit(200),
+    "email": TextLimit(254),
+    "phone": TextLimit(50),
+    "notes": TextLimit(20_000),
+}
+# Why a suggested edit to a shared record is right, and the steward's note on deciding it.
+SUGGESTION_NOTE = TextLimit(2_000)
+# MoUs, pilots and what a pilot tracks.
+MOU_TITLE = TextLimit(200)
+PILOT_OBJECTIVE = TextLimit(20_000)
+MILESTONE_TITLE = TextLimit(200)
+KPI_TEXT = {
+    "name": TextLimit(200),
+    "unit": TextLimit(40),
+}
+# Projects and incentives (shared records that program managers keep).
+PROJECT_TEXT = {
+    "name_en": TextLimit(200),
+    "name_ja": TextLimit(200),
+    "owner_name": TextLimit(300),
+    "site": TextLimit(300),
+    "technology": TextLimit(5_000),
+    "sources": TextLimit(5_000),
+    "note": TextLimit(5_000),
+}
+INCENTIVE_TEXT = {
+    "name_en": TextLimit(200),
+    "name_ja": TextLimit(200),
+    "agency_name": TextLimit(300),
+    "who_can_apply": TextLimit(5_000),
+    "benefit": TextLimit(5_000),
+    "sources": TextLimit(5_000),
+    "note": TextLimit(5_000),
+}

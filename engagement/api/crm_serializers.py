@@ -15,7 +15,11 @@ from engagement.rules import (
     ENGAGEMENT_TEXT,
     FOLLOWUP_NOTE,
     FOLLOWUP_OUTCOME,
+    KPI_TEXT,
+    MILESTONE_TITLE,
+    MOU_TITLE,
     PARTNERSHIP_TEXT,
+    PILOT_OBJECTIVE,
     REASON,
 )
 
@@ -231,7 +235,7 @@ class MoUSerializer(ModelSerializer):
 
 class MoUInputSerializer(serializers.Serializer):
     partnership = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    title = serializers.CharField(max_length=200)
+    title = LimitedCharField(limit=MOU_TITLE)
     status = serializers.ChoiceField(
         choices=[("draft", "draft"), ("negotiating", "negotiating")], required=False
     )
@@ -251,7 +255,7 @@ class MoUSignSerializer(serializers.Serializer):
 class MoURenewSerializer(serializers.Serializer):
     effective_on = serializers.DateField()
     expires_on = serializers.DateField()
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title = LimitedCharField(limit=MOU_TITLE, required=False, allow_blank=True)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -303,23 +307,23 @@ class PilotSerializer(ModelSerializer):
 
 
 class MilestoneInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = LimitedCharField(limit=MILESTONE_TITLE)
     due_on = serializers.DateField()
     owner = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
 
 
 class KPIInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = LimitedCharField(limit=KPI_TEXT["name"])
     target = serializers.DecimalField(max_digits=16, decimal_places=4)
     actual = serializers.DecimalField(
         max_digits=16, decimal_places=4, required=False, allow_null=True
     )
-    unit = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    unit = LimitedCharField(limit=KPI_TEXT["unit"], required=False, allow_blank=True)
 
 
 class PilotInputSerializer(serializers.Serializer):
     partnership = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    objective = serializers.CharField(max_length=20000)
+    objective = LimitedCharField(limit=PILOT_OBJECTIVE)
     owner = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     starts_on = serializers.DateField(required=False, allow_null=True)
     planned_end_on = serializers.DateField(required=False, allow_null=True)

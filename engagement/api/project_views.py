@@ -14,11 +14,13 @@ from rest_framework.response import Response
 
 from engagement import policy
 from engagement.api.export import ExportMixin
+from engagement.api.fields import LimitedCharField
 from engagement.api.filters import DateTimeFilter
 from engagement.api.mixins import ETagMixin, expected_version, idempotent
 from engagement.api.related import ManyValuesMixin
 from engagement.api.views import IDEMPOTENCY_KEY, IF_MATCH, HistoryMixin
 from engagement.models import Incentive, OpportunityFollow, Project
+from engagement.rules import INCENTIVE_TEXT, PROJECT_TEXT
 from engagement.services import projects as services
 
 CODE_REGEX = r"[A-Za-z0-9_.\-]+"
@@ -65,16 +67,18 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 class ProjectInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=60)
-    name_en = serializers.CharField(max_length=200)
-    name_ja = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    owner_name = serializers.CharField(max_length=300)
+    name_en = LimitedCharField(limit=PROJECT_TEXT["name_en"])
+    name_ja = LimitedCharField(limit=PROJECT_TEXT["name_ja"], required=False, allow_blank=True)
+    owner_name = LimitedCharField(limit=PROJECT_TEXT["owner_name"])
     owner = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=2**63 - 1
     )
     country = serializers.CharField(max_length=2)
-    site = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    site = LimitedCharField(limit=PROJECT_TEXT["site"], required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=Project.Kind.choices)
-    technology = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    technology = LimitedCharField(
+        limit=PROJECT_TEXT["technology"], required=False, allow_blank=True
+    )
     capabilities = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, max_length=100
     )
@@ -92,8 +96,8 @@ class ProjectInputSerializer(serializers.Serializer):
     production_start_year = serializers.IntegerField(
         required=False, allow_null=True, min_value=1990, max_value=2100
     )
-    sources = serializers.CharField(max_length=5000)
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    sources = LimitedCharField(limit=PROJECT_TEXT["sources"])
+    note = LimitedCharField(limit=PROJECT_TEXT["note"], required=False, allow_blank=True)
 
 
 class PhaseChangeSerializer(serializers.Serializer):
@@ -140,15 +144,17 @@ class IncentiveSerializer(serializers.ModelSerializer):
 
 class IncentiveInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=60)
-    name_en = serializers.CharField(max_length=200)
-    name_ja = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    agency_name = serializers.CharField(max_length=300)
+    name_en = LimitedCharField(limit=INCENTIVE_TEXT["name_en"])
+    name_ja = LimitedCharField(limit=INCENTIVE_TEXT["name_ja"], required=False, allow_blank=True)
+    agency_name = LimitedCharField(limit=INCENTIVE_TEXT["agency_name"])
     agency = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=2**63 - 1
     )
     country = serializers.CharField(max_length=2, help_text="A member state, or JP.")
     kind = serializers.ChoiceField(choices=Incentive.Kind.choices)
-    who_can_apply = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    who_can_apply = LimitedCharField(
+        limit=INCENTIVE_TEXT["who_can_apply"], required=False, allow_blank=True
+    )
     capabilities = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, max_length=100
     )
@@ -156,9 +162,9 @@ class IncentiveInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=40), required=False, max_length=10
     )
     deadline = serializers.DateField(required=False, allow_null=True)
-    benefit = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    sources = serializers.CharField(max_length=5000)
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    benefit = LimitedCharField(limit=INCENTIVE_TEXT["benefit"], required=False, allow_blank=True)
+    sources = LimitedCharField(limit=INCENTIVE_TEXT["sources"])
+    note = LimitedCharField(limit=INCENTIVE_TEXT["note"], required=False, allow_blank=True)
 
 
 class FollowStateSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from engagement.api.fields import LimitedCharField
 from engagement.api.filters import MAX_ID
 from engagement.api.related import ModelSerializer, Slugs
 from engagement.models import (
@@ -21,6 +22,7 @@ from engagement.models import (
     Thrust,
     Tombstone,
 )
+from engagement.rules import CONTACT_TEXT, ORGANIZATION_TEXT, SUGGESTION_NOTE
 from engagement.services.suggested_edits import suggested_edit_diff
 
 
@@ -189,12 +191,16 @@ class OrganizationInputSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=OrganizationKind.choices)
     org_type = serializers.CharField(max_length=40, help_text="Organization type code.")
-    name = serializers.CharField(max_length=200)
-    name_ja = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = LimitedCharField(limit=ORGANIZATION_TEXT["name"])
+    name_ja = LimitedCharField(limit=ORGANIZATION_TEXT["name_ja"], required=False, allow_blank=True)
     country = serializers.CharField(max_length=2, min_length=2, help_text="ISO 3166-1 alpha-2.")
-    website = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
-    description_ja = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    website = LimitedCharField(limit=ORGANIZATION_TEXT["website"], required=False, allow_blank=True)
+    description = LimitedCharField(
+        limit=ORGANIZATION_TEXT["description"], required=False, allow_blank=True
+    )
+    description_ja = LimitedCharField(
+        limit=ORGANIZATION_TEXT["description_ja"], required=False, allow_blank=True
+    )
     capabilities = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, max_length=200
     )
@@ -211,14 +217,16 @@ class OrganizationInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=2), required=False, max_length=20
     )
     accepting_partners = serializers.BooleanField(required=False)
-    source = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    switchboard_email = serializers.CharField(
-        max_length=254,
+    source = LimitedCharField(limit=ORGANIZATION_TEXT["source"], required=False, allow_blank=True)
+    switchboard_email = LimitedCharField(
+        limit=ORGANIZATION_TEXT["switchboard_email"],
         required=False,
         allow_blank=True,
         help_text="The organization's public switchboard e-mail (people are team contacts).",
     )
-    switchboard_phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    switchboard_phone = LimitedCharField(
+        limit=ORGANIZATION_TEXT["switchboard_phone"], required=False, allow_blank=True
+    )
 
 
 class ContactSerializer(ModelSerializer):
@@ -251,12 +259,14 @@ class ContactSerializer(ModelSerializer):
 
 class ContactInputSerializer(serializers.Serializer):
     organization = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    name = serializers.CharField(max_length=200)
-    name_reading = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    notes = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    name = LimitedCharField(limit=CONTACT_TEXT["name"])
+    name_reading = LimitedCharField(
+        limit=CONTACT_TEXT["name_reading"], required=False, allow_blank=True
+    )
+    title = LimitedCharField(limit=CONTACT_TEXT["title"], required=False, allow_blank=True)
+    email = LimitedCharField(limit=CONTACT_TEXT["email"], required=False, allow_blank=True)
+    phone = LimitedCharField(limit=CONTACT_TEXT["phone"], required=False, allow_blank=True)
+    notes = LimitedCharField(limit=CONTACT_TEXT["notes"], required=False, allow_blank=True)
     opted_out = serializers.BooleanField(required=False)
 
 
@@ -287,12 +297,12 @@ class SuggestedEditInputSerializer(serializers.Serializer):
         help_text="The fields to change, in the organization's input shape "
         '(e.g. {"name_ja": "...", "capabilities": ["EQP.DICING"]}).'
     )
-    reason = serializers.CharField(max_length=2000, help_text="Why the change is right.")
+    reason = LimitedCharField(limit=SUGGESTION_NOTE, help_text="Why the change is right.")
 
 
 class SuggestedEditDecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, help_text="A note to the proposer."
+    note = LimitedCharField(
+        limit=SUGGESTION_NOTE, required=False, allow_blank=True, help_text="A note to the proposer."
     )
 
 

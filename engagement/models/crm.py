@@ -18,7 +18,13 @@ from engagement.models.accounts import Team
 from engagement.models.base import History
 from engagement.models.directory import Contact, Organization
 from engagement.models.reference import Initiative, MemberState, PartnershipType, Thrust
-from engagement.rules import FOLLOWUP_OUTCOME, PARTNERSHIP_TEXT
+from engagement.rules import (
+    FOLLOWUP_OUTCOME,
+    KPI_TEXT,
+    MILESTONE_TITLE,
+    MOU_TITLE,
+    PARTNERSHIP_TEXT,
+)
 
 
 class Versioned(models.Model):
@@ -191,7 +197,7 @@ class MoU(Versioned):
     policy_team_path = "partnership__team"
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="mous")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=MOU_TITLE.max_length)
     parties = models.ManyToManyField(Organization, blank=True, related_name="mous")
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
@@ -285,7 +291,7 @@ class Milestone(models.Model):
     policy_team_path = "pilot__partnership__team"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="milestones")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=MILESTONE_TITLE.max_length)
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(
@@ -309,10 +315,10 @@ class KPI(models.Model):
     policy_team_path = "pilot__partnership__team"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="kpis")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=KPI_TEXT["name"].max_length)
     target = models.DecimalField(max_digits=16, decimal_places=4)
     actual = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
-    unit = models.CharField(max_length=40, blank=True)
+    unit = models.CharField(max_length=KPI_TEXT["unit"].max_length, blank=True)
 
     history = History()
 

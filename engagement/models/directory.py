@@ -7,20 +7,23 @@ from django.utils.translation import gettext_lazy as _
 from engagement.models.base import History
 from engagement.models.reference import Capability, MemberState, OrganizationKind, OrgType, Thrust
 from engagement.normalize import search_key
+from engagement.rules import CONTACT_TEXT, ORGANIZATION_TEXT, SUGGESTION_NOTE
 
 
 class Organization(models.Model):
     kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
     org_type = models.ForeignKey(OrgType, on_delete=models.PROTECT, related_name="organizations")
-    name = models.CharField(_("name (English)"), max_length=200)
-    name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
+    name = models.CharField(_("name (English)"), max_length=ORGANIZATION_TEXT["name"].max_length)
+    name_ja = models.CharField(
+        _("name (Japanese)"), max_length=ORGANIZATION_TEXT["name_ja"].max_length, blank=True
+    )
     country = models.CharField(
         _("country"),
         max_length=2,
         blank=True,
         help_text=_("ISO 3166-1 alpha-2; blank for a regional (ASEAN-wide) body"),
     )
-    website = models.URLField(blank=True)
+    website = models.URLField(max_length=ORGANIZATION_TEXT["website"].max_length, blank=True)
     description = models.TextField(_("description (English)"), blank=True)
     description_ja = models.TextField(_("description (Japanese)"), blank=True)
     capabilities = models.ManyToManyField(
@@ -37,11 +40,19 @@ class Organization(models.Model):
         MemberState, blank=True, related_name="present_organizations"
     )
     accepting_partners = models.BooleanField(default=True)
-    source = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=ORGANIZATION_TEXT["source"].max_length, blank=True)
     # The organization's public switchboard: what anyone may know. The people a team knows
     # there are that team's contacts.
-    switchboard_email = models.EmailField(_("switchboard e-mail"), blank=True)
-    switchboard_phone = models.CharField(_("switchboard phone"), max_length=50, blank=True)
+    switchboard_email = models.EmailField(
+        _("switchboard e-mail"),
+        max_length=ORGANIZATION_TEXT["switchboard_email"].max_length,
+        blank=True,
+    )
+    switchboard_phone = models.CharField(
+        _("switchboard phone"),
+        max_length=ORGANIZATION_TEXT["switchboard_phone"].max_length,
+        blank=True,
+    )
     # The team that entered the record: it may keep editing it directly while no other team's
     # record refers to it (engagement.policy). Never shown to other teams.
     created_by_team = models.ForeignKey(
@@ -143,11 +154,13 @@ class Contact(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="contacts"
     )
-    name = models.CharField(max_length=200)
-    name_reading = models.CharField(_("reading (kana)"), max_length=200, blank=True)
-    title = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
+    name = models.CharField(max_length=CONTACT_TEXT["name"].max_length)
+    name_reading = models.CharField(
+        _("reading (kana)"), max_length=CONTACT_TEXT["name_reading"].max_length, blank=True
+    )
+    title = models.CharField(max_length=CONTACT_TEXT["title"].max_length, blank=True)
+    email = models.EmailField(max_length=CONTACT_TEXT["email"].max_length, blank=True)
+    phone = models.CharField(max_length=CONTACT_TEXT["phone"].max_length, blank=True)
     notes = models.TextField(blank=True)
     opted_out = models.BooleanField(
         _("opted out"), default=False, help_text=_("Do not send this person messages.")
@@ -215,7 +228,7 @@ class SuggestedEdit(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     changes = models.JSONField(help_text=_("The proposed values, in the API's input shape."))
-    reason = models.TextField(_("reason"), max_length=2000)
+    reason = models.TextField(_("reason"), max_length=SUGGESTION_NOTE.max_length)
     base_version = models.PositiveIntegerField()
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -224,7 +237,9 @@ class SuggestedEdit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(_("note to the proposer"), max_length=2000, blank=True)
+    decision_note = models.TextField(
+        _("note to the proposer"), max_length=SUGGESTION_NOTE.max_length, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from engagement.models.base import BilingualNameMixin, History
 from engagement.models.directory import Organization
 from engagement.models.reference import Capability, MemberState, Thrust
+from engagement.rules import INCENTIVE_TEXT, PROJECT_TEXT
 
 
 class ProjectKind(models.TextChoices):
@@ -52,16 +53,16 @@ class Project(BilingualNameMixin, models.Model):
     Phase = ProjectPhase
 
     code = models.CharField(max_length=60, unique=True)
-    name_en = models.CharField(max_length=200)
-    name_ja = models.CharField(max_length=200, blank=True)
+    name_en = models.CharField(max_length=PROJECT_TEXT["name_en"].max_length)
+    name_ja = models.CharField(max_length=PROJECT_TEXT["name_ja"].max_length, blank=True)
     # The owner as the sources name it (often a foreign company: Infineon, Intel), and the
     # directory's organization when it has one (matched by normalised name).
-    owner_name = models.CharField(max_length=300)
+    owner_name = models.CharField(max_length=PROJECT_TEXT["owner_name"].max_length)
     owner = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
     )
     country = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="projects")
-    site = models.CharField(max_length=300, blank=True)
+    site = models.CharField(max_length=PROJECT_TEXT["site"].max_length, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     technology = models.TextField(blank=True)
     # What the project will buy from suppliers (tools, materials, services, training): our
@@ -128,10 +129,10 @@ class Incentive(BilingualNameMixin, models.Model):
     Kind = IncentiveKind
 
     code = models.CharField(max_length=60, unique=True)
-    name_en = models.CharField(max_length=200)
-    name_ja = models.CharField(max_length=200, blank=True)
+    name_en = models.CharField(max_length=INCENTIVE_TEXT["name_en"].max_length)
+    name_ja = models.CharField(max_length=INCENTIVE_TEXT["name_ja"].max_length, blank=True)
     # The agency as the sources name it, and the directory's organization when it has one.
-    agency_name = models.CharField(max_length=300)
+    agency_name = models.CharField(max_length=INCENTIVE_TEXT["agency_name"].max_length)
     agency = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="incentives"
     )

@@ -28,19 +28,11 @@ from engagement.models import (
     Tombstone,
 )
 from engagement.normalize import normalize_email, normalize_name
+from engagement.rules import CONTACT_TEXT, ORGANIZATION_TEXT
 from engagement.services import hooks
 from engagement.services.common import claim_version, record_name, resolve_codes
 
-ORGANIZATION_TEXT_FIELDS = (
-    "name",
-    "name_ja",
-    "website",
-    "description",
-    "description_ja",
-    "source",
-    "switchboard_email",
-    "switchboard_phone",
-)
+ORGANIZATION_TEXT_FIELDS = tuple(ORGANIZATION_TEXT)
 ORGANIZATION_M2M_FIELDS = {
     # field: (model, code field)
     "capabilities": (Capability, "code"),
@@ -112,17 +104,8 @@ def validate_organization_input(data: dict[str, Any], current: Organization | No
             validate_email(texts["switchboard_email"])
         except DjangoValidationError:
             errors["switchboard_email"] = [_("Enter a valid email address.")]
-    for field, limit in (
-        ("name", 200),
-        ("name_ja", 200),
-        ("source", 300),
-        ("switchboard_email", 254),
-        ("switchboard_phone", 50),
-    ):
-        if len(texts[field]) > limit:
-            errors.setdefault(field, []).append(
-                _("At most %(limit)s characters.") % {"limit": limit}
-            )
+    for field, limit in ORGANIZATION_TEXT.items():
+        limit.check(texts[field], field, errors)
 
     org_type: OrgType | None = current.org_type if current else None
     if "org_type" in data:
@@ -328,7 +311,7 @@ def organization_archive(
 
 # --- Contacts ---------------------------------------------------------------------------------
 
-CONTACT_TEXT_FIELDS = ("name", "name_reading", "title", "email", "phone", "notes")
+CONTACT_TEXT_FIELDS = tuple(CONTACT_TEXT)
 
 
 def _validate_contact(data: dict[str, Any], current: Contact | None) -> dict[str, Any]:
@@ -340,6 +323,8 @@ def _validate_contact(data: dict[str, Any], current: Contact | None) -> dict[str
     clean["email"] = normalize_email(clean["email"])
     if not clean["name"]:
         errors["name"] = [_("This field is required.")]
+    for field, limit in CONTACT_TEXT.items():
+        limit.check(clean[field], field, errors)
     if clean["email"]:
         try:
             validate_email(clean["email"])

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from engagement import policy
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import MoU, Organization, Partnership, Thrust, TimelineEvent
-from engagement.rules import REASON
+from engagement.rules import MOU_TITLE, REASON
 from engagement.services.common import (
     business_today,
     choice_labels,
@@ -61,6 +61,7 @@ def _validate(data: dict[str, Any], current: MoU | None) -> dict[str, Any]:
         clean["title"] = str(data.get("title") or "").strip()
         if not clean["title"]:
             errors["title"] = [_("This field is required.")]
+        MOU_TITLE.check(clean["title"], "title", errors)
     for field in ("effective_on", "expires_on"):
         if field in data:
             clean[field] = as_date(data[field], field, errors)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from engagement import policy
 from engagement.errors import Conflict, ValidationFailed
 from engagement.models import KPI, Milestone, Partnership, Pilot, TimelineEvent, User
+from engagement.rules import KPI_TEXT, MILESTONE_TITLE, PILOT_OBJECTIVE
 from engagement.services.common import choice_labels, claim_version
 from engagement.services.team_records import (
     as_date,
@@ -90,6 +91,7 @@ def _milestone_specs(items: list[dict], starts_on, team_id: int, errors: dict) -
         title = str(item.get("title") or "").strip()
         if not title:
             sub.setdefault("title", []).append(_("This field is required."))
+        MILESTONE_TITLE.check(title, "title", sub)
         due = as_date(item.get("due_on"), "due_on", sub, required=True)
         if due and starts_on and due < starts_on:
             sub.setdefault("due_on", []).append(
@@ -115,6 +117,9 @@ def _kpi_specs(items: list[dict], errors: dict) -> list[dict]:
                 _("KPI %(name)s is listed twice.") % {"name": repr(name)}
             )
         names.add(name)
+        unit = str(item.get("unit") or "").strip()
+        KPI_TEXT["name"].check(name, f"{where}.name", errors)
+        KPI_TEXT["unit"].check(unit, f"{where}.unit", errors)
         target = _decimal(item.get("target"), f"{where}.target", errors, required=True)
         actual = _decimal(item.get("actual"), f"{where}.actual", errors, required=False)
         out.append(
@@ -122,7 +127,7 @@ def _kpi_specs(items: list[dict], errors: dict) -> list[dict]:
                 "name": name,
                 "target": target,
                 "actual": actual,
-                "unit": str(item.get("unit") or "")[:40],
+                "unit": unit,
             }
         )
     return out
@@ -156,6 +161,7 @@ def pilot_create(
     errors: dict[str, list[str]] = {}
     if not (objective or "").strip():
         errors["objective"] = [_("This field is required.")]
+    PILOT_OBJECTIVE.check((objective or "").strip(), "objective", errors)
     if data.get("status", "planned") != "planned":
         errors["status"] = [_("A new pilot is planned; start it with the start action.")]
     data.pop("status", None)
@@ -190,6 +196,7 @@ def pilot_update(
     if "objective" in changes:
         if not (changes["objective"] or "").strip():
             errors["objective"] = [_("This field is required.")]
+        PILOT_OBJECTIVE.check((changes["objective"] or "").strip(), "objective", errors)
         pilot.objective = (changes["objective"] or "").strip()
     if "owner" in changes:
         pilot.owner = _member(changes["owner"], pilot.partnership.team_id, "owner", errors)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed, field_labels
 from engagement.models import Notification, Organization, SuggestedEdit, User
+from engagement.rules import SUGGESTION_NOTE
 from engagement.services.directory import (
     ORGANIZATION_M2M_FIELDS,
     ORGANIZATION_TEXT_FIELDS,
@@ -32,7 +33,6 @@ SUGGESTABLE_FIELDS = (
     "country",
     "accepting_partners",
 )
-REASON_MAX = 2000
 
 
 def _clean_changes(organization: Organization, changes: dict[str, Any]) -> dict[str, Any]:
@@ -88,10 +88,7 @@ def suggested_edit_create(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": [_("Say why the change is right.")]})
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed(
-            {"reason": [_("At most %(limit)s characters.") % {"limit": REASON_MAX}]}
-        )
+    SUGGESTION_NOTE.enforce(reason, "reason")
     clean = _clean_changes(organization, changes)
     return SuggestedEdit.objects.create(
         organization=organization,
@@ -103,11 +100,19 @@ def suggested_edit_create(
     )
 
 
+def _note(note: str) -> str:
+    """The steward's note to the proposer, refused whole when too long (never cut short)."""
+    note = (note or "").strip()
+    SUGGESTION_NOTE.enforce(note, "note")
+    return note
+
+
 def _claim(edit: SuggestedEdit, actor: User, status: str, note: str) -> None:
     """Decide a pending suggestion once: of two program managers deciding at the same moment,
     one wins and the other is told it was already decided."""
     if not policy.can_change(actor, edit):
         raise NotPermitted(_("Only program managers apply or decline suggested edits."))
+    note = _note(note)
     now = timezone.now()
     claimed = SuggestedEdit.objects.filter(pk=edit.pk, status=SuggestedEdit.Status.PENDING).update(
         status=status, decided_by=actor, decided_at=now, decision_note=note, updated_at=now
@@ -145,7 +150,7 @@ def _tell_proposer(edit: SuggestedEdit) -> None:
 @transaction.atomic
 def suggested_edit_apply(*, actor: User, edit: SuggestedEdit, note: str = "") -> SuggestedEdit:
     """Apply the proposed fields to the organization as it is now."""
-    _claim(edit, actor, SuggestedEdit.Status.APPLIED, (note or "").strip()[:REASON_MAX])
+    _claim(edit, actor, SuggestedEdit.Status.APPLIED, note)
     organization_update(actor=actor, organization=edit.organization, **edit.changes)
     _tell_proposer(edit)
     return edit
@@ -153,6 +158,6 @@ def suggested_edit_apply(*, actor: User, edit: SuggestedEdit, note: str = "") ->
 
 @transaction.atomic
 def suggested_edit_decline(*, actor: User, edit: SuggestedEdit, note: str = "") -> SuggestedEdit:
-    _claim(edit, actor, SuggestedEdit.Status.DECLINED, (note or "").strip()[:REASON_MAX])
+    _claim(edit, actor, SuggestedEdit.Status.DECLINED, note)
     _tell_proposer(edit)
     return edit

@@ -23,6 +23,8 @@ from engagement.models import (
     OrgType,
     Thrust,
 )
+from engagement.rules import CONTACT_TEXT, ORGANIZATION_TEXT
+from engagement.web.fields import LimitedCharField
 from engagement.web.forms import FILTERABLE
 
 ORGANIZATION_TEXTS = (
@@ -68,20 +70,32 @@ def _country_choices() -> list:
 class OrganizationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganizationKind.choices)
     org_type = forms.ChoiceField(label=_("Type"))
-    name = forms.CharField(label=_("Name (English)"), max_length=200)
-    name_ja = forms.CharField(label=_("Name (Japanese)"), max_length=200, required=False)
+    name = LimitedCharField(label=_("Name (English)"), limit=ORGANIZATION_TEXT["name"])
+    name_ja = LimitedCharField(
+        label=_("Name (Japanese)"), limit=ORGANIZATION_TEXT["name_ja"], required=False
+    )
     country = forms.ChoiceField(label=_("Country"), required=False)
-    website = forms.CharField(label=_("Website"), max_length=200, required=False)
-    description = forms.CharField(
-        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    website = LimitedCharField(
+        label=_("Website"), limit=ORGANIZATION_TEXT["website"], required=False
     )
-    description_ja = forms.CharField(
-        label=_("Description (Japanese)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    description = LimitedCharField(
+        label=_("Description (English)"),
+        limit=ORGANIZATION_TEXT["description"],
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    switchboard_email = forms.CharField(
-        label=_("Switchboard e-mail"), max_length=254, required=False
+    description_ja = LimitedCharField(
+        label=_("Description (Japanese)"),
+        limit=ORGANIZATION_TEXT["description_ja"],
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    switchboard_phone = forms.CharField(label=_("Switchboard phone"), max_length=50, required=False)
+    switchboard_email = LimitedCharField(
+        label=_("Switchboard e-mail"), limit=ORGANIZATION_TEXT["switchboard_email"], required=False
+    )
+    switchboard_phone = LimitedCharField(
+        label=_("Switchboard phone"), limit=ORGANIZATION_TEXT["switchboard_phone"], required=False
+    )
     capabilities = _codes(_("Capabilities offered"))
     needs = _codes(_("Capabilities needed"))
     thrusts = _codes(_("Strategic thrusts"), size=6)
@@ -132,13 +146,18 @@ class OrganizationForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_("Full name"), max_length=200)
-    name_reading = forms.CharField(label=_("Reading (kana)"), max_length=200, required=False)
-    title = forms.CharField(label=_("Job title"), max_length=200, required=False)
-    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    name = LimitedCharField(label=_("Full name"), limit=CONTACT_TEXT["name"])
+    name_reading = LimitedCharField(
+        label=_("Reading (kana)"), limit=CONTACT_TEXT["name_reading"], required=False
+    )
+    title = LimitedCharField(label=_("Job title"), limit=CONTACT_TEXT["title"], required=False)
+    email = LimitedCharField(label=_("E-mail"), limit=CONTACT_TEXT["email"], required=False)
+    phone = LimitedCharField(label=_("Phone"), limit=CONTACT_TEXT["phone"], required=False)
+    notes = LimitedCharField(
+        label=_("Notes"),
+        limit=CONTACT_TEXT["notes"],
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     opted_out = forms.BooleanField(
         label=_("Opted out (do not send this person messages)"), required=False

@@ -31,8 +31,14 @@ from engagement.rules import (
     ENGAGEMENT_TEXT,
     FOLLOWUP_NOTE,
     FOLLOWUP_OUTCOME,
+    KPI_TEXT,
+    MILESTONE_TITLE,
+    MOU_TITLE,
+    ORGANIZATION_TEXT,
     PARTNERSHIP_TEXT,
+    PILOT_OBJECTIVE,
     REASON,
+    SUGGESTION_NOTE,
 )
 from engagement.web.fields import LimitedCharField
 
@@ -304,7 +310,7 @@ class TransitionForm(forms.Form):
 
 
 class MoUCreateForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = LimitedCharField(label=_("Title"), limit=MOU_TITLE)
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[
@@ -336,10 +342,10 @@ class MoUSignForm(forms.Form):
 
 
 class MoURenewForm(forms.Form):
-    title = forms.CharField(
+    title = LimitedCharField(
         label=_("Title of the renewal"),
         required=False,
-        max_length=200,
+        limit=MOU_TITLE,
         help_text=_("Blank: the same title."),
     )
     effective_on = forms.DateField(label=_("Effective from"), widget=DATE)
@@ -404,8 +410,8 @@ class _WithOwner(forms.Form):
 
 
 class PilotCreateForm(_WithOwner):
-    objective = forms.CharField(
-        label=_("Objective"), max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+    objective = LimitedCharField(
+        label=_("Objective"), limit=PILOT_OBJECTIVE, widget=forms.Textarea(attrs={"rows": 2})
     )
     starts_on = forms.DateField(label=_("Starts on"), **OPTIONAL_DATE)
     planned_end_on = forms.DateField(label=_("Planned end"), **OPTIONAL_DATE)
@@ -431,7 +437,7 @@ class PilotCancelForm(forms.Form):
 
 
 class MilestoneAddForm(_WithOwner):
-    title = forms.CharField(label=_("Milestone"), max_length=200)
+    title = LimitedCharField(label=_("Milestone"), limit=MILESTONE_TITLE)
     due_on = forms.DateField(label=_("Due"), widget=DATE)
     field_order = ["title", "due_on", "owner"]
 
@@ -440,9 +446,9 @@ KPI_NUMBER = {"max_digits": 16, "decimal_places": 4}
 
 
 class KPIAddForm(forms.Form):
-    name = forms.CharField(label=_("KPI"), max_length=200)
+    name = LimitedCharField(label=_("KPI"), limit=KPI_TEXT["name"])
     target = forms.DecimalField(label=_("Target"), **KPI_NUMBER)
-    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
+    unit = LimitedCharField(label=_("Unit"), limit=KPI_TEXT["unit"], required=False)
 
 
 class KPIRecordForm(forms.Form):
@@ -463,22 +469,34 @@ class SuggestedEditForm(forms.Form):
         "switchboard_phone",
     )
 
-    name = forms.CharField(label=_("Name (English)"), max_length=200)
-    name_ja = forms.CharField(label=_("Name (Japanese)"), max_length=200, required=False)
-    website = forms.CharField(label=_("Website"), max_length=200, required=False)
-    description = forms.CharField(
-        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    name = LimitedCharField(label=_("Name (English)"), limit=ORGANIZATION_TEXT["name"])
+    name_ja = LimitedCharField(
+        label=_("Name (Japanese)"), limit=ORGANIZATION_TEXT["name_ja"], required=False
     )
-    description_ja = forms.CharField(
-        label=_("Description (Japanese)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    website = LimitedCharField(
+        label=_("Website"), limit=ORGANIZATION_TEXT["website"], required=False
     )
-    switchboard_email = forms.CharField(
-        label=_("Switchboard e-mail"), max_length=254, required=False
+    description = LimitedCharField(
+        label=_("Description (English)"),
+        limit=ORGANIZATION_TEXT["description"],
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    switchboard_phone = forms.CharField(label=_("Switchboard phone"), max_length=50, required=False)
-    reason = forms.CharField(
+    description_ja = LimitedCharField(
+        label=_("Description (Japanese)"),
+        limit=ORGANIZATION_TEXT["description_ja"],
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    switchboard_email = LimitedCharField(
+        label=_("Switchboard e-mail"), limit=ORGANIZATION_TEXT["switchboard_email"], required=False
+    )
+    switchboard_phone = LimitedCharField(
+        label=_("Switchboard phone"), limit=ORGANIZATION_TEXT["switchboard_phone"], required=False
+    )
+    reason = LimitedCharField(
         label=_("Why is this change right?"),
-        max_length=2000,
+        limit=SUGGESTION_NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

@@ -4,6 +4,7 @@ limits the form and the schema announce are the rule's own."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.utils import translation
@@ -183,3 +184,278 @@ def test_the_import_says_a_too_long_name_in_the_same_words(users):
     )
 
     assert [e["reason"] for e in report.errors] == ["At most 200 characters; this has 201."]
+
+
+# --- The directory, contacts, MoUs and pilots: the same rule for each text, every way in -----
+
+
+def _import_errors(kind: str, rows: list[list[str]], actor) -> dict[str, list[str]]:
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    report = imports.import_file(
+        kind, io.BytesIO(out.getvalue().encode()), f"{kind}.csv", actor=actor, dry_run=True
+    )
+    found: dict[str, list[str]] = {}
+    for error in report.errors:
+        found.setdefault(error["column"], []).append(error["reason"])
+    return found
+
+
+def _api(user):
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+def test_an_organization_description_too_long_gets_one_answer_from_every_way_in(client, users):
+    from engagement.models import Organization
+    from engagement.rules import ORGANIZATION_TEXT
+    from engagement.services.directory import organization_create
+
+    long = "d" * (ORGANIZATION_TEXT["description"].max_length + 1)
+    expected = ["At most 20,000 characters; this has 20,001."]
+    fields = {
+        "kind": "institution",
+        "org_type": "university",
+        "name": "Hanoi Tech",
+        "country": "VN",
+    }
+    before = Organization.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        organization_create(actor=users["bd_a"], **fields, description=long)
+    by_api = _api(users["bd_a"]).post(
+        "/api/v1/organizations/", {**fields, "description": long}, format="json"
+    )
+    client.force_login(users["bd_a"])
+    by_page = client.post("/organizations/new/", {**fields, "description": long})
+    imported = _import_errors(
+        "organizations",
+        [["name", "org_type", "country", "description"], ["Hanoi Tech", "university", "VN", long]],
+        users["bd_a"],
+    )
+
+    assert refused.value.errors["description"] == expected
+    assert by_api.status_code == 400
+    assert by_api.json()["errors"]["description"] == expected
+    assert by_page.status_code == 400
+    assert list(by_page.context["form"].errors["description"]) == expected
+    assert imported["description"] == expected
+    assert Organization.objects.count() == before
+
+
+def test_a_contact_s_name_too_long_is_refused_by_the_service_as_by_the_page_and_the_api(
+    client, users, usm
+):
+    # The contact services had no limit of their own: an import of a 201-character name was
+    # stored on SQLite and failed on PostgreSQL's varchar(200).
+    from engagement.models import Contact
+    from engagement.services.directory import contact_create
+
+    long = "N" * 201
+    expected = ["At most 200 characters; this has 201."]
+    with pytest.raises(ValidationFailed) as refused:
+        contact_create(actor=users["bd_a"], organization=usm.pk, name=long)
+    by_api = _api(users["bd_a"]).post(
+        "/api/v1/contacts/", {"organization": usm.pk, "name": long}, format="json"
+    )
+    client.force_login(users["bd_a"])
+    by_page = client.post(f"/organizations/{usm.pk}/contacts/new/", {"name": long})
+    imported = _import_errors(
+        "contacts", [["organization", "name"], [usm.name, long]], users["bd_a"]
+    )
+
+    assert refused.value.errors["name"] == expected
+    assert by_api.json()["errors"]["name"] == expected
+    assert list(by_page.context["form"].errors["name"]) == expected
+    assert imported["name"] == expected
+    assert Contact.objects.count() == 0
+
+
+def test_a_pilot_objective_has_one_limit_on_the_page_the_api_and_the_service(
+    client, users, team_a, usm
+):
+    # The page allowed 10,000 characters, the API 20,000 and the service any number.
+    from engagement.models import Pilot
+    from engagement.rules import PILOT_OBJECTIVE
+    from engagement.services.pilots import pilot_create
+
+    deal = factories.partnership(team_a, actor=users["bd_a"], counterparts=[usm], title="Line")
+    fits = "o" * PILOT_OBJECTIVE.max_length
+    long = fits + "o"
+    expected = ["At most 20,000 characters; this has 20,001."]
+    with pytest.raises(ValidationFailed) as refused:
+        pilot_create(actor=users["bd_a"], partnership=deal, objective=long)
+    by_api = _api(users["bd_a"]).post(
+        "/api/v1/pilots/", {"partnership": deal.pk, "objective": long}, format="json"
+    )
+    client.force_login(users["bd_a"])
+    by_page = client.post(f"/partnerships/{deal.pk}/pilots/", {"pilot-new-objective": long})
+    made = client.post(f"/partnerships/{deal.pk}/pilots/", {"pilot-new-objective": fits})
+
+    assert refused.value.errors["objective"] == expected
+    assert by_api.json()["errors"]["objective"] == expected
+    assert expected[0] in by_page.content.decode()
+    assert made.status_code == 302
+    assert [len(p.objective) for p in Pilot.objects.all()] == [PILOT_OBJECTIVE.max_length]
+
+
+def test_a_kpi_unit_too_long_is_refused_not_cut_short(users, team_a, usm):
+    from engagement.models import KPI
+    from engagement.services.pilots import kpi_add
+
+    deal = factories.partnership(team_a, actor=users["bd_a"], counterparts=[usm], title="Line")
+    pilot = factories.pilot(deal, actor=users["bd_a"])
+    with pytest.raises(ValidationFailed) as refused:
+        kpi_add(actor=users["bd_a"], pilot=pilot, name="Yield", target="95", unit="u" * 41)
+    by_api = _api(users["bd_a"]).post(
+        f"/api/v1/pilots/{pilot.pk}/add-kpi/",
+        {"name": "Yield", "target": "95", "unit": "u" * 41},
+        format="json",
+    )
+
+    assert refused.value.errors == {"unit": ["At most 40 characters; this has 41."]}
+    assert by_api.json()["errors"] == {"unit": ["At most 40 characters; this has 41."]}
+    assert KPI.objects.count() == 0
+
+
+def test_an_mou_title_too_long_reads_the_same_in_the_service_and_the_api(users, team_a, usm):
+    from engagement.models import MoU
+    from engagement.services.mous import mou_create
+
+    deal = factories.partnership(team_a, actor=users["bd_a"], counterparts=[usm], title="Line")
+    long = "T" * 201
+    with pytest.raises(ValidationFailed) as refused:
+        mou_create(actor=users["bd_a"], partnership=deal, title=long)
+    by_api = _api(users["bd_a"]).post(
+        "/api/v1/mous/", {"partnership": deal.pk, "title": long}, format="json"
+    )
+
+    assert refused.value.errors["title"] == ["At most 200 characters; this has 201."]
+    assert by_api.json()["errors"]["title"] == refused.value.errors["title"]
+    assert MoU.objects.count() == 0
+
+
+def test_a_steward_s_note_too_long_is_refused_whole_and_the_suggestion_stays_pending(
+    client, users, usm
+):
+    # The note was cut to 2,000 characters without a word.
+    from engagement.models import SuggestedEdit
+    from engagement.services.suggested_edits import suggested_edit_create
+
+    edit = suggested_edit_create(
+        actor=users["bd_a"],
+        organization=usm,
+        changes={"name_ja": "マレーシア科学大学"},
+        reason="Its Japanese name.",
+    )
+    client.force_login(users["pm"])
+    by_page = client.post(
+        f"/directory/suggested-edits/{edit.pk}/apply/", {"note": "n" * 2001}, follow=True
+    )
+    by_api = _api(users["pm"]).post(
+        f"/api/v1/suggested-edits/{edit.pk}/apply/", {"note": "n" * 2001}, format="json"
+    )
+
+    assert "At most 2,000 characters; this has 2,001." in by_page.content.decode()
+    assert by_api.json()["errors"]["note"] == ["At most 2,000 characters; this has 2,001."]
+    edit.refresh_from_db()
+    assert edit.status == SuggestedEdit.Status.PENDING
+    assert edit.decision_note == ""
+
+
+def _maxlength(html: str, name: str) -> int | None:
+    """The maxlength of the input or textarea named `name` in `html`."""
+    tag = re.search(rf'<(?:input|textarea)\b[^>]*\bname="{name}"[^>]*>', html)
+    assert tag, name
+    found = re.search(r'\bmaxlength="(\d+)"', tag.group(0))
+    return int(found.group(1)) if found else None
+
+
+def test_the_forms_and_the_schema_announce_the_directory_s_limits(client, users, usm):
+    from engagement.rules import CONTACT_TEXT, ORGANIZATION_TEXT
+
+    client.force_login(users["bd_a"])
+    org_page = client.get("/organizations/new/").content.decode()
+    contact_page = client.get(f"/organizations/{usm.pk}/contacts/new/").content.decode()
+    schema = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    org = schema["OrganizationInputRequest"]["properties"]
+    contact = schema["ContactInputRequest"]["properties"]
+
+    for name, limit in ORGANIZATION_TEXT.items():
+        assert org[name]["maxLength"] == limit.max_length, name
+        if name != "source":  # kept by imports and the API; not on the page
+            assert _maxlength(org_page, name) == limit.max_length, name
+    for name, limit in CONTACT_TEXT.items():
+        assert contact[name]["maxLength"] == limit.max_length, name
+        assert _maxlength(contact_page, name) == limit.max_length, name
+
+
+def test_a_project_s_sources_too_long_read_the_same_in_the_service_and_the_api(users):
+    # The API allowed 5,000 characters; the service (and so the seed loader) any number.
+    from engagement.models import Project
+    from engagement.services.projects import project_create
+
+    fields = {
+        "code": "VN-TEST-FAB",
+        "name_en": "Test fab",
+        "owner_name": "Test owner",
+        "country": "VN",
+        "kind": "front_end_fab",
+        "phase": "announced",
+        "phase_as_of": "2026-01",
+        "sources": "s" * 5_001,
+    }
+    expected = ["At most 5,000 characters; this has 5,001."]
+    before = Project.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        project_create(actor=users["pm"], **fields)
+    by_api = _api(users["pm"]).post("/api/v1/projects/", fields, format="json")
+
+    assert refused.value.errors["sources"] == expected
+    assert by_api.json()["errors"]["sources"] == expected
+    assert Project.objects.count() == before
+
+
+def test_every_column_the_rules_size_is_as_wide_as_its_rule():
+    from django.core.management import call_command
+
+    from engagement import models
+    from engagement.rules import (
+        CONTACT_TEXT,
+        INCENTIVE_TEXT,
+        KPI_TEXT,
+        MILESTONE_TITLE,
+        MOU_TITLE,
+        ORGANIZATION_TEXT,
+        PARTNERSHIP_TEXT,
+        PROJECT_TEXT,
+        SUGGESTION_NOTE,
+    )
+
+    sized = [
+        (models.Organization, ORGANIZATION_TEXT),
+        (models.Contact, CONTACT_TEXT),
+        (models.Partnership, PARTNERSHIP_TEXT),
+        (models.MoU, {"title": MOU_TITLE}),
+        (models.Milestone, {"title": MILESTONE_TITLE}),
+        (models.KPI, KPI_TEXT),
+        (models.SuggestedEdit, {"reason": SUGGESTION_NOTE, "decision_note": SUGGESTION_NOTE}),
+        (models.Project, PROJECT_TEXT),
+        (models.Incentive, INCENTIVE_TEXT),
+    ]
+    widths = {
+        (model.__name__, name): model._meta.get_field(name).max_length
+        for model, rules in sized
+        for name in rules
+        if model._meta.get_field(name).max_length is not None
+    }
+
+    assert widths == {
+        (model.__name__, name): rule.max_length
+        for model, rules in sized
+        for name, rule in rules.items()
+        if (model.__name__, name) in widths
+    }
+    assert len(widths) == 25
+    # And the migrations say the same widths: no migration is missing.
+    call_command("makemigrations", "engagement", check=True, dry_run=True, verbosity=0)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from engagement import policy
 from engagement.errors import Conflict, NotPermitted, ValidationFailed
 from engagement.models import Capability, Incentive, MemberState, Organization, Project, Thrust
+from engagement.rules import INCENTIVE_TEXT, PROJECT_TEXT, TextLimit
 from engagement.services import hooks
 from engagement.services.common import business_today, resolve_codes
 from engagement.services.projects.parsing import CODE, YEARS, parse_month, parse_year
@@ -25,12 +26,12 @@ def may_write(actor: policy.Actor, model: type[Model], obj: Model | None = None)
         )
 
 
-def _text(data, current, field, errors, *, limit=None, required=False) -> str:
+def _text(data, current, field, errors, *, limit: TextLimit, required=False) -> str:
     value = str(data.get(field, getattr(current, field, "") if current else "") or "").strip()
     if required and not value:
         errors[field] = [_("This field is required.")]
-    elif limit and len(value) > limit:
-        errors[field] = [_("At most %(limit)s characters.") % {"limit": limit}]
+    else:
+        limit.check(value, field, errors)
     return value
 
 
@@ -105,15 +106,21 @@ def project_clean(data: dict[str, Any], current: Project | None) -> dict[str, An
         errors["phase"] = [_("Change the phase with the phase change, which tells followers.")]
     clean: dict[str, Any] = {
         "code": _code(data, current, errors),
-        "name_en": _text(data, current, "name_en", errors, limit=200, required=True),
-        "name_ja": _text(data, current, "name_ja", errors, limit=200),
-        "owner_name": _text(data, current, "owner_name", errors, limit=300, required=True),
+        "name_en": _text(
+            data, current, "name_en", errors, limit=PROJECT_TEXT["name_en"], required=True
+        ),
+        "name_ja": _text(data, current, "name_ja", errors, limit=PROJECT_TEXT["name_ja"]),
+        "owner_name": _text(
+            data, current, "owner_name", errors, limit=PROJECT_TEXT["owner_name"], required=True
+        ),
         "owner": _organization(data, current, "owner", errors),
-        "site": _text(data, current, "site", errors, limit=300),
+        "site": _text(data, current, "site", errors, limit=PROJECT_TEXT["site"]),
         "kind": _choice(data, current, "kind", Project.Kind.values, errors),
-        "technology": _text(data, current, "technology", errors),
-        "sources": _text(data, current, "sources", errors, required=True),
-        "note": _text(data, current, "note", errors),
+        "technology": _text(data, current, "technology", errors, limit=PROJECT_TEXT["technology"]),
+        "sources": _text(
+            data, current, "sources", errors, limit=PROJECT_TEXT["sources"], required=True
+        ),
+        "note": _text(data, current, "note", errors, limit=PROJECT_TEXT["note"]),
         "announced_year": _year(data, current, "announced_year", errors),
         "production_start_year": _year(data, current, "production_start_year", errors),
     }
@@ -145,15 +152,23 @@ def incentive_clean(data: dict[str, Any], current: Incentive | None) -> dict[str
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {
         "code": _code(data, current, errors),
-        "name_en": _text(data, current, "name_en", errors, limit=200, required=True),
-        "name_ja": _text(data, current, "name_ja", errors, limit=200),
-        "agency_name": _text(data, current, "agency_name", errors, limit=300, required=True),
+        "name_en": _text(
+            data, current, "name_en", errors, limit=INCENTIVE_TEXT["name_en"], required=True
+        ),
+        "name_ja": _text(data, current, "name_ja", errors, limit=INCENTIVE_TEXT["name_ja"]),
+        "agency_name": _text(
+            data, current, "agency_name", errors, limit=INCENTIVE_TEXT["agency_name"], required=True
+        ),
         "agency": _organization(data, current, "agency", errors),
         "kind": _choice(data, current, "kind", Incentive.Kind.values, errors),
-        "who_can_apply": _text(data, current, "who_can_apply", errors),
-        "benefit": _text(data, current, "benefit", errors),
-        "sources": _text(data, current, "sources", errors, required=True),
-        "note": _text(data, current, "note", errors),
+        "who_can_apply": _text(
+            data, current, "who_can_apply", errors, limit=INCENTIVE_TEXT["who_can_apply"]
+        ),
+        "benefit": _text(data, current, "benefit", errors, limit=INCENTIVE_TEXT["benefit"]),
+        "sources": _text(
+            data, current, "sources", errors, limit=INCENTIVE_TEXT["sources"], required=True
+        ),
+        "note": _text(data, current, "note", errors, limit=INCENTIVE_TEXT["note"]),
     }
     country = str(data.get("country", current.country if current else "") or "").upper()
     if country != "JP" and not MemberState.objects.filter(iso2=country).exists():

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 from engagement import policy
 from engagement.errors import ServiceError
 from engagement.models import Contact, Organization, OrganizationKind, Role, SuggestedEdit
+from engagement.rules import SUGGESTION_NOTE
 from engagement.selectors import dashboard as dash
 from engagement.selectors.directory import contacts_visible, organizations_visible
 from engagement.selectors.duplicates import undoable_merges_into
 from engagement.selectors.timeline import timeline
 from engagement.services import suggested_edits as edits
-from engagement.web.crm_views.common import log_url, refuse
+from engagement.web.crm_views.common import log_url, refusal_text, refuse
 from engagement.web.forms import SuggestedEditForm, show_service_error
 from engagement.web.once import once
 from engagement.web.timeline import timeline_context
@@ -116,7 +117,9 @@ def suggested_edit_queue(request):
         .order_by("-decided_at", "-id")[:20]
     )
     return render(
-        request, "engagement/suggested_edits.html", {"rows": rows, "recent": list(recent)}
+        request,
+        "engagement/suggested_edits.html",
+        {"rows": rows, "recent": list(recent), "note_max": SUGGESTION_NOTE.max_length},
     )
 
 
@@ -139,7 +142,7 @@ def suggested_edit_decide(request, pk: int, decision: str):
     try:
         service(actor=request.user, edit=edit, note=request.POST.get("note", ""))
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, refusal_text(exc))
     else:
         if decision == "apply":
             messages.success(request, _("Applied to %(name)s.") % {"name": edit.organization})
