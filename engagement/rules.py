@@ -129,3 +129,16 @@ INCENTIVE_TEXT = {
     "sources": TextLimit(5_000),
     "note": TextLimit(5_000),
 }
+# The implementation watch: where a status or a policy update comes from, and what it says.
+SOURCE_TEXT = {
+    "source_url": TextLimit(500),
+    "source_title": TextLimit(300),
+    "source_publisher": TextLimit(200),
+}
+STATUS_NOTE = TextLimit(5_000)
+POLICY_UPDATE_TEXT = {
+    "title": TextLimit(300),
+    "title_ja": TextLimit(300),
+    "summary": TextLimit(20_000),
+    "summary_ja": TextLimit(20_000),
+}

@@ -9,11 +9,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from engagement import policy
+from engagement.api.fields import LimitedCharField
 from engagement.api.filters import DateTimeFilter
 from engagement.api.mixins import idempotent
 from engagement.api.views import IDEMPOTENCY_KEY
 from engagement.errors import NotPermitted
 from engagement.models import Follow, ImplementationStatus, PolicyUpdate
+from engagement.rules import POLICY_UPDATE_TEXT, SOURCE_TEXT, STATUS_NOTE
 from engagement.services import watch as watch_services
 
 
@@ -54,10 +56,14 @@ class ImplementationStatusInputSerializer(serializers.Serializer):
     member_state = serializers.CharField(max_length=2)
     status = serializers.ChoiceField(choices=ImplementationStatus.Status.choices)
     effective_on = serializers.DateField()
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    source_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    source_title = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    source_publisher = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = LimitedCharField(limit=STATUS_NOTE, required=False, allow_blank=True)
+    source_url = LimitedCharField(limit=SOURCE_TEXT["source_url"], required=False, allow_blank=True)
+    source_title = LimitedCharField(
+        limit=SOURCE_TEXT["source_title"], required=False, allow_blank=True
+    )
+    source_publisher = LimitedCharField(
+        limit=SOURCE_TEXT["source_publisher"], required=False, allow_blank=True
+    )
     source_date = serializers.DateField(required=False, allow_null=True)
 
 
@@ -173,10 +179,16 @@ class PolicyUpdateSerializer(serializers.ModelSerializer):
 class PolicyUpdateInputSerializer(serializers.Serializer):
     published_on = serializers.DateField()
     kind = serializers.ChoiceField(choices=PolicyUpdate.Kind.choices)
-    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    title_ja = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    summary = serializers.CharField(max_length=20000, required=False, allow_blank=True)
-    summary_ja = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    title = LimitedCharField(limit=POLICY_UPDATE_TEXT["title"], required=False, allow_blank=True)
+    title_ja = LimitedCharField(
+        limit=POLICY_UPDATE_TEXT["title_ja"], required=False, allow_blank=True
+    )
+    summary = LimitedCharField(
+        limit=POLICY_UPDATE_TEXT["summary"], required=False, allow_blank=True
+    )
+    summary_ja = LimitedCharField(
+        limit=POLICY_UPDATE_TEXT["summary_ja"], required=False, allow_blank=True
+    )
     member_states = serializers.ListField(
         child=serializers.CharField(max_length=2), required=False, max_length=11
     )
@@ -186,9 +198,13 @@ class PolicyUpdateInputSerializer(serializers.Serializer):
     initiatives = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, max_length=100
     )
-    source_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    source_title = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    source_publisher = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    source_url = LimitedCharField(limit=SOURCE_TEXT["source_url"], required=False, allow_blank=True)
+    source_title = LimitedCharField(
+        limit=SOURCE_TEXT["source_title"], required=False, allow_blank=True
+    )
+    source_publisher = LimitedCharField(
+        limit=SOURCE_TEXT["source_publisher"], required=False, allow_blank=True
+    )
 
 
 class PolicyUpdateFilter(filters.FilterSet):

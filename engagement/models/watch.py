@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from engagement.models.reference import Initiative, MemberState, Thrust
+from engagement.rules import POLICY_UPDATE_TEXT, SOURCE_TEXT
 
 
 class ImplementationStatus(models.Model):
@@ -30,9 +31,11 @@ class ImplementationStatus(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     effective_on = models.DateField()
     note = models.TextField(blank=True)
-    source_url = models.URLField(max_length=500, blank=True)
-    source_title = models.CharField(max_length=300, blank=True)
-    source_publisher = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField(max_length=SOURCE_TEXT["source_url"].max_length, blank=True)
+    source_title = models.CharField(max_length=SOURCE_TEXT["source_title"].max_length, blank=True)
+    source_publisher = models.CharField(
+        max_length=SOURCE_TEXT["source_publisher"].max_length, blank=True
+    )
     source_date = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -71,16 +74,18 @@ class PolicyUpdate(models.Model):
 
     published_on = models.DateField(db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=300, blank=True)
-    title_ja = models.CharField(max_length=300, blank=True)
+    title = models.CharField(max_length=POLICY_UPDATE_TEXT["title"].max_length, blank=True)
+    title_ja = models.CharField(max_length=POLICY_UPDATE_TEXT["title_ja"].max_length, blank=True)
     summary = models.TextField(blank=True)
     summary_ja = models.TextField(blank=True)
     member_states = models.ManyToManyField(MemberState, blank=True, related_name="policy_updates")
     thrusts = models.ManyToManyField(Thrust, blank=True, related_name="policy_updates")
     initiatives = models.ManyToManyField(Initiative, blank=True, related_name="policy_updates")
-    source_url = models.URLField(max_length=500, blank=True)
-    source_title = models.CharField(max_length=300, blank=True)
-    source_publisher = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField(max_length=SOURCE_TEXT["source_url"].max_length, blank=True)
+    source_title = models.CharField(max_length=SOURCE_TEXT["source_title"].max_length, blank=True)
+    source_publisher = models.CharField(
+        max_length=SOURCE_TEXT["source_publisher"].max_length, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

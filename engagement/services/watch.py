@@ -23,11 +23,12 @@ from engagement.models import (
     Thrust,
     Tombstone,
 )
+from engagement.rules import POLICY_UPDATE_TEXT, SOURCE_TEXT, STATUS_NOTE
 from engagement.services import hooks
 from engagement.services.common import resolve_codes
 from engagement.services.team_records import as_date
 
-SOURCE_FIELDS = ("source_url", "source_title", "source_publisher")
+SOURCE_FIELDS = tuple(SOURCE_TEXT)
 
 
 def _may_record(actor: policy.Actor, model) -> None:
@@ -50,6 +51,8 @@ def _source(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, str
             errors["source_url"] = [_("Enter a valid http(s) URL.")]
     if not clean["source_url"] and not clean["source_title"]:
         errors["source_url"] = [_("Give the source: a URL, a document title, or both.")]
+    for field, limit in SOURCE_TEXT.items():
+        limit.check(clean[field], field, errors)
     return clean
 
 
@@ -78,6 +81,7 @@ def implementation_status_record(
         errors["effective_on"] = [_("More than a year ahead: record it when it is announced.")]
     src_date = as_date(source_date, "source_date", errors)
     clean_source = _source(source, errors)
+    STATUS_NOTE.check((note or "").strip(), "note", errors)
     if errors:
         raise ValidationFailed(errors)
     observation = {
@@ -177,9 +181,10 @@ def implementation_status_delete(*, actor: policy.Actor, record: ImplementationS
 def _policy_update_clean(data: dict[str, Any], current: PolicyUpdate | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
-    for field in ("title", "title_ja", "summary", "summary_ja"):
+    for field, limit in POLICY_UPDATE_TEXT.items():
         if current is None or field in data:
             clean[field] = str(data.get(field) or "").strip()
+            limit.check(clean[field], field, errors)
     title = clean.get("title", current.title if current else "")
     title_ja = clean.get("title_ja", current.title_ja if current else "")
     if not title and not title_ja:

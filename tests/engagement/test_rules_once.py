@@ -428,7 +428,9 @@ def test_every_column_the_rules_size_is_as_wide_as_its_rule():
         MOU_TITLE,
         ORGANIZATION_TEXT,
         PARTNERSHIP_TEXT,
+        POLICY_UPDATE_TEXT,
         PROJECT_TEXT,
+        SOURCE_TEXT,
         SUGGESTION_NOTE,
     )
 
@@ -442,6 +444,8 @@ def test_every_column_the_rules_size_is_as_wide_as_its_rule():
         (models.SuggestedEdit, {"reason": SUGGESTION_NOTE, "decision_note": SUGGESTION_NOTE}),
         (models.Project, PROJECT_TEXT),
         (models.Incentive, INCENTIVE_TEXT),
+        (models.ImplementationStatus, SOURCE_TEXT),
+        (models.PolicyUpdate, {**POLICY_UPDATE_TEXT, **SOURCE_TEXT}),
     ]
     widths = {
         (model.__name__, name): model._meta.get_field(name).max_length
@@ -456,6 +460,34 @@ def test_every_column_the_rules_size_is_as_wide_as_its_rule():
         for name, rule in rules.items()
         if (model.__name__, name) in widths
     }
-    assert len(widths) == 25
+    assert len(widths) == 33
     # And the migrations say the same widths: no migration is missing.
     call_command("makemigrations", "engagement", check=True, dry_run=True, verbosity=0)
+
+
+def test_a_policy_update_title_too_long_gets_one_answer_from_the_service_the_api_and_the_import(
+    users,
+):
+    # The watch services had no limits: a 301-character title from an import was stored on
+    # SQLite and failed on PostgreSQL's varchar(300).
+    from engagement.models import PolicyUpdate
+    from engagement.services.watch import policy_update_create
+
+    long = "P" * 301
+    fields = {"published_on": "2026-11-02", "kind": "regulation", "source_title": "Gazette"}
+    expected = ["At most 300 characters; this has 301."]
+    with pytest.raises(ValidationFailed) as refused:
+        policy_update_create(actor=users["pm"], **fields, title=long)
+    by_api = _api(users["pm"]).post(
+        "/api/v1/policy-updates/", {**fields, "title": long}, format="json"
+    )
+    imported = _import_errors(
+        "policy-updates",
+        [["published_on", "kind", "title", "source_title"], ["2026-11-02", "regulation", long, "G"]],
+        users["pm"],
+    )
+
+    assert refused.value.errors["title"] == expected
+    assert by_api.json()["errors"]["title"] == expected
+    assert imported["title"] == expected
+    assert PolicyUpdate.objects.count() == 0
