@@ -483,7 +483,10 @@ def test_a_policy_update_title_too_long_gets_one_answer_from_the_service_the_api
     )
     imported = _import_errors(
         "policy-updates",
-        [["published_on", "kind", "title", "source_title"], ["2026-11-02", "regulation", long, "G"]],
+        [
+            ["published_on", "kind", "title", "source_title"],
+            ["2026-11-02", "regulation", long, "G"],
+        ],
         users["pm"],
     )
 
@@ -491,3 +494,38 @@ def test_a_policy_update_title_too_long_gets_one_answer_from_the_service_the_api
     assert by_api.json()["errors"]["title"] == expected
     assert imported["title"] == expected
     assert PolicyUpdate.objects.count() == 0
+
+
+# --- A rule across fields: written once, in the service; the page and the API say its words --
+
+
+def test_an_mou_expiring_before_it_takes_effect_is_refused_in_the_same_words_everywhere(
+    client, users, team_a, usm
+):
+    from engagement.models import MoU
+    from engagement.services.mous import mou_create
+
+    deal = factories.partnership(team_a, actor=users["bd_a"], counterparts=[usm], title="Line")
+    dates = {"effective_on": "2027-04-01", "expires_on": "2027-03-31"}
+    expected = ["Expiry (2027-03-31) must be after the effective date (2027-04-01)."]
+    with pytest.raises(ValidationFailed) as refused:
+        mou_create(actor=users["bd_a"], partnership=deal, title="Training MoU", **dates)
+    by_api = _api(users["bd_a"]).post(
+        "/api/v1/mous/", {"partnership": deal.pk, "title": "Training MoU", **dates}, format="json"
+    )
+    client.force_login(users["bd_a"])
+    by_page = client.post(
+        f"/partnerships/{deal.pk}/mous/",
+        {
+            "mou-new-title": "Training MoU",
+            "mou-new-status": "draft",
+            **{f"mou-new-{k}": v for k, v in dates.items()},
+        },
+    )
+
+    assert refused.value.errors["expires_on"] == expected
+    # A request of the right shape that a rule refuses: 422, not 400 (README, "API").
+    assert by_api.status_code == 422
+    assert by_api.json()["errors"]["expires_on"] == expected
+    assert expected[0] in by_page.content.decode()
+    assert MoU.objects.count() == 0
