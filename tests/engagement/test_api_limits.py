@@ -67,10 +67,12 @@ def test_the_count_is_kept_per_token_in_the_shared_cache(api, users, token, thre
         refused = api.get(ORGS).status_code
         api.credentials(HTTP_AUTHORIZATION=f"Token {other}")
         second_token = api.get(ORGS).status_code
-        # Every web process reads and writes the same entry: N processes allow one rate.
-        counted = (len(cache.get(_key(token))), len(cache.get(_key(other))))
+        # Every web process reads and writes the same entry: N processes allow one rate. The
+        # entry is a count per second, not a timestamp per request.
+        counted = (cache.get(_key(token)), cache.get(_key(other)))
 
-    assert counted == (3, 1)
+    second = int(NOW.timestamp())
+    assert counted == ({second: 3}, {second: 1})
     assert (refused, second_token) == (429, 200)
     cache.delete(_key(other))
 
@@ -88,6 +90,36 @@ def test_the_rate_allows_requests_again_once_the_window_has_passed(api, token, t
 
     assert (waiting.status_code, waiting["Retry-After"]) == (429, "15")
     assert later.status_code == 200
+
+
+def test_a_request_counts_until_the_end_of_its_second_never_less(api, token, three_a_minute):
+    # Counted per second, a request made at 0.3 s leaves the window at 61 s, not at 60.3 s:
+    # the rate may be kept up to a second longer, never shorter.
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    with time_machine.travel(NOW + dt.timedelta(seconds=0.3), tick=False):
+        for _ in range(3):
+            api.get(ORGS)
+    with time_machine.travel(NOW + dt.timedelta(seconds=60.5), tick=False):
+        still = api.get(ORGS)
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        free = api.get(ORGS)
+
+    assert (still.status_code, still["Retry-After"]) == (429, "1")
+    assert free.status_code == 200
+
+
+def test_however_many_requests_a_window_holds_its_entry_has_one_count_per_second(api, token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(40):
+            api.get("/api/v1/")
+    with time_machine.travel(NOW + dt.timedelta(seconds=2), tick=False):
+        for _ in range(10):
+            api.get("/api/v1/")
+        entry = cache.get(_key(token))
+
+    second = int(NOW.timestamp())
+    assert entry == {second: 40, second + 2: 10}
 
 
 # --- Request bodies -------------------------------------------------------------------------
