@@ -23,7 +23,7 @@ from engagement.models import (
     OrgType,
     Thrust,
 )
-from engagement.rules import CONTACT_TEXT, ORGANIZATION_TEXT
+from engagement.rules import CONTACT_TEXT, ORGANIZATION_TEXT, SUGGESTION_NOTE
 from engagement.web.fields import LimitedCharField
 from engagement.web.forms import FILTERABLE
 
@@ -67,14 +67,13 @@ def _country_choices() -> list:
     return [("", gettext("ASEAN-wide (no single member state)")), ("JP", gettext("Japan")), *states]
 
 
-class OrganizationForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=OrganizationKind.choices)
-    org_type = forms.ChoiceField(label=_("Type"))
+class _OrganizationTexts(forms.Form):
+    """An organization's texts, as its form and a suggested edit both draw them."""
+
     name = LimitedCharField(label=_("Name (English)"), limit=ORGANIZATION_TEXT["name"])
     name_ja = LimitedCharField(
         label=_("Name (Japanese)"), limit=ORGANIZATION_TEXT["name_ja"], required=False
     )
-    country = forms.ChoiceField(label=_("Country"), required=False)
     website = LimitedCharField(
         label=_("Website"), limit=ORGANIZATION_TEXT["website"], required=False
     )
@@ -96,12 +95,19 @@ class OrganizationForm(forms.Form):
     switchboard_phone = LimitedCharField(
         label=_("Switchboard phone"), limit=ORGANIZATION_TEXT["switchboard_phone"], required=False
     )
+
+
+class OrganizationForm(_OrganizationTexts):
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrganizationKind.choices)
+    org_type = forms.ChoiceField(label=_("Type"))
+    country = forms.ChoiceField(label=_("Country"), required=False)
     capabilities = _codes(_("Capabilities offered"))
     needs = _codes(_("Capabilities needed"))
     thrusts = _codes(_("Strategic thrusts"), size=6)
     priority_countries = _codes(_("Priority member states"), size=6)
     presence_countries = _codes(_("ASEAN presence"), size=6)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    field_order = ["kind", "org_type", "name", "name_ja", "country", *ORGANIZATION_TEXTS[2:]]
 
     def __init__(self, *args, organization: Organization | None = None, **kwargs):
         if organization is not None:
@@ -143,6 +149,31 @@ class OrganizationForm(forms.Form):
         if "kind" in self.fields:
             data["kind"] = self.cleaned_data["kind"]
         return data
+
+
+class SuggestedEditForm(_OrganizationTexts):
+    """The fields of a shared organization a team may propose to change, drawn with the
+    current values; only the fields that differ become the suggestion."""
+
+    FIELDS = ORGANIZATION_TEXTS
+
+    reason = LimitedCharField(
+        label=_("Why is this change right?"),
+        limit=SUGGESTION_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        kwargs.setdefault("initial", {f: getattr(organization, f) for f in self.FIELDS})
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def changes(self) -> dict[str, str]:
+        return {
+            f: self.cleaned_data[f]
+            for f in self.FIELDS
+            if (self.cleaned_data.get(f) or "") != (getattr(self.organization, f) or "")
+        }
 
 
 class ContactForm(forms.Form):

@@ -34,11 +34,9 @@ from engagement.rules import (
     KPI_TEXT,
     MILESTONE_TITLE,
     MOU_TITLE,
-    ORGANIZATION_TEXT,
     PARTNERSHIP_TEXT,
     PILOT_OBJECTIVE,
     REASON,
-    SUGGESTION_NOTE,
 )
 from engagement.web.fields import LimitedCharField
 
@@ -453,61 +451,3 @@ class KPIAddForm(forms.Form):
 
 class KPIRecordForm(forms.Form):
     actual = forms.DecimalField(label=_("Actual"), **KPI_NUMBER)
-
-
-class SuggestedEditForm(forms.Form):
-    """The fields of a shared organization a team may propose to change, drawn with the
-    current values; only the fields that differ become the suggestion."""
-
-    FIELDS = (
-        "name",
-        "name_ja",
-        "website",
-        "description",
-        "description_ja",
-        "switchboard_email",
-        "switchboard_phone",
-    )
-
-    name = LimitedCharField(label=_("Name (English)"), limit=ORGANIZATION_TEXT["name"])
-    name_ja = LimitedCharField(
-        label=_("Name (Japanese)"), limit=ORGANIZATION_TEXT["name_ja"], required=False
-    )
-    website = LimitedCharField(
-        label=_("Website"), limit=ORGANIZATION_TEXT["website"], required=False
-    )
-    description = LimitedCharField(
-        label=_("Description (English)"),
-        limit=ORGANIZATION_TEXT["description"],
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    description_ja = LimitedCharField(
-        label=_("Description (Japanese)"),
-        limit=ORGANIZATION_TEXT["description_ja"],
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    switchboard_email = LimitedCharField(
-        label=_("Switchboard e-mail"), limit=ORGANIZATION_TEXT["switchboard_email"], required=False
-    )
-    switchboard_phone = LimitedCharField(
-        label=_("Switchboard phone"), limit=ORGANIZATION_TEXT["switchboard_phone"], required=False
-    )
-    reason = LimitedCharField(
-        label=_("Why is this change right?"),
-        limit=SUGGESTION_NOTE,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args, organization: Organization, **kwargs):
-        kwargs.setdefault("initial", {f: getattr(organization, f) for f in self.FIELDS})
-        super().__init__(*args, **kwargs)
-        self.organization = organization
-
-    def changes(self) -> dict[str, str]:
-        return {
-            f: self.cleaned_data[f]
-            for f in self.FIELDS
-            if (self.cleaned_data.get(f) or "") != (getattr(self.organization, f) or "")
-        }

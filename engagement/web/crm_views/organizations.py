@@ -21,7 +21,8 @@ from engagement.selectors.duplicates import undoable_merges_into
 from engagement.selectors.timeline import timeline
 from engagement.services import suggested_edits as edits
 from engagement.web.crm_views.common import log_url, refusal_text, refuse
-from engagement.web.forms import SuggestedEditForm, show_service_error
+from engagement.web.directory_forms import SuggestedEditForm
+from engagement.web.forms import show_service_error
 from engagement.web.once import once
 from engagement.web.timeline import timeline_context
 
