@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -6,6 +8,18 @@ from rest_framework.test import APIClient
 
 from engagement.models import Thrust
 from tests import factories
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Every test has an id of its own: pytest-xdist sends each id to a process once, so of
+    several tests sharing an id only one would run (and the run would still pass)."""
+    ids = Counter(item.nodeid for item in items)
+    shared = sorted(nodeid for nodeid, count in ids.items() if count > 1)
+    if shared:
+        raise pytest.UsageError(
+            f"{len(shared)} test id(s) shared by several tests, e.g. {shared[0]}: "
+            "give each its own (a pytest parametrization names them)."
+        )
 
 
 @pytest.fixture(scope="session")
