@@ -4,7 +4,8 @@ related ids or codes, one page of keyset pagination), as JSON built from `.value
 one engagement, its row (GET) and a change of its summary (PATCH: one conditional UPDATE of
 the row, with its version, then the row).
 
-No framework: the token is checked with the same service, then one query per table. What the
+No framework: the token is checked with the same service, then the rows in one query and their
+links in another, the same query the API runs (engagement.api.related.linked_values). What the
 API costs above this is the cost of its conventions (DRF, serializers, filters, throttling).
 Mounted by config/urls.py only when devtools is installed and the environment sets
 BENCH_FLOOR_VIEWS=1.
@@ -13,7 +14,6 @@ BENCH_FLOOR_VIEWS=1.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 from django.db.models import F
 from django.http import JsonResponse
@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from engagement import policy
+from engagement.api.related import linked_values
 from engagement.models import Engagement, Organization
 from engagement.services.accounts import api_token_authenticate
 
@@ -35,17 +36,16 @@ def _user(request):
     return token.user if token is not None else None
 
 
-def _link(rows: list[dict], relations: dict[str, tuple]) -> None:
-    ids = [r["id"] for r in rows]
-    for name, (through, own, other) in relations.items():
-        linked = defaultdict(list)
-        for owner, value in through.objects.filter(**{f"{own}__in": ids}).values_list(own, other):
-            linked[owner].append(value)
-        for row in rows:
-            row[name] = linked.get(row["id"], [])
+def _link(model, rows: list[dict], relations: dict[str, str]) -> None:
+    """Each row's linked ids or codes, read as the API reads them: every relation in one query
+    (engagement.api.related.linked_values), so that the floor does the same database work."""
+    found = linked_values(model, relations, [r["id"] for r in rows])
+    for row in rows:
+        for name in relations:
+            row[name] = found[name].get(row["id"], [])
 
 
-def _page(request, model, fields: list[str], relations: dict[str, tuple]):
+def _page(request, model, fields: list[str], relations: dict[str, str]):
     user = _user(request)
     if user is None:
         return JsonResponse({"detail": "Authentication required."}, status=401)
@@ -55,7 +55,7 @@ def _page(request, model, fields: list[str], relations: dict[str, tuple]):
     rows = list(qs.values(*fields)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
-    _link(rows, relations)
+    _link(model, rows, relations)
     next_url = None
     if more:
         next_url = request.build_absolute_uri(
@@ -80,15 +80,21 @@ ENGAGEMENT_FIELDS = [
 ]
 
 
-def _engagement_relations() -> dict[str, tuple]:
-    m = Engagement
-    return {
-        "organizations": (m.organizations.through, "engagement_id", "organization_id"),
-        "contacts": (m.contacts.through, "engagement_id", "contact_id"),
-        "participants": (m.participants.through, "engagement_id", "user_id"),
-        "thrusts": (m.thrusts.through, "engagement_id", "thrust__code"),
-        "initiatives": (m.initiatives.through, "engagement_id", "initiative__code"),
-    }
+# The linked values each page shows, as the API's views name them (their `many_values`).
+ENGAGEMENT_RELATIONS = {
+    "organizations": "pk",
+    "contacts": "pk",
+    "participants": "pk",
+    "thrusts": "code",
+    "initiatives": "code",
+}
+ORGANIZATION_RELATIONS = {
+    "capabilities": "code",
+    "needs": "code",
+    "thrusts": "code",
+    "priority_countries": "iso2",
+    "presence_countries": "iso2",
+}
 
 
 @csrf_exempt
@@ -106,12 +112,12 @@ def engagement(request, pk: int):
     rows = list(mine.values(*ENGAGEMENT_FIELDS))
     if not rows:
         return JsonResponse({"detail": "Not found."}, status=404)
-    _link(rows, _engagement_relations())
+    _link(Engagement, rows, ENGAGEMENT_RELATIONS)
     return JsonResponse(rows[0])
 
 
 def engagements(request):
-    return _page(request, Engagement, ENGAGEMENT_FIELDS, _engagement_relations())
+    return _page(request, Engagement, ENGAGEMENT_FIELDS, ENGAGEMENT_RELATIONS)
 
 
 def organizations(request):
@@ -135,21 +141,7 @@ def organizations(request):
             "created_at",
             "updated_at",
         ],
-        {
-            "capabilities": (m.capabilities.through, "organization_id", "capability__code"),
-            "needs": (m.needs.through, "organization_id", "capability__code"),
-            "thrusts": (m.thrusts.through, "organization_id", "thrust__code"),
-            "priority_countries": (
-                m.priority_countries.through,
-                "organization_id",
-                "memberstate__iso2",
-            ),
-            "presence_countries": (
-                m.presence_countries.through,
-                "organization_id",
-                "memberstate__iso2",
-            ),
-        },
+        ORGANIZATION_RELATIONS,
     )
 
 

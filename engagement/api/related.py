@@ -70,21 +70,29 @@ class Slugs(_PrecomputedMany, serializers.SlugRelatedField):
 
 def attach_many(objects: Iterable[Model], model: type[Model], relations: dict[str, str]) -> None:
     """For the many-to-many fields named in `relations`, one query on their through tables
-    gives every object's linked values: `relations[name]` is the related model's field to
-    show ("pk" for ids, "code", "iso2", ...). Each relation is one branch of a UNION ALL,
-    numbered by its position and ranked in the related model's order; ids come back in one
-    column and codes in another, since PostgreSQL will not stack the two types in one."""
+    gives every object's linked values (`linked_values`), set where the fields below read them:
+    `relations[name]` is the related model's field to show ("pk" for ids, "code", "iso2", ...)."""
     objects = list(objects)
     if not objects or not relations:
         return
-    ids = [obj.pk for obj in objects]
+    found = linked_values(model, relations, [obj.pk for obj in objects])
+    for obj in objects:
+        setattr(obj, ATTR, {name: found[name].get(obj.pk, []) for name in relations})
+
+
+def linked_values(model: type[Model], relations: dict[str, str], ids: list) -> dict[str, dict]:
+    """{relation: {owner id: [linked ids or codes, in the related model's order]}} for `ids`,
+    in one query: each relation is one branch of a UNION ALL, numbered by its position and
+    ranked in the related model's order; ids come back in one column and codes in another,
+    since PostgreSQL will not stack the two types in one."""
     names = list(relations)
-    found: dict[int, dict] = {i: defaultdict(list) for i in range(len(names))}
+    found: dict[str, dict] = {name: defaultdict(list) for name in names}
+    if not ids or not relations:
+        return found
     rows = _rows(model, relations, ids)
     for i, owner, number, code, _rank in sorted(rows, key=lambda row: (row[0], row[1], row[4])):
-        found[i][owner].append(code if number is None else number)
-    for obj in objects:
-        setattr(obj, ATTR, {name: found[i].get(obj.pk, []) for i, name in enumerate(names)})
+        found[names[i]][owner].append(code if number is None else number)
+    return found
 
 
 def _branch(model: type[Model], i: int, name: str, shown: str, ids: list) -> QuerySet:
