@@ -73,7 +73,7 @@ def attach_many(objects: Iterable[Model], model: type[Model], relations: dict[st
     gives every object's linked values (`linked_values`), set where the fields below read them:
     `relations[name]` is the related model's field to show ("pk" for ids, "code", "iso2", ...)."""
     objects = list(objects)
-    if not objects or not relations:
+    if not objects:
         return
     found = linked_values(model, relations, [obj.pk for obj in objects])
     for obj in objects:

@@ -67,22 +67,24 @@ def _through_the_api(users, usm, language) -> list[str]:
     return response.json()["errors"]["summary"]
 
 
-def _through_the_import(users) -> list[str]:
+def _import_errors(kind: str, rows: list[list[str]], actor) -> dict[str, list[str]]:
     out = io.StringIO(newline="")
-    csv.writer(out).writerows(
-        [
-            ["occurred_at", "kind", "organizations", "summary"],
-            ["2026-11-25 10:00", "meeting", "Universiti Sains Malaysia", LONG],
-        ]
-    )
+    csv.writer(out).writerows(rows)
     report = imports.import_file(
-        "engagements",
-        io.BytesIO(out.getvalue().encode()),
-        "e.csv",
-        actor=users["bd_a"],
-        dry_run=True,
+        kind, io.BytesIO(out.getvalue().encode()), f"{kind}.csv", actor=actor, dry_run=True
     )
-    return [e["reason"] for e in report.errors if e["column"] == "summary"]
+    found: dict[str, list[str]] = {}
+    for error in report.errors:
+        found.setdefault(error["column"], []).append(error["reason"])
+    return found
+
+
+def _through_the_import(users) -> list[str]:
+    rows = [
+        ["occurred_at", "kind", "organizations", "summary"],
+        ["2026-11-25 10:00", "meeting", "Universiti Sains Malaysia", LONG],
+    ]
+    return _import_errors("engagements", rows, users["bd_a"]).get("summary", [])
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
@@ -187,18 +189,6 @@ def test_the_import_says_a_too_long_name_in_the_same_words(users):
 
 
 # --- The directory, contacts, MoUs and pilots: the same rule for each text, every way in -----
-
-
-def _import_errors(kind: str, rows: list[list[str]], actor) -> dict[str, list[str]]:
-    out = io.StringIO(newline="")
-    csv.writer(out).writerows(rows)
-    report = imports.import_file(
-        kind, io.BytesIO(out.getvalue().encode()), f"{kind}.csv", actor=actor, dry_run=True
-    )
-    found: dict[str, list[str]] = {}
-    for error in report.errors:
-        found.setdefault(error["column"], []).append(error["reason"])
-    return found
 
 
 def _api(user):

@@ -35,6 +35,14 @@ def _text(data, current, field, errors, *, limit: TextLimit, required=False) -> 
     return value
 
 
+def _texts(data, current, limits: dict[str, TextLimit], errors, *, required) -> dict[str, str]:
+    """Each text `limits` names, by _text with its own limit."""
+    return {
+        field: _text(data, current, field, errors, limit=limit, required=field in required)
+        for field, limit in limits.items()
+    }
+
+
 def _choice(data, current, field, choices, errors) -> str:
     value = str(data.get(field, getattr(current, field, "") if current else "") or "")
     if value not in choices:
@@ -106,21 +114,11 @@ def project_clean(data: dict[str, Any], current: Project | None) -> dict[str, An
         errors["phase"] = [_("Change the phase with the phase change, which tells followers.")]
     clean: dict[str, Any] = {
         "code": _code(data, current, errors),
-        "name_en": _text(
-            data, current, "name_en", errors, limit=PROJECT_TEXT["name_en"], required=True
-        ),
-        "name_ja": _text(data, current, "name_ja", errors, limit=PROJECT_TEXT["name_ja"]),
-        "owner_name": _text(
-            data, current, "owner_name", errors, limit=PROJECT_TEXT["owner_name"], required=True
+        **_texts(
+            data, current, PROJECT_TEXT, errors, required=("name_en", "owner_name", "sources")
         ),
         "owner": _organization(data, current, "owner", errors),
-        "site": _text(data, current, "site", errors, limit=PROJECT_TEXT["site"]),
         "kind": _choice(data, current, "kind", Project.Kind.values, errors),
-        "technology": _text(data, current, "technology", errors, limit=PROJECT_TEXT["technology"]),
-        "sources": _text(
-            data, current, "sources", errors, limit=PROJECT_TEXT["sources"], required=True
-        ),
-        "note": _text(data, current, "note", errors, limit=PROJECT_TEXT["note"]),
         "announced_year": _year(data, current, "announced_year", errors),
         "production_start_year": _year(data, current, "production_start_year", errors),
     }
@@ -152,23 +150,11 @@ def incentive_clean(data: dict[str, Any], current: Incentive | None) -> dict[str
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {
         "code": _code(data, current, errors),
-        "name_en": _text(
-            data, current, "name_en", errors, limit=INCENTIVE_TEXT["name_en"], required=True
-        ),
-        "name_ja": _text(data, current, "name_ja", errors, limit=INCENTIVE_TEXT["name_ja"]),
-        "agency_name": _text(
-            data, current, "agency_name", errors, limit=INCENTIVE_TEXT["agency_name"], required=True
+        **_texts(
+            data, current, INCENTIVE_TEXT, errors, required=("name_en", "agency_name", "sources")
         ),
         "agency": _organization(data, current, "agency", errors),
         "kind": _choice(data, current, "kind", Incentive.Kind.values, errors),
-        "who_can_apply": _text(
-            data, current, "who_can_apply", errors, limit=INCENTIVE_TEXT["who_can_apply"]
-        ),
-        "benefit": _text(data, current, "benefit", errors, limit=INCENTIVE_TEXT["benefit"]),
-        "sources": _text(
-            data, current, "sources", errors, limit=INCENTIVE_TEXT["sources"], required=True
-        ),
-        "note": _text(data, current, "note", errors, limit=INCENTIVE_TEXT["note"]),
     }
     country = str(data.get("country", current.country if current else "") or "").upper()
     if country != "JP" and not MemberState.objects.filter(iso2=country).exists():
