@@ -1,18 +1,74 @@
 import math
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from rest_framework.throttling import SimpleRateThrottle
 
-from engagement.models import ApiToken
+from engagement.models import ApiRequestCount, ApiToken
+
+
+class CacheCounts:
+    """The window as one entry of the shared cache, {second: requests}: with Redis, one read
+    and one write a request."""
+
+    def window(self, key: str, horizon: float) -> dict[int, int]:
+        kept = cache.get(key)
+        return {s: n for s, n in kept.items() if s > horizon} if isinstance(kept, dict) else {}
+
+    def add(self, key: str, second: int, window: dict[int, int], duration: int) -> None:
+        window = {**window, second: window.get(second, 0) + 1}
+        # Kept until its newest second leaves the window (that second ends up to 1 s ahead).
+        cache.set(key, window, duration + 1)
+
+
+class TableCounts:
+    """The window as rows of ApiRequestCount, one per caller and second: where the shared
+    cache is the database (no Redis), an entry rewritten whole cost six statements a request
+    (the cache counts its table on every write); here one SELECT and one UPSERT. A caller's
+    first request in a second also deletes every row that has left the window, so the table
+    holds the last minute only."""
+
+    def window(self, key: str, horizon: float) -> dict[int, int]:
+        table = connection.ops.quote_name(ApiRequestCount._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "second", "count" FROM {table} WHERE "key" = %s AND "second" > %s',
+                [key, math.floor(horizon)],
+            )
+            return dict(cursor.fetchall())
+
+    def add(self, key: str, second: int, window: dict[int, int], duration: int) -> None:
+        table = connection.ops.quote_name(ApiRequestCount._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO {table} ("key", "second", "count") VALUES (%s, %s, 1) '
+                f'ON CONFLICT ("key", "second") DO UPDATE SET "count" = {table}."count" + 1 '
+                'RETURNING "count"',
+                [key, second],
+            )
+            (count,) = cursor.fetchone()
+            if count == 1:
+                cursor.execute(
+                    f'DELETE FROM {table} WHERE "second" <= %s', [second - duration - 1]
+                )
+
+
+def counts_store() -> CacheCounts | TableCounts:
+    """Where the throttle counts: the shared cache, unless that is the database cache."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    return TableCounts() if backend.endswith(".db.DatabaseCache") else CacheCounts()
 
 
 class PrincipalRateThrottle(SimpleRateThrottle):
-    """Count requests per token (or per signed-in user, or per address when anonymous) in the
-    shared cache, so N web workers still allow one rate, not N times it.
+    """Count requests per token (or per signed-in user, or per address when anonymous) where
+    every web process reads and writes the same counts (Redis, else a table: counts_store), so
+    N web workers still allow one rate, not N times it.
 
-    The window's requests are kept as a count per second ({second: requests}), not as DRF's
-    list of one timestamp per request: that list grows with the rate, and every request read,
-    unpickled, pickled and wrote it whole (at 1,200 a minute, 1,200 timestamps each time).
-    A request counts from the end of its second, so the window never lets one through early."""
+    The window's requests are kept as a count per second, not as DRF's list of one timestamp
+    per request: that list grows with the rate, and every request read, unpickled, pickled and
+    wrote it whole (at 1,200 a minute, 1,200 timestamps each time). A request counts from the
+    end of its second, so the window never lets one through early."""
 
     scope = "principal"
 
@@ -32,16 +88,12 @@ class PrincipalRateThrottle(SimpleRateThrottle):
         if self.key is None:
             return True
         self.now = self.timer()
-        kept = self.cache.get(self.key)
-        horizon = self.now - self.duration
-        counts = {s: n for s, n in kept.items() if s > horizon} if isinstance(kept, dict) else {}
+        store = counts_store()
+        counts = store.window(self.key, self.now - self.duration)
         self.history = counts
         if sum(counts.values()) >= self.num_requests:
             return self.throttle_failure()
-        second = math.ceil(self.now)
-        counts[second] = counts.get(second, 0) + 1
-        # Kept until its newest second leaves the window (that second ends up to 1 s ahead).
-        self.cache.set(self.key, counts, self.duration + 1)
+        store.add(self.key, math.ceil(self.now), counts, self.duration)
         return True
 
     def wait(self) -> float | None:

@@ -1,5 +1,5 @@
 from engagement.models.accounts import TEAM_ROLES, ApiToken, Role, Team, User
-from engagement.models.api import IdempotencyRecord, Tombstone
+from engagement.models.api import ApiRequestCount, IdempotencyRecord, Tombstone
 from engagement.models.crm import (
     KPI,
     CalendarFeed,
@@ -45,6 +45,7 @@ __all__ = [
     "KPI",
     "PHASE_ORDER",
     "TEAM_ROLES",
+    "ApiRequestCount",
     "ApiToken",
     "CalendarFeed",
     "Capability",

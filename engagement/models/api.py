@@ -36,3 +36,21 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ApiRequestCount(models.Model):
+    """How many API requests one caller made in one second, for the rate limit
+    (engagement.api.throttling) when no Redis is configured: one UPSERT a request on a row of
+    its own, where the database cache would read, rewrite and count its whole table."""
+
+    key = models.CharField(max_length=200)
+    second = models.BigIntegerField(db_index=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "second"], name="api_request_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.second}: {self.count}"

@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from engagement.api.pagination import CursorPagination
-from engagement.api.throttling import PrincipalRateThrottle
-from engagement.models import ApiToken, Organization
+from engagement.api.throttling import PrincipalRateThrottle, TableCounts, counts_store
+from engagement.models import ApiRequestCount, ApiToken, Organization
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,11 @@ def _key(token: str) -> str:
     """Where the throttle keeps a token's recent requests in the shared cache."""
     pk = ApiToken.objects.get(prefix=token[: ApiToken._meta.get_field("prefix").max_length]).pk
     return PrincipalRateThrottle.cache_format % {"scope": "principal", "ident": f"token:{pk}"}
+
+
+def _counted(token: str) -> dict[int, int]:
+    """The token's counts per second, as every web process reads them."""
+    return counts_store().window(_key(token), horizon=0)
 
 
 @pytest.fixture
@@ -67,9 +74,9 @@ def test_the_count_is_kept_per_token_in_the_shared_cache(api, users, token, thre
         refused = api.get(ORGS).status_code
         api.credentials(HTTP_AUTHORIZATION=f"Token {other}")
         second_token = api.get(ORGS).status_code
-        # Every web process reads and writes the same entry: N processes allow one rate. The
-        # entry is a count per second, not a timestamp per request.
-        counted = (cache.get(_key(token)), cache.get(_key(other)))
+        # Every web process reads and writes the same counts: N processes allow one rate. They
+        # are a count per second, not a timestamp per request.
+        counted = (_counted(token), _counted(other))
 
     second = int(NOW.timestamp())
     assert counted == ({second: 3}, {second: 1})
@@ -116,10 +123,41 @@ def test_however_many_requests_a_window_holds_its_entry_has_one_count_per_second
     with time_machine.travel(NOW + dt.timedelta(seconds=2), tick=False):
         for _ in range(10):
             api.get("/api/v1/")
-        entry = cache.get(_key(token))
+        entry = _counted(token)
 
     second = int(NOW.timestamp())
     assert entry == {second: 40, second + 2: 10}
+
+
+def test_without_redis_a_request_costs_one_select_and_one_upsert(settings):
+    # The database cache read, rewrote and counted its table: six statements a request.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}}
+    store = counts_store()
+    key = "throttle_principal_token:1"
+    store.add(key, 1000, {}, 60)
+
+    with CaptureQueriesContext(connection) as queries:
+        window = store.window(key, horizon=1000.5 - 60)
+        store.add(key, 1000, window, 60)
+
+    assert isinstance(store, TableCounts)
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "INSERT"]
+    assert store.window(key, horizon=0) == {1000: 2}
+
+
+def test_a_caller_s_first_request_in_a_second_deletes_every_row_out_of_the_window():
+    store = TableCounts()
+    ApiRequestCount.objects.create(key="throttle_principal_addr:192.0.2.1", second=939, count=5)
+    ApiRequestCount.objects.create(key="throttle_principal_addr:192.0.2.1", second=940, count=1)
+
+    store.add("throttle_principal_token:1", 1000, {}, 60)  # the window is (940, 1000]
+    store.add("throttle_principal_token:1", 1000, {}, 60)  # not new: deletes nothing
+
+    kept = ApiRequestCount.objects.order_by("second").values_list("key", "second", "count")
+    assert list(kept) == [
+        ("throttle_principal_addr:192.0.2.1", 940, 1),
+        ("throttle_principal_token:1", 1000, 2),
+    ]
 
 
 # --- Request bodies -------------------------------------------------------------------------
