@@ -49,9 +49,7 @@ class TableCounts:
             )
             (count,) = cursor.fetchone()
             if count == 1:
-                cursor.execute(
-                    f'DELETE FROM {table} WHERE "second" <= %s', [second - duration - 1]
-                )
+                cursor.execute(f'DELETE FROM {table} WHERE "second" <= %s', [second - duration - 1])
 
 
 def counts_store() -> CacheCounts | TableCounts:
