@@ -545,3 +545,46 @@ def test_another_team_cannot_restore_an_engagement(client_a, api, usm, users):
     assert response.status_code == 422
     assert response.json()["errors"] == {"id": [f"No deleted engagement with id {eng['id']}."]}
     assert Engagement.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"summary": "  Spaces around are trimmed  "},
+        {"occurred_at": "2026-11-24T09:30:00+07:00", "kind": "site_visit"},
+        {"organizations": "both", "thrusts": ["T6", "T1"], "initiatives": ["T6-01"]},
+        {"partnership": "new", "outcome": "Agreed a pilot", "next_step": "Draft the plan"},
+        {"contacts": "one", "participants": "me"},
+    ],
+    ids=["text", "time and kind", "links", "partnership", "people"],
+)
+def test_a_write_answers_what_a_read_then_says(client_a, usm, users, change):
+    # The engagements API answers a PATCH from the record as the service saved it, without
+    # reading it again (answer_from_written): the answer must be what a GET then reads.
+    other = factories.institution("Universiti Malaya", country="MY")
+    contact = factories.contact(usm, "Dr. Aziz", team=users["bd_a"].team)
+    eng = client_a.post(
+        "/api/v1/engagements/",
+        {
+            "occurred_at": "2026-11-25T10:00:00Z",
+            "kind": "call",
+            "organizations": [usm.pk],
+            "summary": "First words",
+        },
+        format="json",
+    ).json()
+    body = {
+        **change,
+        **({"organizations": [other.pk, usm.pk]} if change.get("organizations") else {}),
+        **({"partnership": _partnership(client_a, usm)["id"]} if "partnership" in change else {}),
+        **({"contacts": [contact.pk]} if "contacts" in change else {}),
+        **({"participants": [users["bd_a"].pk]} if "participants" in change else {}),
+    }
+
+    written = client_a.patch(f"/api/v1/engagements/{eng['id']}/", body, format="json")
+    read = client_a.get(f"/api/v1/engagements/{eng['id']}/")
+
+    assert written.status_code == 200, written.json()
+    assert written.json() == read.json()
+    assert written["ETag"] == read["ETag"]
+    assert written.json()["version"] == eng["version"] + 1

@@ -70,6 +70,9 @@ class EngagementViewSet(ServiceBackedViewSet):
         "initiatives": "code",
     }
     filterset_class = EngagementFilter
+    # engagement_update saves every field and its links on the instance given (version from
+    # claim_version, updated_at from save); the answer shows the team's slug and ids only.
+    answer_from_written = True
     ordering_fields = ["id", "occurred_at", "created_at", "updated_at"]
 
     def get_queryset(self):
