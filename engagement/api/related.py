@@ -33,6 +33,8 @@ ATTR = "_api_many_values"
 ONE_RECORD_ACTIONS = ("retrieve", "update", "partial_update", "destroy")
 # (database alias, model, relations and shown fields, number of parameters) → the compiled SQL.
 _COMPILED: dict[tuple, str] = {}
+# Output serializer class → how each of its fields is read (ModelSerializer._plan).
+_PLANS: dict[type, list[tuple]] = {}
 
 
 class _Values(list):
@@ -195,6 +197,8 @@ class UTCDateTimeField(serializers.DateTimeField):
 # Fields whose representation is the model's value itself (a str, int or bool; None stays None).
 _AS_IS = (
     serializers.CharField,
+    serializers.EmailField,
+    serializers.URLField,
     serializers.IntegerField,
     serializers.BooleanField,
     serializers.ChoiceField,
@@ -214,13 +218,19 @@ class ModelSerializer(serializers.ModelSerializer):
     }
 
     def _plan(self) -> list[tuple]:
-        plan = getattr(self, "_output_plan", None)
-        if plan is not None:
-            return plan
+        """How each field is read, worked out once per serializer class: it depends only on
+        the class's fields and model (no output serializer here builds fields per request),
+        and building DRF's fields to work it out cost more than a page of 50 rows."""
+        plan = _PLANS.get(type(self))
+        if plan is None:
+            plan = _PLANS[type(self)] = self._build_plan()
+        return plan
+
+    def _build_plan(self) -> list[tuple]:
         model = self.Meta.model
         plan = []
         for field in self._readable_fields:
-            attr, kind = None, "drf"
+            attr, kind, extra = None, "drf", None
             if len(field.source_attrs) == 1 and field.source != "*":
                 name = field.source_attrs[0]
                 try:
@@ -228,7 +238,7 @@ class ModelSerializer(serializers.ModelSerializer):
                 except Exception:
                     model_field = None
                 concrete = getattr(model_field, "concrete", False)
-                if type(field) in _AS_IS and concrete and not model_field.is_relation:
+                if _as_is(field) and concrete and not model_field.is_relation:
                     attr, kind = model_field.attname, "value"
                 elif type(field) is UTCDateTimeField and _iso_output(field):
                     attr, kind = name, "utc"
@@ -238,13 +248,20 @@ class ModelSerializer(serializers.ModelSerializer):
                     and model_field.many_to_one
                 ):
                     attr, kind = model_field.attname, "value"
-            plan.append((field.field_name, attr, kind, field))
-        self._output_plan = plan
+                elif (
+                    type(field) is serializers.SlugRelatedField
+                    and concrete
+                    and (model_field.many_to_one and "__" not in field.slug_field)
+                ):
+                    attr, kind, extra = name, "slug", field.slug_field
+                elif type(field) is PrecomputedManyRelatedField:
+                    attr, kind = name, "many"
+            plan.append((field.field_name, attr, kind, extra))
         return plan
 
     def to_representation(self, instance):
         out = {}
-        for name, attr, kind, field in self._plan():
+        for name, attr, kind, extra in self._plan():
             if kind == "value":
                 out[name] = getattr(instance, attr)
                 continue
@@ -257,6 +274,16 @@ class ModelSerializer(serializers.ModelSerializer):
                     text = value.astimezone(dt.UTC).isoformat()
                     out[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
                     continue
+            elif kind == "slug":
+                related = getattr(instance, attr)
+                out[name] = None if related is None else getattr(related, extra)
+                continue
+            elif kind == "many":
+                values = getattr(instance, ATTR, {}).get(attr)
+                if values is not None:  # read by attach_many; otherwise DRF reads the relation
+                    out[name] = list(values)
+                    continue
+            field = self.fields[name]
             try:
                 attribute = field.get_attribute(instance)
             except SkipField:
@@ -264,6 +291,12 @@ class ModelSerializer(serializers.ModelSerializer):
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             out[name] = None if check is None else field.to_representation(attribute)
         return out
+
+
+def _as_is(field) -> bool:
+    if type(field) is serializers.BigIntegerField:  # an id: a number, unless set to text
+        return not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+    return type(field) in _AS_IS
 
 
 def _iso_output(field) -> bool:
