@@ -32,6 +32,20 @@ def _as(api, user, read_only=False):
     return api
 
 
+def _call(client, usm, summary: str, **extra) -> dict:
+    """A call with USM logged through the API, as its answer."""
+    body = {
+        "occurred_at": "2026-11-25T10:00:00Z",
+        "kind": "call",
+        "organizations": [usm.pk],
+        "summary": summary,
+        **extra,
+    }
+    response = client.post("/api/v1/engagements/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
 def _partnership(client, usm, **extra):
     body = {
         "title": "Dicing training line",
@@ -300,16 +314,7 @@ def test_completing_a_follow_up_with_an_outcome_keeps_it_and_refuses_one_too_lon
 
 def test_another_teams_records_are_not_found_and_not_listed(client_a, api, usm, users):
     p = _partnership(client_a, usm)
-    eng = client_a.post(
-        "/api/v1/engagements/",
-        {
-            "occurred_at": "2026-11-25T10:00:00Z",
-            "kind": "call",
-            "organizations": [usm.pk],
-            "summary": "Confidential call",
-        },
-        format="json",
-    ).json()
+    eng = _call(client_a, usm, "Confidential call")
     other = _as(api, users["bd_b"])
 
     assert other.get(f"/api/v1/partnerships/{p['id']}/").status_code == 404
@@ -394,16 +399,7 @@ def test_crm_lists_run_a_fixed_number_of_queries_whatever_the_page_size(client_a
 
 
 def test_an_engagement_history_shows_each_field_before_and_after(client_a, usm, users):
-    eng = client_a.post(
-        "/api/v1/engagements/",
-        {
-            "occurred_at": "2026-11-25T10:00:00Z",
-            "kind": "call",
-            "organizations": [usm.pk],
-            "summary": "First words",
-        },
-        format="json",
-    ).json()
+    eng = _call(client_a, usm, "First words")
     client_a.patch(f"/api/v1/engagements/{eng['id']}/", {"summary": "Better words"}, format="json")
 
     history = client_a.get(f"/api/v1/engagements/{eng['id']}/history/").json()
@@ -422,16 +418,7 @@ def test_an_engagement_history_shows_each_field_before_and_after(client_a, usm, 
 
 def test_an_engagement_history_shows_many_to_many_changes_as_ids(client_a, usm):
     other = factories.institution("Universiti Malaya", country="MY")
-    eng = client_a.post(
-        "/api/v1/engagements/",
-        {
-            "occurred_at": "2026-11-25T10:00:00Z",
-            "kind": "call",
-            "organizations": [usm.pk],
-            "summary": "Call",
-        },
-        format="json",
-    ).json()
+    eng = _call(client_a, usm, "Call")
     client_a.patch(
         f"/api/v1/engagements/{eng['id']}/",
         {"organizations": [usm.pk, other.pk], "summary": "Call with both"},
@@ -462,17 +449,7 @@ def test_an_engagement_history_shows_many_to_many_changes_as_ids(client_a, usm):
 
 
 def test_a_deleted_engagement_is_restored_through_the_api_with_its_links(client_a, usm):
-    eng = client_a.post(
-        "/api/v1/engagements/",
-        {
-            "occurred_at": "2026-11-25T10:00:00Z",
-            "kind": "call",
-            "organizations": [usm.pk],
-            "thrusts": ["T3"],
-            "summary": "Worth keeping",
-        },
-        format="json",
-    ).json()
+    eng = _call(client_a, usm, "Worth keeping", thrusts=["T3"])
     assert client_a.delete(f"/api/v1/engagements/{eng['id']}/").status_code == 204
 
     restored = client_a.post("/api/v1/engagements/restore/", {"id": eng["id"]}, format="json")
@@ -491,17 +468,7 @@ def test_an_engagement_whose_partnership_was_deleted_is_restored_without_it_when
     client_a, usm
 ):
     deal = _partnership(client_a, usm)
-    eng = client_a.post(
-        "/api/v1/engagements/",
-        {
-            "occurred_at": "2026-11-25T10:00:00Z",
-            "kind": "call",
-            "organizations": [usm.pk],
-            "partnership": deal["id"],
-            "summary": "Worth keeping",
-        },
-        format="json",
-    ).json()
+    eng = _call(client_a, usm, "Worth keeping", partnership=deal["id"])
     assert client_a.delete(f"/api/v1/engagements/{eng['id']}/").status_code == 204
     assert client_a.delete(f"/api/v1/partnerships/{deal['id']}/").status_code == 204
     refused = client_a.post("/api/v1/engagements/restore/", {"id": eng["id"]}, format="json")
@@ -526,16 +493,7 @@ def test_an_engagement_whose_partnership_was_deleted_is_restored_without_it_when
 
 
 def test_another_team_cannot_restore_an_engagement(client_a, api, usm, users):
-    eng = client_a.post(
-        "/api/v1/engagements/",
-        {
-            "occurred_at": "2026-11-25T10:00:00Z",
-            "kind": "call",
-            "organizations": [usm.pk],
-            "summary": "Ours",
-        },
-        format="json",
-    ).json()
+    eng = _call(client_a, usm, "Ours")
     client_a.delete(f"/api/v1/engagements/{eng['id']}/")
 
     response = _as(api, users["bd_b"]).post(
@@ -563,16 +521,7 @@ def test_a_write_answers_what_a_read_then_says(client_a, usm, users, change):
     # reading it again (answer_from_written): the answer must be what a GET then reads.
     other = factories.institution("Universiti Malaya", country="MY")
     contact = factories.contact(usm, "Dr. Aziz", team=users["bd_a"].team)
-    eng = client_a.post(
-        "/api/v1/engagements/",
-        {
-            "occurred_at": "2026-11-25T10:00:00Z",
-            "kind": "call",
-            "organizations": [usm.pk],
-            "summary": "First words",
-        },
-        format="json",
-    ).json()
+    eng = _call(client_a, usm, "First words")
     body = {
         **change,
         **({"organizations": [other.pk, usm.pk]} if change.get("organizations") else {}),
