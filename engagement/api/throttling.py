@@ -25,9 +25,8 @@ class CacheCounts:
 class TableCounts:
     """The window as rows of ApiRequestCount, one per caller and second: where the shared
     cache is the database (no Redis), an entry rewritten whole cost six statements a request
-    (the cache counts its table on every write); here one SELECT and one UPSERT. A caller's
-    first request in a second also deletes every row that has left the window, so the table
-    holds the last minute only."""
+    (the cache counts its table on every write); here one SELECT and one UPSERT. Rows that
+    have left the window are deleted by the `purge_api_request_counts` job."""
 
     def window(self, key: str, horizon: float) -> dict[int, int]:
         table = connection.ops.quote_name(ApiRequestCount._meta.db_table)
@@ -43,13 +42,9 @@ class TableCounts:
         with connection.cursor() as cursor:
             cursor.execute(
                 f'INSERT INTO {table} ("key", "second", "count") VALUES (%s, %s, 1) '
-                f'ON CONFLICT ("key", "second") DO UPDATE SET "count" = {table}."count" + 1 '
-                'RETURNING "count"',
+                f'ON CONFLICT ("key", "second") DO UPDATE SET "count" = {table}."count" + 1',
                 [key, second],
             )
-            (count,) = cursor.fetchone()
-            if count == 1:
-                cursor.execute(f'DELETE FROM {table} WHERE "second" <= %s', [second - duration - 1])
 
 
 def counts_store() -> CacheCounts | TableCounts:

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 
@@ -41,7 +43,8 @@ class IdempotencyRecord(models.Model):
 class ApiRequestCount(models.Model):
     """How many API requests one caller made in one second, for the rate limit
     (engagement.api.throttling) when no Redis is configured: one UPSERT a request on a row of
-    its own, where the database cache would read, rewrite and count its whole table."""
+    its own, where the database cache would read, rewrite and count its whole table. Rows whose
+    second has left the window are deleted by the `purge_api_request_counts` job."""
 
     key = models.CharField(max_length=200)
     second = models.BigIntegerField(db_index=True)
@@ -54,3 +57,16 @@ class ApiRequestCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.second}: {self.count}"
+
+    @classmethod
+    def window_seconds(cls) -> int:
+        """The rate's period (API_THROTTLE_RATE, read as DRF reads it: s, m, h or d)."""
+        rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["principal"]
+        period = rate.split("/", 1)[1][:1] if rate else "m"
+        return {"s": 1, "m": 60, "h": 3600, "d": 86400}[period]
+
+    @classmethod
+    def outside_window(cls, now_seconds: float) -> models.QuerySet[ApiRequestCount]:
+        """Counts no caller's window holds any more (a request counts until the end of its
+        second, so a second is kept one second longer than the window)."""
+        return cls.objects.filter(second__lte=int(now_seconds) - cls.window_seconds() - 1)

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from engagement.api.pagination import CursorPagination
 from engagement.api.throttling import PrincipalRateThrottle, TableCounts, counts_store
-from engagement.models import ApiRequestCount, ApiToken, Organization
+from engagement.models import ApiToken, Organization
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -143,21 +143,6 @@ def test_without_redis_a_request_costs_one_select_and_one_upsert(settings):
     assert isinstance(store, TableCounts)
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "INSERT"]
     assert store.window(key, horizon=0) == {1000: 2}
-
-
-def test_a_caller_s_first_request_in_a_second_deletes_every_row_out_of_the_window():
-    store = TableCounts()
-    ApiRequestCount.objects.create(key="throttle_principal_addr:192.0.2.1", second=939, count=5)
-    ApiRequestCount.objects.create(key="throttle_principal_addr:192.0.2.1", second=940, count=1)
-
-    store.add("throttle_principal_token:1", 1000, {}, 60)  # the window is (940, 1000]
-    store.add("throttle_principal_token:1", 1000, {}, 60)  # not new: deletes nothing
-
-    kept = ApiRequestCount.objects.order_by("second").values_list("key", "second", "count")
-    assert list(kept) == [
-        ("throttle_principal_addr:192.0.2.1", 940, 1),
-        ("throttle_principal_token:1", 1000, 2),
-    ]
 
 
 # --- Request bodies -------------------------------------------------------------------------

@@ -156,8 +156,8 @@ def client(db, api, world):
 
 
 def _count(client, url: str) -> tuple[int, object]:
-    """The request's queries, less the rate limit's own (counted in test_api_limits): without
-    Redis, a caller's first request in a second also clears old counts."""
+    """The request's queries, less the rate limit's own (two without Redis, none with it:
+    test_api_limits counts them), so that one bound holds on both databases."""
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, response.content[:300]

@@ -19,6 +19,7 @@ DECLARED = [
     "stale_partnerships",
     "weekly_digest",
     "purge_idempotency_records",
+    "purge_api_request_counts",
     "incentive_deadlines",
 ]
 

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from engagement.models import (
+    ApiRequestCount,
     FollowUp,
     IdempotencyRecord,
     Incentive,
@@ -90,6 +91,7 @@ def _snapshot() -> dict:
         "mou_statuses": sorted(MoU.objects.values_list("title", "status")),
         "pilot_statuses": sorted(Pilot.objects.values_list("objective", "status")),
         "idempotency_keys": sorted(IdempotencyRecord.objects.values_list("key", flat=True)),
+        "rate_counts": sorted(ApiRequestCount.objects.values_list("key", "second")),
     }
 
 
@@ -909,6 +911,10 @@ def everything_due(people, usm, time_machine):
     _signed_mou(deal, bd_a, title="Equipment loan MoU", expires_on=dt.date(2026, 11, 30))
     _running_pilot(deal, bd_a, objective="Dicing yield trial", milestone_due=dt.date(2026, 11, 1))
     IdempotencyRecord.objects.create(user=bd_a, key="retry-1", fingerprint="f", body={})
+    # The rate limit's count of a request made in August: out of every window by Monday.
+    ApiRequestCount.objects.create(
+        key="throttle_principal_user:1", second=int(timezone.now().timestamp()), count=3
+    )
     # An incentive bd_a follows closes two weeks after Monday.
     grant = Incentive.objects.get(code="MY-MIDA-FIAF")
     Incentive.objects.filter(pk=grant.pk).update(deadline=dt.date(2026, 12, 14))
@@ -975,6 +981,8 @@ def test_run_jobs_dry_run_says_what_each_job_would_do_and_writes_nothing(everyth
         "  - send admin a digest of 2 item(s)\n"
         "Purge idempotency records: would do 1 thing(s):\n"
         "  - forget 1 stored idempotency answer(s)\n"
+        "Purge API rate counts: would do 1 thing(s):\n"
+        "  - forget 1 rate count(s) outside the window\n"
         "Incentive deadlines: would do 1 thing(s):\n"
         "  - tell bd_a MY-MIDA-FIAF closes in 14 days\n"
     )
@@ -1006,6 +1014,7 @@ def test_run_jobs_acts_and_a_second_run_has_nothing_to_do(everything_due):
         "Stale partnerships: did 1 thing(s):",
         "Weekly digest: did 4 thing(s):",
         "Purge idempotency records: did 1 thing(s):",
+        "Purge API rate counts: did 1 thing(s):",
         "Incentive deadlines: did 1 thing(s):",
     ]
     assert second == (
@@ -1015,6 +1024,7 @@ def test_run_jobs_acts_and_a_second_run_has_nothing_to_do(everything_due):
         "Stale partnerships: nothing to do.\n"
         "Weekly digest: nothing to do.\n"
         "Purge idempotency records: nothing to do.\n"
+        "Purge API rate counts: nothing to do.\n"
         "Incentive deadlines: nothing to do.\n"
     )
     assert _snapshot() == once
@@ -1044,6 +1054,30 @@ def test_idempotency_answers_are_forgotten_after_a_day_once(users):
     assert first.actions == ["forget 1 stored idempotency answer(s)"]
     assert second.actions == []
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+
+
+def test_rate_counts_are_forgotten_once_no_window_holds_them(settings):
+    # A minute's window at 1,200/min: a request in second s counts until s + 60 has passed.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"principal": "1200/min"},
+    }
+    now = utc(2026, 11, 2, 8, 30)
+    second = int(now.timestamp())
+    for key, at in [("old", second - 61), ("edge", second - 60), ("recent", second - 1)]:
+        ApiRequestCount.objects.create(key=key, second=at, count=1)
+
+    preview = jobs.run_job("purge_api_request_counts", now=now, dry_run=True)
+    kept_by_preview = ApiRequestCount.objects.count()
+    first = jobs.run_job("purge_api_request_counts", now=now)
+    second_run = jobs.run_job("purge_api_request_counts", now=now)
+
+    assert preview.actions == ["forget 1 rate count(s) outside the window"]
+    assert kept_by_preview == 3
+    assert first.actions == ["forget 1 rate count(s) outside the window"]
+    assert second_run.actions == []
+    kept = ApiRequestCount.objects.order_by("second").values_list("key", flat=True)
+    assert list(kept) == ["edge", "recent"]
 
 
 @pytest.mark.parametrize("name", list(jobs.JOBS))

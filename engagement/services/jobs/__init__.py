@@ -20,7 +20,11 @@ from engagement.services.jobs.followups import overdue_followups
 from engagement.services.jobs.mous import mou_expiry
 from engagement.services.jobs.pipeline import stale_partnerships, stalled_pilots
 from engagement.services.jobs.digest import weekly_digest
-from engagement.services.jobs.upkeep import incentive_deadlines, purge_idempotency_records
+from engagement.services.jobs.upkeep import (
+    incentive_deadlines,
+    purge_api_request_counts,
+    purge_idempotency_records,
+)
 
 # isort: on
 
@@ -32,6 +36,7 @@ __all__ = [
     "incentive_deadlines",
     "mou_expiry",
     "overdue_followups",
+    "purge_api_request_counts",
     "purge_idempotency_records",
     "run_job",
     "stale_partnerships",

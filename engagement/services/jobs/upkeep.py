@@ -1,4 +1,5 @@
-"""Notices of incentive deadlines, and forgetting stored Idempotency-Key answers."""
+"""Notices of incentive deadlines, and forgetting stored Idempotency-Key answers and the rate
+limit's old counts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 
-from engagement.models import IdempotencyRecord
+from engagement.models import ApiRequestCount, IdempotencyRecord
 from engagement.services.common import business_today
 from engagement.services.jobs.base import JobResult, job
 from engagement.services.projects import incentive_deadline_notices
@@ -30,6 +31,24 @@ def purge_idempotency_records(*, now: dt.datetime, dry_run: bool = False) -> Job
         count, _by_model = old.delete()
     if count:
         result.did(f"forget {count} stored idempotency answer(s)")
+    return result
+
+
+@job(
+    title="Purge API rate counts",
+    claims="a DELETE of the seconds no window holds any more: a second run finds none",
+)
+def purge_api_request_counts(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
+    """Forget the rate limit's counts once their second has left every caller's window (kept
+    in the database only when there is no Redis: engagement.api.throttling.TableCounts)."""
+    result = JobResult("purge_api_request_counts")
+    old = ApiRequestCount.outside_window(now.timestamp())
+    if dry_run:
+        count = old.count()
+    else:
+        count, _by_model = old.delete()
+    if count:
+        result.did(f"forget {count} rate count(s) outside the window")
     return result
 
 
