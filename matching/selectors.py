@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from django.db.models import Q, QuerySet
 
@@ -18,10 +18,11 @@ from engagement.models import (
 )
 from matching.explain import Explanation, Labels, render
 from matching.models import MatchDecision, MatchSuggestion, SuggestionStatus
+from matching.reason_types import ReasonCodes, ReasonItem
 from matching.structured import structure
 
 
-def suggestions_visible(*, user: Any) -> QuerySet[MatchSuggestion]:
+def suggestions_visible(*, user: policy.Actor) -> QuerySet[MatchSuggestion]:
     """Suggestions for the user's own company (program managers: every company)."""
     qs = MatchSuggestion.objects.select_related(
         "company",
@@ -41,15 +42,15 @@ def suggestions_visible(*, user: Any) -> QuerySet[MatchSuggestion]:
     return policy.scope(user, qs)
 
 
-def suggestion_visible(*, user: Any, pk: Any) -> MatchSuggestion | None:
+def suggestion_visible(*, user: policy.Actor, pk: object) -> MatchSuggestion | None:
     try:
-        pk = int(pk)
+        number = int(pk)  # type: ignore[call-overload]  # anything a caller sent; not a number: None
     except (TypeError, ValueError):
         return None
-    return suggestions_visible(user=user).filter(pk=pk).first()
+    return suggestions_visible(user=user).filter(pk=number).first()
 
 
-def decisions_visible(*, user: Any) -> QuerySet[MatchDecision]:
+def decisions_visible(*, user: policy.Actor) -> QuerySet[MatchDecision]:
     qs = MatchDecision.objects.select_related(
         "company", "organization", "initiative", "project", "incentive", "decided_by"
     )
@@ -58,7 +59,7 @@ def decisions_visible(*, user: Any) -> QuerySet[MatchDecision]:
 
 def review_queue(
     *,
-    user: Any,
+    user: policy.Actor,
     company: int | None = None,
     thrust: str = "",
     country: str = "",
@@ -98,13 +99,16 @@ def filter_thrust(qs: QuerySet[MatchSuggestion], thrust: str) -> QuerySet[MatchS
     )
 
 
-def companies_with_suggestions(*, user: Any) -> QuerySet[Organization]:
+def companies_with_suggestions(*, user: policy.Actor) -> QuerySet[Organization]:
     ids = suggestions_visible(user=user).values("company_id")
     return Organization.objects.filter(pk__in=ids).order_by("name")
 
 
-def _names(model, key: str = "code") -> dict[str, tuple[str, str]]:
-    return {code: (en, ja) for code, en, ja in model.objects.values_list(key, "name_en", "name_ja")}
+def _names(
+    model: type[Capability | MemberState | Thrust | OrgType | Initiative], key: str = "code"
+) -> dict[str, tuple[str, str]]:
+    rows = model._default_manager.values_list(key, "name_en", "name_ja")
+    return {code: (en, ja) for code, en, ja in rows}
 
 
 def explanation_labels() -> Labels:
@@ -127,20 +131,22 @@ def _agencies() -> dict[str, tuple[str, str]]:
 
 def counterpart_name(suggestion: MatchSuggestion, lang: str | None) -> str:
     japanese = (lang or "").startswith("ja")
-    if suggestion.initiative_id:
-        i = suggestion.initiative
+    i = suggestion.initiative  # no query when it has none
+    if i is not None:
         return f"{i.code} {(i.name_ja if japanese and i.name_ja else i.name_en)}"
     for opportunity in (suggestion.project, suggestion.incentive):
         if opportunity is not None:
             return opportunity.name_ja if japanese and opportunity.name_ja else opportunity.name_en
     org = suggestion.organization
+    if org is None:
+        return ""
     return org.name_ja if japanese and org.name_ja else org.name
 
 
-def structured_reasons(suggestion: MatchSuggestion) -> dict[str, list[dict]]:
+def structured_reasons(suggestion: MatchSuggestion) -> dict[str, list[ReasonItem]]:
     """Reasons for and against, each naming the facts of both sides (matching.reasons)."""
     return structure(
-        suggestion.reasons or {},
+        cast(ReasonCodes, suggestion.reasons or {}),
         suggestion.components or {},
         kind=suggestion.kind,
         purpose=suggestion.purpose,

@@ -105,6 +105,9 @@ class Stage(models.TextChoices):
 
 class Partnership(Versioned):
     policy_team_path = "team"
+    # Not stored: days since its last stage change, set where the board lists it
+    # (engagement.selectors.board.pipeline_board).
+    days_in_stage: int
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="partnerships")
     title = models.CharField(max_length=PARTNERSHIP_TEXT["title"].max_length)

@@ -34,6 +34,9 @@ class OrganizationMerge(models.Model):
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Not stored: whether the merge may still be undone, set where merges are listed
+    # (engagement.selectors.duplicates.recent_merges).
+    undoable: bool
 
     class Meta:
         ordering = ["-at", "-id"]

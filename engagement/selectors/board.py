@@ -7,12 +7,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from engagement import stages
+from engagement import policy, stages
 from engagement.models import FollowUp, Partnership, Team
 from engagement.selectors.crm import partnerships_visible
 
@@ -68,7 +67,7 @@ def _next_followup() -> Subquery:
     return Subquery(open_ones.values("due_on")[:1])
 
 
-def pipeline_board(*, user: Any, filters: BoardFilters) -> list[Column]:
+def pipeline_board(*, user: policy.Actor, filters: BoardFilters) -> list[Column]:
     """A column per stage (the pipeline's, then on hold and lost), each card a partnership the
     user may see, with `next_followup` (the earliest open follow-up's date or None) and
     `days_in_stage`."""

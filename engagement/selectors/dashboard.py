@@ -11,9 +11,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Model, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -24,12 +24,16 @@ from engagement.models import (
     MemberState,
     Milestone,
     MoU,
+    Organization,
     Partnership,
     Pilot,
+    Stage,
     Team,
     Thrust,
 )
 from engagement.selectors.crm import engagements_visible, followups_visible, mous_visible
+
+M = TypeVar("M", bound=Model)
 
 LIST_LIMIT = 10
 FOLLOWUP_LIMIT = 50
@@ -37,11 +41,11 @@ WEEKS = 12
 MOU_HORIZON_DAYS = 90
 
 
-def teams_visible(*, user: Any) -> QuerySet[Team]:
+def teams_visible(*, user: policy.Actor) -> QuerySet[Team]:
     return policy.scope(user, Team.objects.select_related("company")).order_by("name", "slug")
 
 
-def team_filter(*, user: Any, slug: str | None) -> Team | None:
+def team_filter(*, user: policy.Actor, slug: str | None) -> Team | None:
     """The team a program manager chose with `?team=slug`; None for "all teams" and for
     everyone else (their own team is their scope already)."""
     if not slug or not policy.sees_all_teams(user):
@@ -49,7 +53,7 @@ def team_filter(*, user: Any, slug: str | None) -> Team | None:
     return teams_visible(user=user).filter(slug=slug).first()
 
 
-def _in_team(qs: QuerySet, team: Team | None, path: str = "team") -> QuerySet:
+def _in_team(qs: QuerySet[M], team: Team | None, path: str = "team") -> QuerySet[M]:
     return qs.filter(**{path: team}) if team is not None else qs
 
 
@@ -66,7 +70,9 @@ def followups_with_subjects(qs: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
     )
 
 
-def followups_open(*, user: Any, owner: Any = None, team: Team | None = None) -> QuerySet[FollowUp]:
+def followups_open(
+    *, user: policy.Actor, owner: Any = None, team: Team | None = None
+) -> QuerySet[FollowUp]:
     """Open follow-ups the user may see, overdue first (by due date)."""
     qs = followups_with_subjects(followups_visible(user=user)).filter(status=FollowUp.Status.OPEN)
     if owner is not None:
@@ -85,7 +91,7 @@ class FollowUpGroups:
         return not (self.overdue or self.today or self.this_week)
 
 
-def followups_due(*, user: Any, team: Team | None, today: dt.date) -> FollowUpGroups:
+def followups_due(*, user: policy.Actor, team: Team | None, today: dt.date) -> FollowUpGroups:
     """A team member's own open follow-ups; a program manager's view of the teams' ones.
     Overdue, due today, due in the next seven days."""
     owner = None if policy.sees_all_teams(user) else user
@@ -101,7 +107,7 @@ def followups_due(*, user: Any, team: Team | None, today: dt.date) -> FollowUpGr
     )
 
 
-def mous_expiring(*, user: Any, team: Team | None, today: dt.date) -> list[MoU]:
+def mous_expiring(*, user: policy.Actor, team: Team | None, today: dt.date) -> list[MoU]:
     qs = mous_visible(user=user).filter(
         status__in=[MoU.Status.SIGNED, MoU.Status.ACTIVE],
         expires_on__gte=today,
@@ -110,7 +116,7 @@ def mous_expiring(*, user: Any, team: Team | None, today: dt.date) -> list[MoU]:
     return list(_in_team(qs, team, "partnership__team").order_by("expires_on", "id")[:LIST_LIMIT])
 
 
-def pilots_at_risk(*, user: Any, team: Team | None, today: dt.date) -> list[Pilot]:
+def pilots_at_risk(*, user: policy.Actor, team: Team | None, today: dt.date) -> list[Pilot]:
     """Pilots flagged at risk, and running pilots with an overdue milestone."""
     overdue = Milestone.objects.filter(done_on__isnull=True, due_on__lt=today).order_by("due_on")
     late = Milestone.objects.filter(done_on__isnull=True, due_on__lt=today).values("pilot_id")
@@ -123,7 +129,9 @@ def pilots_at_risk(*, user: Any, team: Team | None, today: dt.date) -> list[Pilo
     return list(_in_team(qs, team, "partnership__team").order_by("-updated_at", "-id")[:LIST_LIMIT])
 
 
-def engagements_recent(*, user: Any, team: Team | None, limit: int = LIST_LIMIT):
+def engagements_recent(
+    *, user: policy.Actor, team: Team | None, limit: int = LIST_LIMIT
+) -> list[Engagement]:
     qs = engagements_visible(user=user).select_related("partnership")
     return list(_in_team(qs, team).order_by("-occurred_at", "-id")[:limit])
 
@@ -138,7 +146,7 @@ class FunnelRow:
     value: dict[str, Decimal]  # currency -> total expected value
 
 
-def funnel(*, user: Any, team: Team | None) -> list[FunnelRow]:
+def funnel(*, user: policy.Actor, team: Team | None) -> list[FunnelRow]:
     """Partnerships per stage, in pipeline order, then on hold and lost; with their expected
     value summed per currency. Two queries."""
     qs = _in_team(policy.scope(user, Partnership.objects.all()), team).order_by()
@@ -169,12 +177,12 @@ class Heatmap:
         return self.cells.get((thrust, iso2), 0)
 
 
-def partnership_heatmap(*, user: Any, team: Team | None) -> Heatmap:
+def partnership_heatmap(*, user: policy.Actor, team: Team | None) -> Heatmap:
     """Partnerships not lost, by strategic thrust (through their initiatives) and member state
     (their priority country, else their counterparts' countries). Four queries."""
     qs = (
         _in_team(policy.scope(user, Partnership.objects.all()), team)
-        .exclude(stage=stages.Stage.LOST)
+        .exclude(stage=Stage.LOST)
         .order_by()
     )
     thrusts_of: dict[int, set[str]] = defaultdict(set)
@@ -217,7 +225,7 @@ class Week:
     count: int
 
 
-def weekly_activity(*, user: Any, team: Team | None, today: dt.date) -> list[Week]:
+def weekly_activity(*, user: policy.Actor, team: Team | None, today: dt.date) -> list[Week]:
     """Engagements per week (weeks start on Monday, in the reader's time zone) over the last
     twelve weeks, this one included. One query, grouped by day in the database."""
     first = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=WEEKS - 1)
@@ -253,7 +261,7 @@ class Dashboard:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def dashboard(*, user: Any, team_slug: str | None = None) -> Dashboard:
+def dashboard(*, user: policy.Actor, team_slug: str | None = None) -> Dashboard:
     today = timezone.localdate()
     team = team_filter(user=user, slug=team_slug)
     return Dashboard(
@@ -273,7 +281,7 @@ def dashboard(*, user: Any, team_slug: str | None = None) -> Dashboard:
 # --- Partnership page -----------------------------------------------------------------------
 
 
-def partnership_followups(*, user: Any, partnership: Partnership) -> list[FollowUp]:
+def partnership_followups(*, user: policy.Actor, partnership: Partnership) -> list[FollowUp]:
     """Open follow-ups about the partnership or anything on it (engagements, MoUs, pilots)."""
     qs = followups_with_subjects(followups_visible(user=user)).filter(
         Q(partnership=partnership)
@@ -285,11 +293,11 @@ def partnership_followups(*, user: Any, partnership: Partnership) -> list[Follow
     return list(qs.order_by("due_on", "id")[:FOLLOWUP_LIMIT])
 
 
-def partnership_mous(*, user: Any, partnership: Partnership) -> list[MoU]:
+def partnership_mous(*, user: policy.Actor, partnership: Partnership) -> list[MoU]:
     return list(mous_visible(user=user).filter(partnership=partnership).order_by("-created_at"))
 
 
-def partnership_pilots(*, user: Any, partnership: Partnership) -> list[Pilot]:
+def partnership_pilots(*, user: policy.Actor, partnership: Partnership) -> list[Pilot]:
     qs = (
         policy.scope(user, Pilot.objects.all())
         .filter(partnership=partnership)
@@ -301,7 +309,9 @@ def partnership_pilots(*, user: Any, partnership: Partnership) -> list[Pilot]:
     return list(qs.order_by("-created_at", "-id"))
 
 
-def organization_partnerships(*, user: Any, organization) -> list[Partnership]:
+def organization_partnerships(
+    *, user: policy.Actor, organization: Organization
+) -> list[Partnership]:
     """Partnerships the user may see in which the organization is a counterpart or the company."""
     from engagement.selectors.crm import partnerships_visible
 

@@ -13,7 +13,7 @@ from engagement.models import Capability, Contact, MemberState, Organization, Th
 from engagement.normalize import normalize_name, search_key
 
 
-def _prefetches() -> list[Prefetch]:
+def _prefetches() -> list[Prefetch[Any]]:
     caps = Capability.objects.only("id", "code", "name_en", "name_ja")
     states = MemberState.objects.only("id", "iso2", "name_en", "name_ja")
     return [
@@ -25,7 +25,7 @@ def _prefetches() -> list[Prefetch]:
     ]
 
 
-def organizations_visible(*, user: Any) -> QuerySet[Organization]:
+def organizations_visible(*, user: policy.Actor) -> QuerySet[Organization]:
     qs = Organization.objects.select_related("org_type").prefetch_related(*_prefetches())
     return policy.scope(user, qs)
 
@@ -48,5 +48,5 @@ def organizations_search(queryset: QuerySet[Organization], text: str) -> QuerySe
     return queryset.filter(condition).distinct()
 
 
-def contacts_visible(*, user: Any) -> QuerySet[Contact]:
+def contacts_visible(*, user: policy.Actor) -> QuerySet[Contact]:
     return policy.scope(user, Contact.objects.select_related("organization", "team"))

@@ -48,7 +48,7 @@ def _all_pairs() -> list[LikelyPair]:
 def likely_pairs(*, limit: int = 200) -> tuple[list[PairRow], int]:
     """The strongest `limit` likely pairs a program manager has not dismissed, and how many
     there are in all."""
-    pairs = cache.get_or_set(_cache_key(), _all_pairs, CACHE_SECONDS)
+    pairs: list[LikelyPair] = cache.get_or_set(_cache_key(), _all_pairs, CACHE_SECONDS) or []
     shown = pairs[:limit]
     ids = {p.first for p in shown} | {p.second for p in shown}
     orgs = Organization.objects.select_related("org_type").in_bulk(ids)
@@ -61,16 +61,16 @@ def likely_pairs(*, limit: int = 200) -> tuple[list[PairRow], int]:
 
 def merge_preview(merged: Organization) -> list[tuple[str, int]]:
     """(kind of record, how many) that refer to `merged` and would move in a merge."""
-    out = []
+    out: list[tuple[str, int]] = []
     for model, field, _one in fk_relations():
         n = model._default_manager.filter(**{field: merged}).count()
         if n:
             out.append((str(model._meta.verbose_name_plural), n))
     for _label, through, owner, target in m2m_relations():
-        n = through.objects.filter(**{target: merged}).count()
-        if n:
-            model = through._meta.get_field(owner).related_model
-            out.append((str(model._meta.verbose_name_plural), n))
+        n = through._default_manager.filter(**{target: merged}).count()
+        owner_model = through._meta.get_field(owner).related_model
+        if n and isinstance(owner_model, type):
+            out.append((str(owner_model._meta.verbose_name_plural), n))
     merged_counts: dict[str, int] = {}
     for name, n in out:
         merged_counts[name] = merged_counts.get(name, 0) + n

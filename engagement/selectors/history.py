@@ -15,40 +15,44 @@ from django.utils.translation import gettext
 from simple_history.utils import get_m2m_reverse_field_name
 
 from engagement import policy
+from engagement.models import User
 
 MAX_ENTRIES = 200
 
 
-def _author(history_user: Any, viewer: Any) -> str | None:
+def _author(history_user: User | None, viewer: policy.Actor) -> str | None:
     """Who made a change, as `viewer` may know it: on shared records, a member of another team
     is "another team" (which competitor edits what is not for competitors to learn); program
     managers and administrators see every name."""
     if history_user is None:
         return None
+    reader = policy.person(viewer)
     if (
         viewer is not None
         and not policy.sees_all_teams(viewer)
         and history_user.team_id is not None
-        and history_user.team_id != viewer.team_id
+        and history_user.team_id != (reader.team_id if reader is not None else None)
     ):
         return gettext("another team")
     return history_user.get_username()
 
 
 def record_history(
-    obj: Model, *, viewer: Any = None, limit: int = MAX_ENTRIES
+    obj: Model, *, viewer: policy.Actor = None, limit: int = MAX_ENTRIES
 ) -> list[dict[str, Any]]:
+    # django-simple-history adds `history` to each model it records (no type stubs).
+    versions: Any = obj.history  # type: ignore[attr-defined]
     records = list(
-        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
+        versions.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
     m2m = _m2m_states(obj, records)
-    out = []
+    out: list[dict[str, Any]] = []
     for newer, older in zip(records, [*records[1:], None], strict=True):
         if len(out) == limit:
             break
-        changes = []
+        changes: list[dict[str, Any]] = []
         if older is not None:
             delta = newer.diff_against(older, excluded_fields=list(m2m))
             for change in delta.changes:
@@ -71,17 +75,17 @@ def record_history(
     return out
 
 
-def _m2m_states(obj: Model, records: list) -> dict[str, dict[int, list]]:
+def _m2m_states(obj: Model, records: list[Any]) -> dict[str, dict[int, list[Any]]]:
     """field → history id → the ids on the other side of the field in that version (sorted),
     one query per many-to-many field for all the versions."""
     if not records:
         return {}
     history_ids = [r.history_id for r in records]
-    out: dict[str, dict[int, list]] = {}
+    out: dict[str, dict[int, list[Any]]] = {}
     for field in records[0]._history_m2m_fields:
         through = getattr(records[0], field.name).model
         target = get_m2m_reverse_field_name(obj._meta.get_field(field.name))
-        states: dict[int, list] = defaultdict(list)
+        states: dict[int, list[Any]] = defaultdict(list)
         rows = through.objects.filter(history_id__in=history_ids).values_list(
             "history_id", f"{target}_id"
         )
@@ -91,7 +95,7 @@ def _m2m_states(obj: Model, records: list) -> dict[str, dict[int, list]]:
     return out
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if value is None or isinstance(value, bool | int | float | str | list):
         return value
     return str(value)

@@ -3,6 +3,7 @@ conversion and median time in stage, for one team or (program managers) all team
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import statistics
 from collections import defaultdict
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from engagement import policy, stages
 from engagement.models import Partnership, StageChange, Team
@@ -20,20 +21,20 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class PipelineSummary:
-    by_stage: list[dict]
-    by_thrust: list[dict]
-    by_country: list[dict]
-    conversion: list[dict]
+    by_stage: list[dict[str, Any]]
+    by_thrust: list[dict[str, Any]]
+    by_country: list[dict[str, Any]]
+    conversion: list[dict[str, Any]]
     median_days_in_stage: dict[str, float | None]
     total: int
 
 
-def _partnerships(user: Any, team: Team | None):
+def _partnerships(user: policy.Actor, team: Team | None) -> QuerySet[Partnership]:
     qs = policy.scope(user, Partnership.objects.all())
     return qs.filter(team=team) if team is not None else qs
 
 
-def pipeline_summary(*, user: Any, team: Team | None = None) -> PipelineSummary:
+def pipeline_summary(*, user: policy.Actor, team: Team | None = None) -> PipelineSummary:
     qs = _partnerships(user, team)
     counts = {r["stage"]: r["n"] for r in qs.order_by().values("stage").annotate(n=Count("id"))}
     values: dict[str, dict[str, str]] = defaultdict(dict)
@@ -50,14 +51,14 @@ def pipeline_summary(*, user: Any, team: Team | None = None) -> PipelineSummary:
         {"stage": s, "count": counts.get(s, 0), "value": values.get(s, {})}
         for s in stages.ALL_STAGES
     ]
-    by_thrust = list(
-        qs.exclude(initiatives=None)
+    by_thrust: list[dict[str, Any]] = [
+        {"thrust": r["initiatives__thrust__code"], "count": r["count"]}
+        for r in qs.exclude(initiatives=None)
         .order_by()
         .values("initiatives__thrust__code")
         .annotate(count=Count("id", distinct=True))
         .order_by("initiatives__thrust__code")
-    )
-    by_thrust = [{"thrust": r["initiatives__thrust__code"], "count": r["count"]} for r in by_thrust]
+    ]
     # Sorted here: "no country" comes first on every backend (PostgreSQL sorts NULL last).
     by_country = sorted(
         (
@@ -81,14 +82,18 @@ def pipeline_summary(*, user: Any, team: Team | None = None) -> PipelineSummary:
     )
 
 
-def _conversion(changes: list[tuple]) -> list[dict]:
+# A stage change as (partnership id, stage it moved to, when), in partnership and time order.
+StageMove = tuple[int, str, dt.datetime]
+
+
+def _conversion(changes: list[StageMove]) -> list[dict[str, Any]]:
     """Of the partnerships that reached a stage, the share that reached the next one."""
     furthest: dict[int, int] = {}
     for pid, stage, _at in changes:
         if stage in stages.PIPELINE:
             furthest[pid] = max(furthest.get(pid, -1), stages.PIPELINE.index(stage))
     reached = [sum(1 for f in furthest.values() if f >= i) for i in range(len(stages.PIPELINE))]
-    out = []
+    out: list[dict[str, Any]] = []
     for i in range(len(stages.PIPELINE) - 1):
         rate = round(reached[i + 1] / reached[i], 4) if reached[i] else None
         out.append(
@@ -103,7 +108,7 @@ def _conversion(changes: list[tuple]) -> list[dict]:
     return out
 
 
-def _median_days(changes: list[tuple]) -> dict[str, float | None]:
+def _median_days(changes: list[StageMove]) -> dict[str, float | None]:
     spans: dict[str, list[float]] = defaultdict(list)
     for (pid, stage, at), (next_pid, _next_stage, next_at) in itertools.pairwise(changes):
         if pid == next_pid:

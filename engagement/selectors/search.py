@@ -60,14 +60,16 @@ def _holds_all(words: list[str], *texts: str) -> bool:
     return all((w in key) if has_japanese(w) else (f" {w}" in key) for w in words)
 
 
-def _organizations(user: Any, words: list[str]) -> QuerySet[Organization]:
+def _organizations(user: policy.Actor, words: list[str]) -> QuerySet[Organization]:
     # Archived organizations stay reachable from the records that refer to them, not found.
     return policy.scope(user, Organization.objects.filter(archived_at__isnull=True)).filter(
         _all_words("search_text", words)
     )
 
 
-def _partnerships(user: Any, words: list[str], org_ids: QuerySet) -> list[Partnership]:
+def _partnerships(
+    user: policy.Actor, words: list[str], org_ids: QuerySet[Organization, Any]
+) -> list[Partnership]:
     """By title (folded here: titles have no stored key, and a team's deals are few) or by a
     counterpart the words name."""
     visible = policy.scope(user, Partnership.objects.all())
@@ -82,7 +84,9 @@ def _partnerships(user: Any, words: list[str], org_ids: QuerySet) -> list[Partne
     return list(found[:LIMIT])
 
 
-def _engagements(user: Any, typed: list[str], org_ids: QuerySet) -> list[Engagement]:
+def _engagements(
+    user: policy.Actor, typed: list[str], org_ids: QuerySet[Organization, Any]
+) -> list[Engagement]:
     """With an organization the words name, or whose summary holds the words as typed."""
     visible = policy.scope(user, Engagement.objects.all())
     in_summary = reduce(and_, (Q(summary__icontains=w) for w in typed))
@@ -96,7 +100,7 @@ def _engagements(user: Any, typed: list[str], org_ids: QuerySet) -> list[Engagem
     return list(found[:LIMIT])
 
 
-def _projects(user: Any, words: list[str]) -> list[Project]:
+def _projects(user: policy.Actor, words: list[str]) -> list[Project]:
     # A few dozen real projects: folded here rather than keyed in a column.
     rows = policy.scope(user, Project.objects.all()).values_list(
         "pk", "code", "name_en", "name_ja", "owner_name", "site"
@@ -107,7 +111,7 @@ def _projects(user: Any, words: list[str]) -> list[Project]:
     )
 
 
-def global_search(*, user: Any, text: str) -> SearchResults:
+def global_search(*, user: policy.Actor, text: str) -> SearchResults:
     words = search_key(text or "").split()
     results = SearchResults(words=words)
     if not words:
@@ -126,7 +130,7 @@ def global_search(*, user: Any, text: str) -> SearchResults:
     return results
 
 
-def organizations_named(*, user: Any, text: str, limit: int = 10) -> list[Organization]:
+def organizations_named(*, user: policy.Actor, text: str, limit: int = 10) -> list[Organization]:
     """The organizations whose names hold every word typed (the global search's rule), for a
     typeahead: at most `limit`, by name."""
     words = search_key(text or "").split()

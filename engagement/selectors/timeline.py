@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from engagement import policy
@@ -29,8 +29,11 @@ from engagement.models import (
     PolicyUpdate,
     Team,
     TimelineEvent,
+    User,
 )
 from engagement.selectors.watch import in_member_state, policy_updates
+
+M = TypeVar("M", bound=Model)
 
 MAX_PAGE = 200
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -45,7 +48,7 @@ class Entry:
     actor: str
     partnership_id: int | None
     partnership_title: str
-    data: dict
+    data: dict[str, Any]
     event_id: int | None  # None for derived entries (overdue follow-ups)
 
 
@@ -56,7 +59,7 @@ class TimelinePage:
 
 
 def _events(
-    user: Any,
+    user: policy.Actor,
     *,
     organization: Organization | None,
     partnership: Partnership | None,
@@ -102,7 +105,7 @@ def _bad_cursor() -> ValidationFailed:
 
 def timeline(
     *,
-    user: Any,
+    user: policy.Actor,
     organization: Organization | None = None,
     partnership: Partnership | None = None,
     team: Team | None = None,
@@ -198,7 +201,7 @@ class _Position:
 
 def watch_timeline(
     *,
-    user: Any,
+    user: policy.Actor,
     initiative: Initiative | None = None,
     member_state: MemberState | None = None,
     cursor: str | None = None,
@@ -234,7 +237,7 @@ def watch_timeline(
 
 
 def _status_entries(
-    user: Any,
+    user: policy.Actor,
     initiative: Initiative | None,
     member_state: MemberState | None,
     position: _Position | None,
@@ -251,7 +254,7 @@ def _status_entries(
 
 
 def _policy_entries(
-    user: Any,
+    user: policy.Actor,
     initiative: Initiative | None,
     member_state: MemberState | None,
     position: _Position | None,
@@ -265,7 +268,7 @@ def _policy_entries(
 
 
 def _partnership_entries(
-    user: Any,
+    user: policy.Actor,
     initiative: Initiative | None,
     member_state: MemberState | None,
     position: _Position | None,
@@ -295,7 +298,7 @@ def _older(before: Q, same_time: Q, rank: int, position: _Position) -> Q:
     return before
 
 
-def _dated_after(qs: QuerySet, field: str, rank: int, position: _Position | None) -> QuerySet:
+def _dated_after(qs: QuerySet[M], field: str, rank: int, position: _Position | None) -> QuerySet[M]:
     if position is None:
         return qs
     day = position.at.date()
@@ -309,7 +312,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _username(user: Any) -> str:
+def _username(user: User | None) -> str:
     return user.get_username() if user else ""
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from engagement import policy
 from engagement.models import (
@@ -17,6 +17,7 @@ from engagement.models import (
     Partnership,
     PolicyUpdate,
     Stage,
+    Thrust,
 )
 from engagement.services.common import business_today
 
@@ -26,7 +27,10 @@ LIVE_STATUSES = (ImplementationStatus.Status.LAUNCHED, ImplementationStatus.Stat
 
 
 def current_statuses(
-    *, initiative_ids=None, state_ids=None, as_of: dt.date | None = None
+    *,
+    initiative_ids: Iterable[int] | None = None,
+    state_ids: Iterable[int] | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[tuple[int, int], ImplementationStatus]:
     """The latest observation in effect per (initiative, member state), by effective date then
     by when it was recorded: one announced for a later date is not current until that day (of
@@ -59,7 +63,13 @@ def status_history(
     return list(qs.order_by("-effective_on", "-recorded_at", "-id"))
 
 
-def policy_updates(*, initiative=None, member_state=None, thrust=None, since=None):
+def policy_updates(
+    *,
+    initiative: Initiative | None = None,
+    member_state: MemberState | None = None,
+    thrust: Thrust | None = None,
+    since: dt.datetime | None = None,
+) -> QuerySet[PolicyUpdate]:
     qs = PolicyUpdate.objects.prefetch_related("member_states", "thrusts", "initiatives")
     if initiative is not None:
         qs = qs.filter(Q(initiatives=initiative) | Q(thrusts=initiative.thrust_id))
@@ -115,7 +125,7 @@ def in_member_state(state: MemberState) -> Q:
     )
 
 
-def _partnership_countries(user: Any) -> list[tuple[int, str, set[int], set[int]]]:
+def _partnership_countries(user: policy.Actor) -> list[tuple[int, str, set[int], set[int]]]:
     """(id, stage, initiative ids, country ids) for every partnership the user may see. Where a
     partnership counts: its priority country, else its counterparts' (see in_member_state)."""
     qs = policy.scope(
@@ -133,14 +143,16 @@ def _partnership_countries(user: Any) -> list[tuple[int, str, set[int], set[int]
     return out
 
 
-def coverage_matrix(*, user: Any, thrust: str | None = None, gaps_only: bool = False) -> Coverage:
+def coverage_matrix(
+    *, user: policy.Actor, thrust: str | None = None, gaps_only: bool = False
+) -> Coverage:
     """Initiatives (by thrust) × member states: partnerships engaged or in pipeline there, and
     the current implementation status. A fixed number of queries."""
     states = list(MemberState.objects.order_by("iso2"))
-    initiatives = Initiative.objects.select_related("thrust").order_by("thrust__code", "code")
+    chosen = Initiative.objects.select_related("thrust").order_by("thrust__code", "code")
     if thrust:
-        initiatives = initiatives.filter(thrust__code=thrust)
-    initiatives = list(initiatives)
+        chosen = chosen.filter(thrust__code=thrust)
+    initiatives = list(chosen)
     counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for _pk, stage, inits, countries in _partnership_countries(user):
         slot = 0 if stage in ENGAGED_STAGES else 1

@@ -282,7 +282,7 @@ def policy_update_delete(*, actor: policy.Actor, update: PolicyUpdate) -> None:
 
 @transaction.atomic
 def follow_add(
-    *, user: Any, member_state: Any = None, thrust: Any = None, initiative: Any = None
+    *, user: policy.Actor, member_state: Any = None, thrust: Any = None, initiative: Any = None
 ) -> Follow:
     errors: dict[str, list[str]] = {}
     given = [x for x in (member_state, thrust, initiative) if x]
@@ -314,7 +314,7 @@ def follow_add(
 
 
 @transaction.atomic
-def follow_remove(*, user: Any, follow: Follow) -> None:
+def follow_remove(*, user: policy.Actor, follow: Follow) -> None:
     if follow.user_id != user.pk:
         raise NotPermitted(_("That is not your follow."))
     follow.delete()

@@ -53,7 +53,7 @@ class BulkForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False)
 
 
-def bulk_actions(user: Any, list_name: str) -> list[BulkAction]:
+def bulk_actions(user: policy.Actor, list_name: str) -> list[BulkAction]:
     """The actions `user` may take here: exports for every reader, writes for team members
     who write in the pages (program managers and integrators read; see policy)."""
     writes = policy.writes_in_pages(user) and bool(getattr(user, "team_id", None))

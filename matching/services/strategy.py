@@ -9,7 +9,6 @@ company's own team and program managers only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from matching.models import MatchingPreference, Purpose
 from matching.services.background import matching_profile_changed
 
 
-def may_see_strategy(user: Any, company: Organization) -> bool:
+def may_see_strategy(user: policy.Actor, company: Organization) -> bool:
     """The company's own team and program managers (and administrators)."""
     return (
         policy.is_system(user)
@@ -36,7 +35,7 @@ def may_see_strategy(user: Any, company: Organization) -> bool:
     )
 
 
-def may_change_strategy(user: Any, company: Organization) -> bool:
+def may_change_strategy(user: policy.Actor, company: Organization) -> bool:
     return may_see_strategy(user, company) and policy.can_change(user, company)
 
 

@@ -156,7 +156,7 @@ def incentive_update(
 
 @transaction.atomic
 def opportunity_follow(
-    *, user: Any, project: Project | None = None, incentive: Incentive | None = None
+    *, user: policy.Actor, project: Project | None = None, incentive: Incentive | None = None
 ) -> OpportunityFollow:
     """Follow (pursue) a project or an incentive; following it twice is refused."""
     if (project is None) == (incentive is None):
@@ -171,7 +171,7 @@ def opportunity_follow(
 
 
 @transaction.atomic
-def opportunity_unfollow(*, user: Any, follow: OpportunityFollow) -> None:
+def opportunity_unfollow(*, user: policy.Actor, follow: OpportunityFollow) -> None:
     if follow.user_id != user.pk:
         raise NotPermitted(_("That is not your follow."))
     follow.delete()

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from engagement import policy
 from engagement.errors import ServiceError, ValidationFailed
 from engagement.models import Role
 
@@ -28,7 +29,7 @@ def read_only_message() -> str:
     )
 
 
-def refusal_message(user: Any) -> str:
+def refusal_message(user: policy.Actor) -> str:
     """Why `user` sees a team record without its forms."""
     if getattr(user, "role", None) == Role.INTEGRATOR:
         return _(
