@@ -4,8 +4,10 @@ limit's old counts."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from engagement.models import ApiRequestCount, IdempotencyRecord
 from engagement.services.common import business_today
@@ -21,17 +23,10 @@ def purge_idempotency_records(*, now: dt.datetime, dry_run: bool = False) -> Job
     """Forget stored answers to Idempotency-Key requests after IDEMPOTENCY_TTL_HOURS: a client
     retries within minutes, and some answers hold a secret shown once (a webhook endpoint's,
     an API token's) that must not stay in the database for good."""
-    result = JobResult("purge_idempotency_records")
     old = IdempotencyRecord.objects.filter(
         created_at__lt=now - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
     )
-    if dry_run:
-        count = old.count()
-    else:
-        count, _by_model = old.delete()
-    if count:
-        result.did(f"forget {count} stored idempotency answer(s)")
-    return result
+    return _forget("purge_idempotency_records", old, "stored idempotency answer(s)", dry_run)
 
 
 @job(
@@ -41,14 +36,16 @@ def purge_idempotency_records(*, now: dt.datetime, dry_run: bool = False) -> Job
 def purge_api_request_counts(*, now: dt.datetime, dry_run: bool = False) -> JobResult:
     """Forget the rate limit's counts once their second has left every caller's window (kept
     in the database only when there is no Redis: engagement.api.throttling.TableCounts)."""
-    result = JobResult("purge_api_request_counts")
     old = ApiRequestCount.outside_window(now.timestamp())
-    if dry_run:
-        count = old.count()
-    else:
-        count, _by_model = old.delete()
+    return _forget("purge_api_request_counts", old, "rate count(s) outside the window", dry_run)
+
+
+def _forget(name: str, old: QuerySet[Any], what: str, dry_run: bool) -> JobResult:
+    """Delete `old` (a dry run counts the same rows) and say how many."""
+    result = JobResult(name)
+    count = old.count() if dry_run else old.delete()[0]
     if count:
-        result.did(f"forget {count} rate count(s) outside the window")
+        result.did(f"forget {count} {what}")
     return result
 
 
