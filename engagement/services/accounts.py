@@ -52,7 +52,7 @@ def team_create(*, slug: str, company_name: str, name: str = "") -> Team:
     company = company_find(company_name)
     if company is None:
         errors["company"] = [f"No Japanese company named {company_name!r} in the directory."]
-    if errors:
+    if errors or company is None:
         raise ValidationFailed(errors)
     existing = Team.objects.filter(slug=slug).first()
     if existing is not None:

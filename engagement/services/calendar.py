@@ -55,6 +55,8 @@ def calendar_render(*, user: User, host: str) -> bytes:
         partnership__owner=user, status__in=["signed", "active"], expires_on__isnull=False
     ).select_related("partnership")
     for m in mous:
+        if m.expires_on is None:  # excluded by the query; the type says it may be
+            continue
         cal.add_component(
             _event(
                 f"mou-expiry-{m.pk}@{host}",
@@ -77,4 +79,4 @@ def calendar_render(*, user: User, host: str) -> bytes:
                 now,
             )
         )
-    return cal.to_ical()
+    return bytes(cal.to_ical())

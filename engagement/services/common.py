@@ -16,8 +16,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement.errors import StaleWrite
+from engagement.models import (
+    Contact,
+    Engagement,
+    FollowUp,
+    Incentive,
+    MoU,
+    Organization,
+    Partnership,
+    Pilot,
+    Project,
+)
 
 M = TypeVar("M", bound=Model)
+# The records written with a version that a stale copy cannot overwrite (claim_version).
+VersionedRecord = (
+    Engagement | Partnership | MoU | Pilot | FollowUp | Organization | Contact | Project | Incentive
+)
 
 # What refusals call a record, in the reader's language: most models do not translate their
 # verbose_name. Keyed by model_name; the English is the model's verbose_name(_plural).
@@ -37,7 +52,7 @@ RECORD_NAMES = {
 
 def record_name(model: type[Model], *, plural: bool = False) -> str:
     """The name of `model`'s records for a message, in the active language."""
-    names = RECORD_NAMES.get(model._meta.model_name)
+    names = RECORD_NAMES.get(model._meta.model_name or "")
     if names is None:
         return str(model._meta.verbose_name_plural if plural else model._meta.verbose_name)
     return str(names[1] if plural else names[0])
@@ -79,7 +94,7 @@ def resolve_codes(
     return [found[c] for c in dict.fromkeys(wanted) if c in found]
 
 
-def claim_version(obj: Model, expected_version: int | None) -> None:
+def claim_version(obj: VersionedRecord, expected_version: int | None) -> None:
     """Bump `obj`'s version in one conditional UPDATE.
 
     When the caller read an older version (`expected_version`), no row matches and the write is
@@ -101,7 +116,15 @@ def claim_version(obj: Model, expected_version: int | None) -> None:
     obj.version = bumped
 
 
-def _bump_version(model: type[Model], pk: object, expected: int | None) -> int | None:
+def _column(field: object) -> str:
+    """A concrete field's column name."""
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise TypeError(f"{field!r} has no column of its own.")
+    return column
+
+
+def _bump_version(model: type[Model], pk: int, expected: int | None) -> int | None:
     """The row's version after adding one to it, None when no row (of that version) matched.
     The row is then locked by this transaction's UPDATE."""
     rows = model._default_manager.filter(pk=pk)
@@ -118,7 +141,7 @@ def _bump_version(model: type[Model], pk: object, expected: int | None) -> int |
         return int(rows.values_list("version", flat=True).get())
     quote = connection.ops.quote_name
     meta = model._meta
-    version, key = quote(meta.get_field("version").column), quote(meta.pk.column)
+    version, key = quote(_column(meta.get_field("version"))), quote(_column(meta.pk))
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {quote(meta.db_table)} SET {version} = {version} + 1 "

@@ -69,6 +69,8 @@ def on_counterpart_changed(listener: Callable[..., Any]) -> None:
         _counterpart_listeners.append(listener)
 
 
-def counterpart_changed(*, project: Project | None = None, incentive: Incentive | None = None):
+def counterpart_changed(
+    *, project: Project | None = None, incentive: Incentive | None = None
+) -> None:
     for listener in _counterpart_listeners:
         listener(project=project, incentive=incentive)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -175,7 +175,9 @@ def _email_body(n: Notification) -> str:
     return f"{n.body}\n\n{n.url}" if n.url else n.body
 
 
-def notifications_sweep(*, now=None, stuck_after: timedelta = timedelta(minutes=10)) -> int:
+def notifications_sweep(
+    *, now: datetime | None = None, stuck_after: timedelta = timedelta(minutes=10)
+) -> int:
     """Queue again the emails whose task was lost: pending ones older than a minute, and ones
     left "sending" by a worker that died mid-send.
 

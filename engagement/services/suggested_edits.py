@@ -83,7 +83,7 @@ def suggested_edit_create(
     *, actor: User, organization: Organization, changes: dict[str, Any], reason: str
 ) -> SuggestedEdit:
     """Propose a change to `organization` on behalf of the actor's team."""
-    if not policy.can_suggest_edit(actor, organization):
+    if not policy.can_suggest_edit(actor, organization) or actor.team_id is None:
         raise NotPermitted(_("You may not propose changes to the directory."))
     reason = (reason or "").strip()
     if not reason:
